@@ -1,0 +1,38 @@
+#pragma once
+// Reports render from the assessment document (verdict::to_json, schema kensa.assessment/1), so
+// `kensa report` can re-render a saved assessment without the evidence or the engine.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace kensa::report {
+
+enum class Format { json, html, sarif, junit, text, jcstar, stakeholders };
+std::optional<Format> parse_format(std::string_view name);
+std::string_view extension(Format format);
+const std::vector<std::string_view>& format_names();
+
+// Throws InputError (naming `origin`) unless `doc` is a kensa.assessment/1 document.
+void check_assessment(const nlohmann::json& doc, const std::string& origin);
+
+// `lang` is "en" or "ja": labels and requirement texts in that language (falling back to the
+// other language where a catalog has no text).
+std::string render(const nlohmann::json& assessment, Format format, std::string_view lang);
+
+// Individual renderers (report_*.cc).
+std::string render_html(const nlohmann::json& assessment, std::string_view lang);
+std::string render_sarif(const nlohmann::json& assessment, std::string_view lang);
+std::string render_junit(const nlohmann::json& assessment, std::string_view lang);
+std::string render_text(const nlohmann::json& assessment, std::string_view lang);
+std::string render_jcstar(const nlohmann::json& assessment, std::string_view lang);
+std::string render_stakeholders(const nlohmann::json& assessment, std::string_view lang);
+
+// Helpers shared by renderers.
+std::string xml_escape(std::string_view text);
+// Requirement text/title in `lang`, falling back to the other language.
+std::string pick(const nlohmann::json& verdict, std::string_view field, std::string_view lang);
+
+}  // namespace kensa::report

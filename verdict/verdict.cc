@@ -1,0 +1,488 @@
+#include "verdict/verdict.h"
+
+#include <algorithm>
+#include <functional>
+#include <set>
+#include <stdexcept>
+
+#include "base/error.h"
+
+namespace kensa::verdict {
+
+using catalog::Item;
+using evidence::AnswerStatus;
+using evidence::CheckStatus;
+
+std::string_view to_string(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::pass: return "PASS";
+    case Outcome::fail: return "FAIL";
+    case Outcome::not_applicable: return "NOT_APPLICABLE";
+    case Outcome::needs_evidence: return "NEEDS_EVIDENCE";
+    case Outcome::inconclusive: return "INCONCLUSIVE";
+  }
+  return "NEEDS_EVIDENCE";
+}
+
+namespace {
+
+enum class Part { none, pass, fail, inconclusive };
+
+bool contains(const std::vector<std::string>& list, std::string_view value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+struct EvidencePart {
+  Part state = Part::none;
+  std::vector<std::size_t> findings;
+  std::vector<std::size_t> checks;
+  std::string summary;
+};
+
+class Engine {
+ public:
+  Engine(const catalog::Catalog& catalog, const RuleSet& rules, Assessment& out)
+      : catalog_(catalog), rules_(rules), out_(out) {}
+
+  void run() {
+    for (const auto& fw : catalog_.frameworks()) {
+      for (const Item* item : fw.items) {
+        if (item->assessable) order_.push_back(item);
+      }
+    }
+    for (const Item* item : order_) evaluate(*item);
+    for (const Item* item : order_) out_.verdicts.push_back(done_.at(item->qualified()));
+  }
+
+ private:
+  const Verdict& evaluate(const Item& item) {
+    const std::string id = item.qualified();
+    if (auto it = done_.find(id); it != done_.end()) return it->second;
+    if (!in_progress_.insert(id).second) {
+      throw std::logic_error("verdict rules form a cycle through " + id);
+    }
+    Verdict v = decide(item);
+    in_progress_.erase(id);
+    return done_.emplace(id, std::move(v)).first->second;
+  }
+
+  EvidencePart evidence_for(const Rule& rule) const {
+    EvidencePart part;
+    if (rule.fail_kinds.empty() && rule.pass_kinds.empty()) return part;
+    for (std::size_t i = 0; i < out_.findings.size(); ++i) {
+      if (contains(rule.fail_kinds, out_.findings[i].kind)) part.findings.push_back(i);
+    }
+    if (!part.findings.empty()) {
+      part.state = Part::fail;
+      std::set<std::string> kinds;
+      for (auto i : part.findings) kinds.insert(out_.findings[i].kind);
+      part.summary = std::to_string(part.findings.size()) + " finding(s) of kind " +
+                     join({kinds.begin(), kinds.end()}, ", ");
+      return part;
+    }
+    std::size_t completed = 0;
+    std::size_t incomplete = 0;
+    for (std::size_t i = 0; i < out_.checks.size(); ++i) {
+      const auto& run = out_.checks[i];
+      const bool relevant = std::any_of(run.tests_for.begin(), run.tests_for.end(), [&](const auto& k) {
+        return contains(rule.fail_kinds, k);
+      });
+      if (!relevant) continue;
+      part.checks.push_back(i);
+      if (run.status == CheckStatus::completed) {
+        ++completed;
+      } else if (run.status != CheckStatus::skipped) {
+        ++incomplete;
+      }
+    }
+    std::size_t observed = 0;
+    for (std::size_t i = 0; i < out_.findings.size(); ++i) {
+      if (contains(rule.pass_kinds, out_.findings[i].kind)) {
+        part.findings.push_back(i);
+        ++observed;
+      }
+    }
+    // A test that could not finish anywhere it was needed leaves the question open, even when
+    // the same check completed on another target: the unreached target may be the weak one.
+    if (incomplete > 0) {
+      part.state = Part::inconclusive;
+      part.summary = std::to_string(incomplete) + " relevant check(s) could not complete";
+    } else if (completed > 0 || observed > 0) {
+      part.state = Part::pass;
+      part.summary = std::to_string(completed) + " relevant check(s) completed without a failing finding";
+      if (observed > 0) part.summary += ", " + std::to_string(observed) + " positive observation(s)";
+    }
+    return part;
+  }
+
+  const evidence::Answer* answer_for(const Item& item) const {
+    if (!out_.has_questionnaire) return nullptr;
+    auto it = out_.questionnaire.answers.find(item.qualified());
+    return it == out_.questionnaire.answers.end() ? nullptr : &it->second;
+  }
+
+  bool in_scope(const Item& item) const {
+    const auto& roles = out_.questionnaire.roles;
+    if (roles.empty() || item.audience.empty()) return true;
+    return std::any_of(item.audience.begin(), item.audience.end(),
+                       [&](const auto& a) { return contains(roles, a); });
+  }
+
+  Verdict decide(const Item& item) {
+    const Rule rule = rules_.rule_for(item, catalog_);
+    Verdict v;
+    v.requirement = &item;
+    v.rule = rule.origin == "default" ? "default: derived from catalog children and references"
+                                      : rule.origin + " (" + rule.requirement + ")";
+    v.answer = answer_for(item);
+    const EvidencePart ev = evidence_for(rule);
+    v.findings = ev.findings;
+    v.checks = ev.checks;
+    for (std::size_t i = 0; i < out_.findings.size(); ++i) {
+      if (contains(rule.related_kinds, out_.findings[i].kind)) v.findings.push_back(i);
+    }
+
+    std::vector<Source> complete;
+    std::vector<Source> partial;
+    for (const auto& id : rule.complete_from) {
+      const Verdict& s = evaluate(*catalog_.find(id));
+      complete.push_back({id, s.outcome, true});
+    }
+    for (const auto& id : rule.partial_from) {
+      const Verdict& s = evaluate(*catalog_.find(id));
+      partial.push_back({id, s.outcome, false});
+    }
+    v.sources = complete;
+    v.sources.insert(v.sources.end(), partial.begin(), partial.end());
+    auto sources_with = [&](Outcome o) {
+      std::vector<std::string> ids;
+      for (const auto& s : v.sources) {
+        if (s.outcome == o) ids.push_back(s.requirement);
+      }
+      return ids;
+    };
+
+    const bool answered = v.answer != nullptr;
+    const bool answer_detailed =
+        answered && (!v.answer->ixit.empty() || !v.answer->evidence.empty());
+
+    // 1. Criteria whose wording is not verified can never be decided by kensa.
+    if (!item.verified) {
+      v.outcome = Outcome::needs_evidence;
+      v.basis = "unverified";
+      v.reason = "The wording of this criterion is not verified in any available source, so kensa "
+                 "reports related evidence only and claims no verdict.";
+      if (ev.state == Part::fail || !sources_with(Outcome::fail).empty()) {
+        v.reason += " Related evidence shows problems (see findings and sources).";
+      }
+      v.missing.push_back("the criterion's authoritative wording and a decision by an assessor");
+      return v;
+    }
+    // 2. Addressed to someone outside the assessment's declared scope.
+    if (!in_scope(item)) {
+      v.outcome = Outcome::not_applicable;
+      v.basis = "scope";
+      v.reason = "Addressed to " + join(item.audience, ", ") +
+                 "; the questionnaire limits the assessment to " + join(out_.questionnaire.roles, ", ") + ".";
+      return v;
+    }
+    // 3. A condition of applicability declared in the questionnaire.
+    if ((rule.not_applicable_if == "constrained" && out_.questionnaire.constrained) ||
+        (rule.not_applicable_if == "unconstrained" && out_.has_questionnaire &&
+         !out_.questionnaire.constrained)) {
+      v.outcome = Outcome::not_applicable;
+      v.basis = "condition";
+      v.reason = std::string("Applies only to ") +
+                 (rule.not_applicable_if == "constrained" ? "devices that are not constrained"
+                                                          : "constrained devices") +
+                 "; the questionnaire declares the device " +
+                 (out_.questionnaire.constrained ? "constrained." : "not constrained.");
+      return v;
+    }
+    if (rule.special == "en303645-4-1") return decide_reporting_implementation(item, std::move(v));
+
+    // 4. FAIL: any negative evidence wins over any claim.
+    const auto failed_sources = sources_with(Outcome::fail);
+    if (ev.state == Part::fail || (answered && v.answer->status == AnswerStatus::not_supported) ||
+        !failed_sources.empty()) {
+      v.outcome = Outcome::fail;
+      std::vector<std::string> why;
+      std::vector<std::string> basis;
+      if (ev.state == Part::fail) {
+        why.push_back("Tests found " + ev.summary + ".");
+        basis.emplace_back("tested");
+      }
+      if (answered && v.answer->status == AnswerStatus::not_supported) {
+        why.push_back("The maker declares it not supported" +
+                      (v.answer->justification.empty() ? std::string(".")
+                                                       : ": " + v.answer->justification));
+        basis.emplace_back("declared");
+      }
+      if (!failed_sources.empty()) {
+        why.push_back("Failed: " + join(failed_sources, ", ") + ".");
+        basis.emplace_back("derived");
+      }
+      if (answered && v.answer->status != AnswerStatus::not_supported && ev.state == Part::fail) {
+        why.push_back(std::string("This contradicts the questionnaire's answer '") +
+                      std::string(evidence::to_string(v.answer->status)) + "'.");
+      }
+      v.basis = join(basis, "+");
+      v.reason = join(why, " ");
+      return v;
+    }
+    // 5. Declared not applicable, with the justification TS 103 701 requires.
+    if (answered && v.answer->status == AnswerStatus::not_applicable) {
+      if (!v.answer->justification.empty()) {
+        v.outcome = Outcome::not_applicable;
+        v.basis = "declared";
+        v.reason = "Declared not applicable: " + v.answer->justification;
+        return v;
+      }
+      v.outcome = Outcome::needs_evidence;
+      v.basis = "declared";
+      v.reason = "Declared not applicable without the justification TS 103 701 requires.";
+      v.missing.push_back("a justification for 'not-applicable'");
+      return v;
+    }
+    // 6. Every complete source is not applicable.
+    if (!complete.empty() && ev.state == Part::none && !answered &&
+        std::all_of(complete.begin(), complete.end(),
+                    [](const Source& s) { return s.outcome == Outcome::not_applicable; })) {
+      v.outcome = Outcome::not_applicable;
+      v.basis = "derived";
+      v.reason = "Every requirement it derives from is not applicable.";
+      return v;
+    }
+    // 7. A test that should decide it could not run.
+    const auto open_sources = sources_with(Outcome::inconclusive);
+    if (ev.state == Part::inconclusive || !open_sources.empty()) {
+      v.outcome = Outcome::inconclusive;
+      v.basis = ev.state == Part::inconclusive ? "tested" : "derived";
+      v.reason = ev.state == Part::inconclusive ? "Could not be tested: " + ev.summary + "."
+                                                : "Could not be decided: " + join(open_sources, ", ") +
+                                                      " could not be tested.";
+      v.missing.emplace_back("re-run the checks that timed out or could not reach the target");
+      return v;
+    }
+    // 8. PASS only when every part the rule needs is positively shown.
+    std::vector<std::string> basis;
+    std::vector<std::string> reasons;
+    bool positive = false;
+    if (rule.evidence_required || ev.state != Part::none) {
+      if (ev.state == Part::pass) {
+        basis.emplace_back("tested");
+        reasons.push_back("Tests: " + ev.summary + ".");
+        positive = true;
+      } else if (rule.evidence_required) {
+        v.missing.push_back("a test of the device, firmware or traffic for " + join(rule.fail_kinds, ", "));
+      }
+    }
+    if (rule.document_required || answered) {
+      if (answered && answer_detailed) {
+        basis.emplace_back("declared");
+        reasons.push_back("Declared supported with " +
+                          std::string(v.answer->ixit.empty() ? "evidence" : "IXIT details") + ".");
+        positive = true;
+      } else if (rule.document_required) {
+        v.missing.push_back(answered ? "IXIT details or evidence for the 'supported' answer"
+                                     : "an ICS answer (supported / not-applicable with justification)");
+      }
+    }
+    if (!complete.empty()) {
+      const bool all_ok = std::all_of(complete.begin(), complete.end(), [](const Source& s) {
+        return s.outcome == Outcome::pass || s.outcome == Outcome::not_applicable;
+      });
+      if (all_ok) {
+        basis.emplace_back("derived");
+        reasons.push_back("Every requirement it derives from passes: " + join(rule.complete_from, ", ") + ".");
+        positive = true;
+      } else {
+        const auto pending = sources_with(Outcome::needs_evidence);
+        v.missing.push_back("decisions on " + join(pending, ", "));
+      }
+    } else if (!rule.partial_from.empty() && !rule.document_required && !answered) {
+      v.missing.emplace_back("an ICS answer: the related requirements cover only part of this one");
+    }
+    if (positive && v.missing.empty()) {
+      v.outcome = Outcome::pass;
+      v.basis = join(basis, "+");
+      v.reason = join(reasons, " ");
+      return v;
+    }
+    v.outcome = Outcome::needs_evidence;
+    v.basis = basis.empty() ? "none" : join(basis, "+");
+    v.reason = (reasons.empty() ? std::string() : join(reasons, " ") + " ") + "Still needed: " +
+               join(v.missing, "; ") + ".";
+    return v;
+  }
+
+  // EN 303 645 4-1: a justification is recorded for every recommendation considered not
+  // applicable or not fulfilled.
+  Verdict decide_reporting_implementation(const Item& item, Verdict v) {
+    const catalog::Framework* fw = catalog_.framework(item.framework);
+    std::vector<std::string> unjustified;
+    std::vector<std::string> undecided;
+    for (const Item* other : fw->items) {
+      if (!other->assessable || other == &item || other->level != "recommended") continue;
+      const Verdict& s = evaluate(*other);
+      const evidence::Answer* a = answer_for(*other);
+      const bool justified = a && !a->justification.empty();
+      if (s.outcome == Outcome::fail || s.outcome == Outcome::not_applicable) {
+        if (!justified && s.basis != "condition" && s.basis != "scope") unjustified.push_back(other->id);
+      } else if (s.outcome != Outcome::pass) {
+        undecided.push_back(other->id);
+      }
+      v.sources.push_back({other->qualified(), s.outcome, false});
+    }
+    v.basis = "derived";
+    if (!unjustified.empty()) {
+      v.outcome = Outcome::fail;
+      v.reason = "Recommendations not fulfilled or not applicable without a recorded justification: " +
+                 join(unjustified, ", ") + ".";
+    } else if (!undecided.empty()) {
+      v.outcome = Outcome::needs_evidence;
+      v.reason = "Not yet decidable: recommendations still open: " + join(undecided, ", ") + ".";
+      v.missing.emplace_back("decisions on every recommended provision");
+    } else {
+      v.outcome = Outcome::pass;
+      v.reason = "Every recommendation not fulfilled or not applicable carries a justification.";
+    }
+    return v;
+  }
+
+  const catalog::Catalog& catalog_;
+  const RuleSet& rules_;
+  Assessment& out_;
+  std::vector<const Item*> order_;
+  std::map<std::string, Verdict> done_;
+  std::set<std::string> in_progress_;
+};
+
+}  // namespace
+
+Assessment assess(const catalog::Catalog& catalog, const RuleSet& rules,
+                  const std::vector<evidence::FindingSet>& findings,
+                  const evidence::Questionnaire* questionnaire) {
+  Assessment out;
+  for (const auto& set : findings) {
+    out.inputs.push_back(set.origin);
+    out.findings.insert(out.findings.end(), set.findings.begin(), set.findings.end());
+    out.checks.insert(out.checks.end(), set.checks.begin(), set.checks.end());
+  }
+  if (questionnaire) {
+    out.questionnaire = *questionnaire;
+    out.has_questionnaire = true;
+    out.inputs.push_back(questionnaire->origin);
+    for (const auto& [id, answer] : questionnaire->answers) {
+      const Item* item = catalog.find(id);
+      if (!item) {
+        const auto candidates = catalog.resolve(id);
+        std::string hint;
+        for (const Item* c : candidates) hint += (hint.empty() ? " (did you mean " : ", ") + c->qualified();
+        if (!hint.empty()) hint += "?)";
+        throw InputError(questionnaire->origin, answer.line, 1,
+                         "unknown requirement '" + id + "'; answers use framework:id" + hint);
+      }
+      if (!item->assessable) {
+        throw InputError(questionnaire->origin, answer.line, 1,
+                         "'" + id + "' is a " + item->type + ", not an assessable requirement");
+      }
+    }
+    for (const auto& role : questionnaire->roles) {
+      static const std::vector<std::string> known = {
+          "manufacturer", "developer", "service-provider", "remote-manager", "home-supplier",
+          "maintenance-provider", "building-manager", "operator", "executive", "user"};
+      if (!contains(known, role)) {
+        throw InputError(questionnaire->origin, 0, 0,
+                         "scope.roles: unknown role '" + role + "' (expected one of: " + join(known, ", ") + ")");
+      }
+    }
+  }
+  Engine(catalog, rules, out).run();
+  return out;
+}
+
+nlohmann::json to_json(const Assessment& a, const catalog::Catalog& catalog) {
+  using nlohmann::json;
+  json j;
+  j["schema"] = kAssessmentSchema;
+  const auto& q = a.questionnaire;
+  j["product"] = {{"name", q.product_name}, {"model", q.product_model},
+                  {"vendor", q.product_vendor}, {"firmware_version", q.firmware_version},
+                  {"constrained", q.constrained}};
+  j["scope"] = {{"roles", q.roles}};
+  j["inputs"] = a.inputs;
+  j["warnings"] = a.warnings;
+  j["findings"] = json::array();
+  for (const auto& f : a.findings) j["findings"].push_back(evidence::to_json(f));
+  j["checks"] = json::array();
+  for (const auto& c : a.checks) j["checks"].push_back(evidence::to_json(c));
+
+  json frameworks = json::array();
+  for (const auto& fw : catalog.frameworks()) {
+    if (fw.assessable_count() == 0) continue;
+    json counts = json::object();
+    for (auto o : kAllOutcomes) counts[std::string(to_string(o))] = 0;
+    for (const auto& v : a.verdicts) {
+      if (v.requirement->framework == fw.id) counts[std::string(to_string(v.outcome))] = counts[std::string(to_string(v.outcome))].get<int>() + 1;
+    }
+    frameworks.push_back({{"id", fw.id}, {"short", fw.short_name}, {"name_en", fw.name_en},
+                          {"name_ja", fw.name_ja}, {"version", fw.version},
+                          {"requirements", fw.assessable_count()}, {"counts", counts}});
+  }
+  j["frameworks"] = frameworks;
+
+  json verdicts = json::array();
+  for (const auto& v : a.verdicts) {
+    const Item& r = *v.requirement;
+    json item = {{"requirement", r.qualified()}, {"framework", r.framework}, {"id", r.id},
+                 {"type", r.type}, {"parent", r.parent},
+                 {"title_en", r.title_en}, {"title_ja", r.title_ja},
+                 {"text_en", r.text_en}, {"text_ja", r.text_ja},
+                 {"verdict", to_string(v.outcome)}, {"basis", v.basis}, {"reason", v.reason},
+                 {"rule", v.rule}, {"findings", v.findings}, {"checks", v.checks},
+                 {"missing", v.missing}};
+    if (!r.level.empty()) item["level"] = r.level;
+    if (!r.eval.empty()) item["eval"] = r.eval;
+    if (!r.verified) item["unverified"] = true;
+    if (!r.stakeholders.empty()) item["stakeholders"] = r.stakeholders;
+    if (!r.audience.empty()) item["audience"] = r.audience;
+    json sources = json::array();
+    for (const auto& s : v.sources) {
+      sources.push_back({{"requirement", s.requirement}, {"verdict", to_string(s.outcome)},
+                         {"complete", s.complete}});
+    }
+    item["sources"] = sources;
+    if (v.answer) {
+      item["answer"] = {{"status", evidence::to_string(v.answer->status)},
+                        {"justification", v.answer->justification},
+                        {"ixit", v.answer->ixit},
+                        {"evidence", v.answer->evidence}};
+    }
+    verdicts.push_back(std::move(item));
+  }
+  j["verdicts"] = std::move(verdicts);
+
+  // Names of stakeholder items, so the per-stakeholder view needs no catalog.
+  json stakeholders = json::object();
+  for (const auto& fw : catalog.frameworks()) {
+    for (const Item* item : fw.items) {
+      if (item->type == "stakeholder") {
+        stakeholders[item->qualified()] = {{"title_en", item->title_en}, {"title_ja", item->title_ja}};
+      }
+    }
+  }
+  j["stakeholders"] = stakeholders;
+  return j;
+}
+
+}  // namespace kensa::verdict
