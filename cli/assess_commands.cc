@@ -63,12 +63,15 @@ int assess(const AssessArgs& args) {
   const auto formats = parse_formats(args.formats);
   std::vector<evidence::FindingSet> sets;
   for (const auto& path : args.findings) sets.push_back(evidence::parse_findings(read_file(path), path));
+  for (const auto& input : assess_inputs()) {
+    for (auto& set : input.collect()) sets.push_back(std::move(set));
+  }
   std::optional<evidence::Questionnaire> q;
   if (!args.questionnaire.empty()) {
     q = evidence::parse_questionnaire(read_file(args.questionnaire), args.questionnaire);
   }
   if (sets.empty() && !q) {
-    throw InputError("nothing to assess: give --findings FILE and/or --ics FILE");
+    throw InputError("nothing to assess: give evidence (--findings FILE, a collector's input) and/or --ics FILE");
   }
   const verdict::Assessment a = verdict::assess(cat, rules, sets, q ? &*q : nullptr);
   const json doc = verdict::to_json(a, cat);
@@ -114,6 +117,7 @@ int render_report(const ReportArgs& args) {
 
 }  // namespace
 
+namespace {
 void add_assess_commands(CLI::App& app, Options& options) {
   auto args = std::make_shared<AssessArgs>();
   CLI::App* assess_cmd = app.add_subcommand(
@@ -131,6 +135,7 @@ void add_assess_commands(CLI::App& app, Options& options) {
       ->delimiter(',')
       ->check(CLI::IsMember({"FAIL", "INCONCLUSIVE", "NEEDS_EVIDENCE", "NOT_APPLICABLE", "PASS"}));
   assess_cmd->add_flag("--json", args->json, "Print the summary as JSON");
+  for (const auto& input : assess_inputs()) input.add_options(*assess_cmd);
   assess_cmd->callback([&options, args] { options.run = [args] { return assess(*args); }; });
 
   auto rargs = std::make_shared<ReportArgs>();
@@ -141,5 +146,9 @@ void add_assess_commands(CLI::App& app, Options& options) {
   report_cmd->add_option("--lang", rargs->lang, "Report language")->check(CLI::IsMember({"en", "ja"}));
   report_cmd->callback([&options, rargs] { options.run = [rargs] { return render_report(*rargs); }; });
 }
+
+}  // namespace
+
+static const RegisterCommand registered{&add_assess_commands};
 
 }  // namespace kensa::cli

@@ -184,6 +184,7 @@ int kinds(bool as_json) {
 
 }  // namespace
 
+namespace {
 void add_catalog_commands(CLI::App& app, Options& options) {
   auto args = std::make_shared<CatalogArgs>();
   CLI::App* cat = app.add_subcommand("catalog", "Browse the requirement catalogs of every framework");
@@ -221,5 +222,9 @@ void add_catalog_commands(CLI::App& app, Options& options) {
   kinds_cmd->add_flag("--json", args->json, "Output JSON");
   kinds_cmd->callback([&options, args] { options.run = [args] { return kinds(args->json); }; });
 }
+
+}  // namespace
+
+static const RegisterCommand registered{&add_catalog_commands};
 
 }  // namespace kensa::cli

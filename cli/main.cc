@@ -16,6 +16,17 @@
 #include "catalog/catalog.h"
 #include "cli/commands.h"
 
+namespace kensa::cli {
+std::vector<CommandAdder>& command_registry() {
+  static std::vector<CommandAdder> registry;
+  return registry;
+}
+std::vector<AssessInput>& assess_inputs() {
+  static std::vector<AssessInput> inputs;
+  return inputs;
+}
+}  // namespace kensa::cli
+
 int main(int argc, char** argv) {
   CLI::App app{
       "kensa — verify IoT devices and systems against IoT security frameworks\n"
@@ -24,8 +35,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "kensa 0.1.0");
   kensa::cli::Options options;
-  kensa::cli::add_catalog_commands(app, options);
-  kensa::cli::add_assess_commands(app, options);
+  for (auto adder : kensa::cli::command_registry()) adder(app, options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
