@@ -151,12 +151,25 @@ const std::initializer_list<std::string_view> kRoles = {
 
 }  // namespace
 
+// yaml-cpp reports type mismatches (a list where a string belongs) with its own exceptions; they
+// become InputErrors at the same position.
 Catalog Catalog::parse(const std::vector<EmbeddedFile>& files) {
+  std::string current = "catalog/data";
+  try {
+    return parse_unchecked(files, current);
+  } catch (const YAML::Exception& e) {
+    throw InputError(current, e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.line) + 1,
+                     e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.column) + 1, e.msg);
+  }
+}
+
+Catalog Catalog::parse_unchecked(const std::vector<EmbeddedFile>& files, std::string& current) {
   Catalog catalog;
   std::vector<PendingRef> pending;
 
   for (const auto& file : files) {
     FileReader reader{"catalog/data/" + std::string(file.name)};
+    current = reader.name();
     YAML::Node root;
     try {
       root = YAML::Load(std::string(file.contents));

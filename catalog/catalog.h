@@ -100,6 +100,9 @@ class Catalog {
   std::size_t item_count() const { return items_.size(); }
 
  private:
+  // parse() without the translation of yaml-cpp exceptions; `current` names the file being read.
+  static Catalog parse_unchecked(const std::vector<EmbeddedFile>& files, std::string& current);
+
   std::deque<Item> items_;
   std::deque<Framework> frameworks_;
   std::map<std::string, const Item*, std::less<>> by_qualified_;

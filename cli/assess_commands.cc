@@ -106,7 +106,12 @@ int render_report(const ReportArgs& args) {
     throw InputError(args.input, pos.line, pos.column, "malformed JSON");
   }
   report::check_assessment(doc, args.input);
-  const std::string out = report::render(doc, *format, args.lang);
+  std::string out;
+  try {
+    out = report::render(doc, *format, args.lang);
+  } catch (const json::exception& e) {
+    throw InputError(args.input, 0, 0, std::string("malformed assessment: ") + e.what());
+  }
   if (args.output.empty() || args.output == "-") {
     std::cout << out;
   } else {

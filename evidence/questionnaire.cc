@@ -69,7 +69,22 @@ class YamlReader {
 
 }  // namespace
 
+namespace {
+Questionnaire parse_unchecked(std::string_view yaml_text, const std::string& origin);
+}  // namespace
+
 Questionnaire parse_questionnaire(std::string_view yaml_text, const std::string& origin) {
+  try {
+    return parse_unchecked(yaml_text, origin);
+  } catch (const YAML::Exception& e) {
+    // Type mismatches found by yaml-cpp itself (a list where a string belongs).
+    throw InputError(origin, e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.line) + 1,
+                     e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.column) + 1, e.msg);
+  }
+}
+
+namespace {
+Questionnaire parse_unchecked(std::string_view yaml_text, const std::string& origin) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml_text));
@@ -137,5 +152,7 @@ Questionnaire parse_questionnaire(std::string_view yaml_text, const std::string&
   }
   return q;
 }
+
+}  // namespace
 
 }  // namespace kensa::evidence

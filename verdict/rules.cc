@@ -32,9 +32,21 @@ std::vector<std::string> strings(const std::string& file, const YAML::Node& map,
 }  // namespace
 
 RuleSet RuleSet::parse(const std::vector<EmbeddedFile>& files, const catalog::Catalog& catalog) {
+  std::string current = "verdict/rules";
+  try {
+    return parse_unchecked(files, catalog, current);
+  } catch (const YAML::Exception& e) {
+    throw InputError(current, e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.line) + 1,
+                     e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.column) + 1, e.msg);
+  }
+}
+
+RuleSet RuleSet::parse_unchecked(const std::vector<EmbeddedFile>& files,
+                                 const catalog::Catalog& catalog, std::string& current) {
   RuleSet set;
   for (const auto& f : files) {
     const std::string file = "verdict/rules/" + std::string(f.name);
+    current = file;
     YAML::Node root;
     try {
       root = YAML::Load(std::string(f.contents));

@@ -53,6 +53,8 @@ class RuleSet {
   std::size_t size() const { return rules_.size(); }
 
  private:
+  static RuleSet parse_unchecked(const std::vector<EmbeddedFile>& files,
+                                 const catalog::Catalog& catalog, std::string& current);
   std::map<std::string, Rule, std::less<>> rules_;
 };
 
