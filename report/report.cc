@@ -76,6 +76,20 @@ std::string pick(const json& verdict, std::string_view field, std::string_view l
   return value;
 }
 
+std::string truncate_utf8(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  std::size_t end = max_bytes;
+  // Step back over continuation bytes (10xxxxxx) so a multi-byte character is never split.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return std::string(text.substr(0, end)) + "…";
+}
+
+std::string label(const json& verdict, std::string_view lang, std::size_t max_bytes) {
+  std::string title = pick(verdict, "title", lang);
+  if (title.empty()) title = pick(verdict, "text", lang);
+  return truncate_utf8(title, max_bytes);
+}
+
 std::string render(const json& assessment, Format format, std::string_view lang) {
   switch (format) {
     case Format::json: return assessment.dump(2) + "\n";

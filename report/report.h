@@ -34,5 +34,9 @@ std::string render_stakeholders(const nlohmann::json& assessment, std::string_vi
 std::string xml_escape(std::string_view text);
 // Requirement text/title in `lang`, falling back to the other language.
 std::string pick(const nlohmann::json& verdict, std::string_view field, std::string_view lang);
+// A requirement's short label: its title, or the start of its text when it has none.
+std::string label(const nlohmann::json& verdict, std::string_view lang, std::size_t max_bytes = 120);
+// At most `max_bytes` of `text`, cut at a UTF-8 character boundary, with "…" when cut.
+std::string truncate_utf8(std::string_view text, std::size_t max_bytes);
 
 }  // namespace kensa::report

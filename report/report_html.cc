@@ -119,8 +119,7 @@ std::string evidence_block(const json& a, const json& v, const Labels& l) {
 std::string row(const json& a, const json& v, const Labels& l, std::string_view lang, bool anchor) {
   const std::string verdict = v.value("verdict", "");
   const std::string text = pick(v, "text", lang);
-  std::string title = pick(v, "title", lang);
-  if (title.empty()) title = text.substr(0, 160);
+  const std::string title = label(v, lang, 200);
   std::string level;
   if (!v.value("level", "").empty()) level = " <small>(" + xml_escape(v.value("level", "")) + ")</small>";
   if (v.value("unverified", false)) level += " <small>(" + std::string(l.unverified) + ")</small>";
@@ -204,7 +203,7 @@ std::string render_html(const json& a, std::string_view lang) {
     const std::string verdict = v.value("verdict", "");
     out += fmt::format("<tr class=\"r v-{}\"><td><a href=\"#{}\"><code>{}</code></a><br>{}</td><td><span class=\"v v-{}\">{}</span></td><td>{}</td><td>{}</td></tr>\n",
                        css_class(verdict), xml_escape(v.value("requirement", "")), xml_escape(v.value("id", "")),
-                       xml_escape(pick(v, "title", lang)), css_class(verdict), verdict_label(l, verdict),
+                       xml_escape(label(v, lang)), css_class(verdict), verdict_label(l, verdict),
                        eval == "document" ? l.document : eval == "device" ? l.device : l.unknown,
                        xml_escape(v.value("reason", "")));
   }
