@@ -39,6 +39,9 @@ struct Rule {
   std::string not_applicable_if;        // "constrained" | "unconstrained" | ""
   std::vector<std::string> complete_from;  // sources that together fully cover the requirement
   std::vector<std::string> partial_from;   // sources whose failure fails this requirement
+  // Without explicit complete_from/partial_from, sources come from the catalog (children,
+  // `equivalent` and `part` references) as for a requirement without a rule.
+  bool sources_from_catalog = true;
   std::string special;                     // a built-in decision, e.g. "en303645-4-1"
   std::string note;
   std::string origin;                      // rules file, or "default"

@@ -82,6 +82,15 @@ TEST(Verdict, FindingFailsTheProvisionAndEverythingMappedAsEquivalentOrPart) {
   EXPECT_EQ(a.findings[v.findings[0]].kind, "default-credential");
   EXPECT_EQ(verdict_of(a, "jcstar1:S1.1-02").outcome, Outcome::fail);
   EXPECT_EQ(verdict_of(a, "iotsg2016:KP15").outcome, Outcome::fail);
+  EXPECT_EQ(verdict_of(a, "smarthome:MO.2").outcome, Outcome::fail);
+}
+
+TEST(Verdict, BehaviourSeenInTrafficFailsTheGuidelinesKeyPoint) {
+  const Assessment a = assess_with({}, {finding("outbound-scanning")});
+  EXPECT_EQ(verdict_of(a, "iotsg2016:KP9").outcome, Outcome::fail);
+  // The explicit rule keeps KP9's catalog sources (its requirements KP9.R1 ...).
+  EXPECT_FALSE(verdict_of(a, "iotsg2016:KP9").sources.empty());
+  EXPECT_EQ(verdict_of(a, "iotsg2016:KP1").outcome, Outcome::needs_evidence);
 }
 
 TEST(Verdict, CompletedTestAloneIsNotEnoughWhenTheProvisionNeedsADocument) {
