@@ -104,6 +104,8 @@ int render_report(const ReportArgs& args) {
   } catch (const json::parse_error& e) {
     const auto pos = position_of(text, e.byte > 0 ? e.byte - 1 : 0);
     throw InputError(args.input, pos.line, pos.column, "malformed JSON");
+  } catch (const json::exception& e) {
+    throw InputError(args.input, 0, 0, e.what());
   }
   report::check_assessment(doc, args.input);
   std::string out;

@@ -149,7 +149,8 @@ TEST(Verdict, NotApplicableNeedsAJustification) {
       "answers:\n  en303645:5.8-3:\n    status: not-applicable\n    justification: no sensors\n");
   EXPECT_EQ(verdict_of(assess_with({}, {}, &with), "en303645:5.8-3").outcome, Outcome::not_applicable);
   const auto without = questionnaire("answers:\n  en303645:5.8-3:\n    status: not-applicable\n");
-  const Verdict& v = verdict_of(assess_with({}, {}, &without), "en303645:5.8-3");
+  const Assessment a = assess_with({}, {}, &without);
+  const Verdict& v = verdict_of(a, "en303645:5.8-3");
   EXPECT_EQ(v.outcome, Outcome::needs_evidence);
 }
 
@@ -193,7 +194,8 @@ TEST(Verdict, ScopeExcludesRequirementsAddressedToOthers) {
 TEST(Verdict, ReportingImplementationNeedsJustifiedRecommendations) {
   // 5.6-8 is a recommendation; declared not supported without a justification fails 4-1.
   const auto bad = questionnaire("answers:\n  en303645:5.6-8:\n    status: not-supported\n");
-  const Verdict& v = verdict_of(assess_with({}, {}, &bad), "en303645:4-1");
+  const Assessment a = assess_with({}, {}, &bad);
+  const Verdict& v = verdict_of(a, "en303645:4-1");
   EXPECT_EQ(v.outcome, Outcome::fail);
   EXPECT_NE(v.reason.find("5.6-8"), std::string::npos);
   const auto good = questionnaire(
