@@ -90,6 +90,20 @@ std::string label(const json& verdict, std::string_view lang, std::size_t max_by
   return truncate_utf8(title, max_bytes);
 }
 
+std::string reason(const json& verdict, std::string_view lang) {
+  if (lang == "ja" && !verdict.value("reason_ja", "").empty()) return verdict.value("reason_ja", "");
+  return verdict.value("reason", "");
+}
+
+std::vector<std::string> missing(const json& verdict, std::string_view lang) {
+  const char* key = lang == "ja" && verdict.contains("missing_ja") ? "missing_ja" : "missing";
+  std::vector<std::string> out;
+  if (verdict.contains(key) && verdict[key].is_array()) {
+    for (const auto& m : verdict[key]) out.push_back(m.is_string() ? m.get<std::string>() : m.dump());
+  }
+  return out;
+}
+
 std::string render(const json& assessment, Format format, std::string_view lang) {
   switch (format) {
     case Format::json: return assessment.dump(2) + "\n";

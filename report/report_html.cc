@@ -54,7 +54,7 @@ std::string chart(const json& fw, const Labels& l) {
                      kWidth, kWidth, bars, legend);
 }
 
-std::string evidence_block(const json& a, const json& v, const Labels& l) {
+std::string evidence_block(const json& a, const json& v, const Labels& l, std::string_view lang) {
   std::string out;
   if (!v["findings"].empty()) {
     out += fmt::format("<p><b>{}</b></p><ul>", l.findings);
@@ -102,11 +102,11 @@ std::string evidence_block(const json& a, const json& v, const Labels& l) {
     for (const auto& e : ans["evidence"]) out += " [" + xml_escape(e.get<std::string>()) + "]";
     out += "</p>";
   }
-  if (!v["missing"].empty()) {
+  if (const auto still = missing(v, lang); !still.empty()) {
     out += fmt::format("<p><b>{}</b>: ", l.missing);
     bool first = true;
-    for (const auto& m : v["missing"]) {
-      out += (first ? "" : "; ") + xml_escape(m.get<std::string>());
+    for (const auto& m : still) {
+      out += (first ? "" : "; ") + xml_escape(m);
       first = false;
     }
     out += "</p>";
@@ -131,7 +131,7 @@ std::string row(const json& a, const json& v, const Labels& l, std::string_view 
       fmt::arg("anchor", anchor ? " id=\"" + xml_escape(v.value("requirement", "")) + "\"" : ""),
       fmt::arg("id", xml_escape(v.value("id", ""))), fmt::arg("label", xml_escape(verdict_label(l, verdict))),
       fmt::arg("title", xml_escape(title)), fmt::arg("level", level), fmt::arg("text", xml_escape(text)),
-      fmt::arg("evidence", evidence_block(a, v, l)), fmt::arg("reason", xml_escape(v.value("reason", ""))));
+      fmt::arg("evidence", evidence_block(a, v, l, lang)), fmt::arg("reason", xml_escape(reason(v, lang))));
 }
 
 constexpr std::string_view kStyle = R"(
@@ -205,7 +205,7 @@ std::string render_html(const json& a, std::string_view lang) {
                        css_class(verdict), xml_escape(v.value("requirement", "")), xml_escape(v.value("id", "")),
                        xml_escape(label(v, lang)), css_class(verdict), verdict_label(l, verdict),
                        eval == "document" ? l.document : eval == "device" ? l.device : l.unknown,
-                       xml_escape(v.value("reason", "")));
+                       xml_escape(reason(v, lang)));
   }
   out += "</table>\n";
 

@@ -54,7 +54,7 @@ std::string render_sarif(const json& assessment, std::string_view lang) {
                    {"ruleIndex", index},
                    {"kind", sarif_kind(verdict)},
                    {"level", verdict == "FAIL" ? (v.value("level", "mandatory") == "recommended" ? "warning" : "error") : "none"},
-                   {"message", {{"text", verdict + ": " + v.value("reason", "")}}},
+                   {"message", {{"text", verdict + ": " + reason(v, lang)}}},
                    {"properties", {{"verdict", verdict}, {"basis", v.value("basis", "")}}}};
     json locations = json::array();
     for (const auto& fi : v["findings"]) {
@@ -100,7 +100,7 @@ std::string render_junit(const json& assessment, std::string_view lang) {
     s.body += fmt::format("    <testcase classname=\"kensa.{}\" name=\"{}\">\n",
                           xml_escape(v.value("framework", "")),
                           xml_escape(v.value("id", "") + (title.empty() ? "" : " " + title)));
-    const std::string message = xml_escape(verdict + ": " + v.value("reason", ""));
+    const std::string message = xml_escape(verdict + ": " + reason(v, lang));
     const std::string details = xml_escape(evidence_lines(assessment, v));
     if (verdict == "FAIL") {
       ++s.failures;

@@ -42,7 +42,7 @@ std::string render_text(const json& a, std::string_view lang) {
     if (first) out += fmt::format("\n{}:\n", l.fail);
     first = false;
     out += fmt::format("  {:<22} {}\n      {}\n", v.value("requirement", ""), label(v, lang, 90),
-                       v.value("reason", ""));
+                       reason(v, lang));
   }
   return out;
 }
@@ -57,7 +57,7 @@ std::string render_jcstar(const json& a, std::string_view lang) {
     out += fmt::format("[{:<14}] {:<8} {} ({}: {}){}\n    {}\n", verdict_label(l, v.value("verdict", "")),
                        v.value("id", ""), label(v, lang), l.eval, eval_label,
                        v.value("unverified", false) ? std::string(" — ") + std::string(l.unverified) : "",
-                       v.value("reason", ""));
+                       reason(v, lang));
   }
   return out;
 }

@@ -61,6 +61,12 @@ class RuleSet {
   std::map<std::string, Rule, std::less<>> rules_;
 };
 
+// A sentence in both report languages.
+struct Text {
+  std::string en;
+  std::string ja;
+};
+
 struct Source {
   std::string requirement;
   Outcome outcome;
@@ -71,13 +77,13 @@ struct Verdict {
   const catalog::Item* requirement = nullptr;
   Outcome outcome = Outcome::needs_evidence;
   std::string basis;   // tested | declared | tested+declared | derived | scope | condition | unverified
-  std::string reason;  // one sentence a non-specialist can read
+  Text reason;         // one or two sentences a non-specialist can read
   std::string rule;    // where the rule came from
   std::vector<std::size_t> findings;  // indexes into Assessment::findings
   std::vector<std::size_t> checks;    // indexes into Assessment::checks
   std::vector<Source> sources;
   const evidence::Answer* answer = nullptr;
-  std::vector<std::string> missing;  // what would decide a NEEDS_EVIDENCE / INCONCLUSIVE verdict
+  std::vector<Text> missing;  // what would decide a NEEDS_EVIDENCE / INCONCLUSIVE verdict
 };
 
 struct Assessment {

@@ -67,7 +67,7 @@ TEST(Verdict, EveryAssessableRequirementGetsExactlyOneVerdict) {
 TEST(Verdict, NoEvidenceNeverPasses) {
   const Assessment a = assess_with({}, {});
   for (const auto& v : a.verdicts) {
-    EXPECT_NE(v.outcome, Outcome::pass) << v.requirement->qualified() << ": " << v.reason;
+    EXPECT_NE(v.outcome, Outcome::pass) << v.requirement->qualified() << ": " << v.reason.en;
     EXPECT_NE(v.outcome, Outcome::fail) << v.requirement->qualified();
   }
 }
@@ -106,7 +106,7 @@ TEST(Verdict, CompletedTestPlusDetailedAnswerPasses) {
       "answers:\n  en303645:5.1-1:\n    status: supported\n    ixit: unique per device\n");
   const Assessment a = assess_with({run("probe.telnet.default-login", {"default-credential"})}, {}, &q);
   const Verdict& v = verdict_of(a, "en303645:5.1-1");
-  EXPECT_EQ(v.outcome, Outcome::pass) << v.reason;
+  EXPECT_EQ(v.outcome, Outcome::pass) << v.reason.en;
   EXPECT_EQ(v.basis, "tested+declared");
   // JC-STAR S1.1-02 is mapped as equivalent to 5.1-1, so it follows.
   EXPECT_EQ(verdict_of(a, "jcstar1:S1.1-02").outcome, Outcome::pass);
@@ -160,7 +160,8 @@ TEST(Verdict, EvidenceBeatsAClaimOfNotApplicable) {
   const Assessment a = assess_with({run("probe.mqtt.anonymous", {"mqtt-anonymous"})}, {finding("mqtt-anonymous")}, &q);
   const Verdict& v = verdict_of(a, "en303645:5.5-4");
   EXPECT_EQ(v.outcome, Outcome::fail);
-  EXPECT_NE(v.reason.find("contradicts"), std::string::npos) << v.reason;
+  EXPECT_NE(v.reason.en.find("contradicts"), std::string::npos) << v.reason.en;
+  EXPECT_NE(v.reason.ja.find("矛盾"), std::string::npos) << v.reason.ja;
 }
 
 TEST(Verdict, ConstrainedDeviceMakesConditionalProvisionsNotApplicable) {
@@ -197,7 +198,7 @@ TEST(Verdict, ReportingImplementationNeedsJustifiedRecommendations) {
   const Assessment a = assess_with({}, {}, &bad);
   const Verdict& v = verdict_of(a, "en303645:4-1");
   EXPECT_EQ(v.outcome, Outcome::fail);
-  EXPECT_NE(v.reason.find("5.6-8"), std::string::npos);
+  EXPECT_NE(v.reason.en.find("5.6-8"), std::string::npos);
   const auto good = questionnaire(
       "answers:\n  en303645:5.6-8:\n    status: not-supported\n    justification: no MMU\n");
   EXPECT_NE(verdict_of(assess_with({}, {}, &good), "en303645:4-1").outcome, Outcome::fail);
@@ -233,7 +234,7 @@ TEST(Verdict, BundledExampleGivesTheExpectedVerdicts) {
   // 5.6-5 (a recommendation) fails on telnetd at boot and the ICS records no justification.
   const Verdict& reporting = verdict_of(a, "en303645:4-1");
   EXPECT_EQ(reporting.outcome, Outcome::fail);
-  EXPECT_NE(reporting.reason.find("5.6-5"), std::string::npos) << reporting.reason;
+  EXPECT_NE(reporting.reason.en.find("5.6-5"), std::string::npos) << reporting.reason.en;
 }
 
 TEST(Rules, BadRuleFilesAreRejectedWithPosition) {
