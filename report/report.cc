@@ -85,9 +85,14 @@ std::string truncate_utf8(std::string_view text, std::size_t max_bytes) {
 }
 
 std::string label(const json& verdict, std::string_view lang, std::size_t max_bytes) {
-  std::string title = pick(verdict, "title", lang);
-  if (title.empty()) title = pick(verdict, "text", lang);
-  return truncate_utf8(title, max_bytes);
+  // The reader's language first, even when that means the start of a text instead of a title.
+  const std::string other = lang == "ja" ? "en" : "ja";
+  const std::string own = lang == "ja" ? "ja" : "en";
+  for (const std::string& key : {"title_" + own, "text_" + own, "title_" + other, "text_" + other}) {
+    std::string value = verdict.value(key, "");
+    if (!value.empty()) return truncate_utf8(value, max_bytes);
+  }
+  return verdict.value("requirement", "");
 }
 
 std::string reason(const json& verdict, std::string_view lang) {

@@ -124,7 +124,7 @@ std::string row(const json& a, const json& v, const Labels& l, std::string_view 
   if (!v.value("level", "").empty()) level = " <small>(" + xml_escape(v.value("level", "")) + ")</small>";
   if (v.value("unverified", false)) level += " <small>(" + std::string(l.unverified) + ")</small>";
   return fmt::format(
-      "<tr class=\"r v-{cls}\"{anchor}><td><code>{id}</code></td><td><span class=\"v v-{cls}\">{label}</span></td>"
+      "<tr class=\"r\" data-v=\"{cls}\"{anchor}><td><code>{id}</code></td><td><span class=\"v v-{cls}\">{label}</span></td>"
       "<td><details><summary>{title}{level}</summary><p class=\"text\">{text}</p>{evidence}</details>"
       "<div class=\"reason\">{reason}</div></td></tr>\n",
       fmt::arg("cls", css_class(verdict)),
@@ -154,8 +154,7 @@ constexpr std::string_view kScript = R"(
     var show = {};
     boxes.forEach(function(b){ show[b.value] = b.checked; });
     document.querySelectorAll('tr.r').forEach(function(tr){
-      var v = Array.prototype.find.call(tr.classList, function(c){ return c.indexOf('v-') === 0; });
-      tr.classList.toggle('hide', !show[v]);
+      tr.classList.toggle('hide', !show[tr.getAttribute('data-v')]);
     });
   }
   boxes.forEach(function(b){ b.addEventListener('change', apply); });
@@ -188,7 +187,7 @@ std::string render_html(const json& a, std::string_view lang) {
 
   out += fmt::format("<p class=\"filters\">{}: ", l.filter);
   for (auto v : kVerdicts) {
-    out += fmt::format("<label><input type=\"checkbox\" value=\"v-{}\" checked> <span class=\"v v-{}\">{}</span></label>",
+    out += fmt::format("<label><input type=\"checkbox\" value=\"{}\" checked> <span class=\"v v-{}\">{}</span></label>",
                        css_class(v), css_class(v), verdict_label(l, v));
   }
   out += "</p>\n";
@@ -201,7 +200,7 @@ std::string render_html(const json& a, std::string_view lang) {
     if (v.value("framework", "") != "jcstar1") continue;
     const std::string eval = v.value("eval", "unknown");
     const std::string verdict = v.value("verdict", "");
-    out += fmt::format("<tr class=\"r v-{}\"><td><a href=\"#{}\"><code>{}</code></a><br>{}</td><td><span class=\"v v-{}\">{}</span></td><td>{}</td><td>{}</td></tr>\n",
+    out += fmt::format("<tr class=\"r\" data-v=\"{}\"><td><a href=\"#{}\"><code>{}</code></a><br>{}</td><td><span class=\"v v-{}\">{}</span></td><td>{}</td><td>{}</td></tr>\n",
                        css_class(verdict), xml_escape(v.value("requirement", "")), xml_escape(v.value("id", "")),
                        xml_escape(label(v, lang)), css_class(verdict), verdict_label(l, verdict),
                        eval == "document" ? l.document : eval == "device" ? l.device : l.unknown,

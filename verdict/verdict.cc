@@ -252,8 +252,10 @@ class Engine {
         basis.emplace_back("declared");
       }
       if (!failed_sources.empty()) {
-        why.push_back({"Failed: " + join(failed_sources, ", ") + ".",
-                       "不適合：" + join(failed_sources, ", ") + "。"});
+        // Say why in the reader's terms: the first failed source's own reason.
+        const Text& first = evaluate(*catalog_.find(failed_sources.front())).reason;
+        why.push_back({"Failed: " + join(failed_sources, ", ") + " (" + failed_sources.front() + ": " + first.en + ")",
+                       "不適合：" + join(failed_sources, ", ") + "（" + failed_sources.front() + "：" + first.ja + "）"});
         basis.emplace_back("derived");
       }
       if (answered && v.answer->status != AnswerStatus::not_supported && ev.state == Part::fail) {
