@@ -30,6 +30,11 @@ std::string render_text(const nlohmann::json& assessment, std::string_view lang)
 std::string render_jcstar(const nlohmann::json& assessment, std::string_view lang);
 std::string render_stakeholders(const nlohmann::json& assessment, std::string_view lang);
 
+// What changed between two assessments (schema kensa.diff/1): verdict changes, requirements
+// added or removed (catalog updates), findings new and resolved.
+nlohmann::json diff(const nlohmann::json& before, const nlohmann::json& after);
+std::string render_diff(const nlohmann::json& diff, std::string_view lang);
+
 // Helpers shared by renderers.
 std::string xml_escape(std::string_view text);
 // Requirement text/title in `lang`, falling back to the other language.
