@@ -43,7 +43,8 @@ TextPosition position_of(std::string_view text, std::size_t offset) {
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path.string(), 0, 0, std::string("cannot open: ") + std::strerror(errno));
+  if (!in)
+    throw InputError(path.string(), 0, 0, std::string("cannot open: ") + std::strerror(errno));
   std::ostringstream buffer;
   buffer << in.rdbuf();
   if (in.bad()) throw InputError(path.string(), 0, 0, "read error");

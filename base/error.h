@@ -10,7 +10,8 @@ namespace kensa {
 
 class InputError : public std::runtime_error {
  public:
-  // `origin` is a file name or a description such as "<stdin>". line/column are 1-based; 0 = unknown.
+  // `origin` is a file name or a description such as "<stdin>". line/column are 1-based; 0 =
+  // unknown.
   InputError(std::string origin, std::size_t line, std::size_t column, const std::string& what);
   explicit InputError(const std::string& what) : std::runtime_error(what) {}
 

@@ -16,10 +16,14 @@ namespace kensa::catalog {
 
 std::string_view to_string(Relation relation) {
   switch (relation) {
-    case Relation::equivalent: return "equivalent";
-    case Relation::part: return "part";
-    case Relation::part_of: return "part_of";
-    case Relation::related: return "related";
+    case Relation::equivalent:
+      return "equivalent";
+    case Relation::part:
+      return "part";
+    case Relation::part_of:
+      return "part_of";
+    case Relation::related:
+      return "related";
   }
   return "related";
 }
@@ -80,7 +84,8 @@ class FileReader {
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         std::string expected;
         for (auto a : allowed) expected += (expected.empty() ? "" : ", ") + std::string(a);
-        fail(kv.first, context + ": unknown field '" + key + "' (expected one of: " + expected + ")");
+        fail(kv.first,
+             context + ": unknown field '" + key + "' (expected one of: " + expected + ")");
       }
     }
   }
@@ -102,7 +107,8 @@ class FileReader {
     const YAML::Node value = map[key];
     if (!value) return out;
     if (value.IsScalar()) return {value.as<std::string>()};
-    if (!value.IsSequence()) fail(value, context + ": field '" + key + "' must be a list of strings");
+    if (!value.IsSequence())
+      fail(value, context + ": field '" + key + "' must be a list of strings");
     for (const auto& v : value) {
       if (!v.IsScalar()) fail(v, context + ": field '" + key + "' must be a list of strings");
       out.push_back(v.as<std::string>());
@@ -140,14 +146,16 @@ void check_one_of(const FileReader& reader, const YAML::Node& item, const char* 
   if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
     std::string expected;
     for (auto a : allowed) expected += (expected.empty() ? "" : ", ") + std::string(a);
-    reader.fail(item[key], context + ": '" + key + "' is '" + value + "', expected one of: " + expected);
+    reader.fail(item[key],
+                context + ": '" + key + "' is '" + value + "', expected one of: " + expected);
   }
 }
 
-const std::initializer_list<std::string_view> kRoles = {
-    "manufacturer",         "developer",        "service-provider", "remote-manager",
-    "home-supplier",        "maintenance-provider", "building-manager", "operator",
-    "executive",            "user"};
+const std::initializer_list<std::string_view> kRoles = {"manufacturer",     "developer",
+                                                        "service-provider", "remote-manager",
+                                                        "home-supplier",    "maintenance-provider",
+                                                        "building-manager", "operator",
+                                                        "executive",        "user"};
 
 }  // namespace
 
@@ -190,8 +198,8 @@ Catalog Catalog::parse_unchecked(const std::vector<EmbeddedFile>& files, std::st
     framework.version = reader.string(fw, "version", "framework");
     framework.source = reader.string(fw, "source", "framework");
     framework.notes = reader.strings(fw, "notes", "framework");
-    if (framework.id.empty() ||
-        framework.id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
+    if (framework.id.empty() || framework.id.find_first_not_of(
+                                    "abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
       reader.fail(fw["id"], "framework id must be lower-case letters, digits and '-'");
     }
     for (const auto& other : catalog.frameworks_) {
@@ -204,7 +212,8 @@ Catalog Catalog::parse_unchecked(const std::vector<EmbeddedFile>& files, std::st
     if (!items || !items.IsSequence()) reader.fail(root, "'items' must be a list");
     std::map<std::string, YAML::Mark> parents_to_check;
     for (const auto& node : items) {
-      const std::string context_id = node.IsMap() && node["id"] ? node["id"].as<std::string>() : "?";
+      const std::string context_id =
+          node.IsMap() && node["id"] ? node["id"].as<std::string>() : "?";
       const std::string context = "item " + context_id;
       reader.only_keys(node,
                        {"id", "type", "parent", "assessable", "title_en", "title_ja", "text_en",
@@ -267,7 +276,8 @@ Catalog Catalog::parse_unchecked(const std::vector<EmbeddedFile>& files, std::st
           } else if (rel == "related") {
             ref.relation = Relation::related;
           } else {
-            reader.fail(r["rel"], context + ": rel '" + rel + "', expected equivalent, part or related");
+            reader.fail(r["rel"],
+                        context + ": rel '" + rel + "', expected equivalent, part or related");
           }
           ref.source = reader.string(r, "source", context + " ref", true);
           pending.push_back({&item, ref, reader.name(), r.Mark()});
@@ -389,7 +399,8 @@ std::vector<MappedItem> Catalog::map(const Item& item, int max_hops) const {
         if (hop > 0) m.via.push_back(from.item->qualified());
         // Beyond the first hop a link only carries "related": equivalence does not chain through
         // a partial mapping, and we do not claim more than the data says.
-        if (hop > 0 && !(from.relation == Relation::equivalent && ref.relation == Relation::equivalent)) {
+        if (hop > 0 &&
+            !(from.relation == Relation::equivalent && ref.relation == Relation::equivalent)) {
           m.relation = Relation::related;
         }
         next.push_back(m);
@@ -418,8 +429,9 @@ std::vector<const Item*> Catalog::search(std::string_view query) const {
   std::vector<const Item*> out;
   if (words.empty()) return out;
   for (const auto& item : items_) {
-    const std::string haystack = lower(item.id + "\n" + item.title_en + "\n" + item.title_ja + "\n" +
-                                       item.text_en + "\n" + item.text_ja + "\n" + item.note);
+    const std::string haystack =
+        lower(item.id + "\n" + item.title_en + "\n" + item.title_ja + "\n" + item.text_en + "\n" +
+              item.text_ja + "\n" + item.note);
     if (std::all_of(words.begin(), words.end(),
                     [&](const std::string& w) { return haystack.find(w) != std::string::npos; })) {
       out.push_back(&item);

@@ -21,9 +21,9 @@ enum class Relation { equivalent, part, part_of, related };
 std::string_view to_string(Relation relation);
 
 struct Reference {
-  std::string to;      // qualified id "framework:item"
+  std::string to;  // qualified id "framework:item"
   Relation relation = Relation::related;
-  std::string source;  // who made the link: a seed section, or "kensa"
+  std::string source;    // who made the link: a seed section, or "kensa"
   bool reverse = false;  // added by the loader as the reverse of a reference written in `to`
 };
 
@@ -43,7 +43,8 @@ struct Item {
   std::string level;      // EN 303 645: mandatory | recommended
   std::string condition;  // EN 303 645: when the provision applies
   std::string eval;       // JC-STAR: document | device | unknown
-  bool verified = true;   // false: wording not seen in a source; verdicts never exceed NEEDS_EVIDENCE
+  bool verified =
+      true;  // false: wording not seen in a source; verdicts never exceed NEEDS_EVIDENCE
   std::string note;
   std::vector<std::string> audience;
   std::vector<std::string> stakeholders;
@@ -75,7 +76,8 @@ struct MappedItem {
   const Item* item = nullptr;
   Relation relation = Relation::related;
   std::string source;
-  std::vector<std::string> via;  // qualified ids of intermediate items (empty for a direct reference)
+  std::vector<std::string>
+      via;  // qualified ids of intermediate items (empty for a direct reference)
 };
 
 class Catalog {

@@ -16,7 +16,8 @@ const Catalog& cat() { return Catalog::builtin(); }
 const std::map<std::string, std::map<std::string, std::size_t>> kExpectedCounts = {
     {"iotsg2016", {{"guideline", 5}, {"key-point", 21}, {"requirement", 139}, {"user-rule", 4}}},
     {"smarthome", {{"stakeholder", 8}, {"scene", 4}, {"vulnerability", 71}, {"requirement", 42}}},
-    {"iotssf", {{"axis", 3}, {"axis-level", 6}, {"viewpoint", 4}, {"threat", 13}, {"requirement", 41}}},
+    {"iotssf",
+     {{"axis", 3}, {"axis-level", 6}, {"viewpoint", 4}, {"threat", 13}, {"requirement", 41}}},
     {"en303645", {{"clause", 15}, {"provision", 68}}},
     {"jcstar1", {{"requirement", 16}}},
     {"cpsf", {{"layer", 3}, {"component", 6}, {"category", 20}, {"measure", 88}}},
@@ -25,8 +26,15 @@ const std::map<std::string, std::map<std::string, std::size_t>> kExpectedCounts 
     {"enisa-iot", {{"category", 3}, {"measure", 30}}},
     {"iso27402", {{"standard", 1}, {"requirement", 10}}},
     {"nistir8259", {{"capability", 10}}},
-    {"dmf", {{"event", 5}, {"transfer-unit", 4}, {"attribute", 10}, {"place", 6}, {"threat-actor", 4},
-             {"threat", 12}, {"measure", 38}, {"risk", 71}}},
+    {"dmf",
+     {{"event", 5},
+      {"transfer-unit", 4},
+      {"attribute", 10},
+      {"place", 6},
+      {"threat-actor", 4},
+      {"threat", 12},
+      {"measure", 38},
+      {"risk", 71}}},
 };
 
 TEST(Catalog, CountsPerFrameworkMatchTheSeeds) {
@@ -39,7 +47,8 @@ TEST(Catalog, CountsPerFrameworkMatchTheSeeds) {
     for (const Item* i : fw.items) ++actual[i->type];
     EXPECT_EQ(actual, expected->second) << fw.id;
   }
-  for (const auto& [id, counts] : kExpectedCounts) EXPECT_TRUE(seen.count(id)) << "missing framework " << id;
+  for (const auto& [id, counts] : kExpectedCounts)
+    EXPECT_TRUE(seen.count(id)) << "missing framework " << id;
 }
 
 TEST(Catalog, EveryFrameworkIsPinned) {
@@ -58,7 +67,8 @@ TEST(Catalog, En303645HasEveryProvisionWithLevelTestsAndJapaneseText) {
     mandatory += i->level == "mandatory";
     recommended += i->level == "recommended";
     EXPECT_FALSE(i->tests.empty()) << i->id << " has no TS 103 701 test case";
-    if (i->id != "4-1") EXPECT_FALSE(i->text_ja.empty()) << i->id;  // 4-1 has no Japanese text in the seed
+    if (i->id != "4-1")
+      EXPECT_FALSE(i->text_ja.empty()) << i->id;  // 4-1 has no Japanese text in the seed
     EXPECT_FALSE(i->text_en.empty()) << i->id;
   }
   EXPECT_EQ(mandatory, 33U);
@@ -116,9 +126,9 @@ TEST(Catalog, ReferencesResolveInBothDirections) {
         const Item* target = cat().find(r.to);
         ASSERT_NE(target, nullptr) << i->qualified() << " → " << r.to;
         (r.reverse ? reverse : forward)++;
-        const bool back = std::any_of(target->refs.begin(), target->refs.end(), [&](const Reference& b) {
-          return b.to == i->qualified() && b.reverse != r.reverse;
-        });
+        const bool back = std::any_of(
+            target->refs.begin(), target->refs.end(),
+            [&](const Reference& b) { return b.to == i->qualified() && b.reverse != r.reverse; });
         EXPECT_TRUE(back) << i->qualified() << " → " << r.to << " has no reverse";
       }
     }
@@ -142,7 +152,8 @@ TEST(Catalog, ResolveSearchAndChildren) {
   EXPECT_TRUE(cat().resolve("no-such").empty());
   EXPECT_EQ(cat().children(*cat().find("en303645:5.1")).size(), 5U);
   const auto hits = cat().search("brute force");
-  EXPECT_TRUE(std::any_of(hits.begin(), hits.end(), [](const Item* i) { return i->qualified() == "en303645:5.1-5"; }));
+  EXPECT_TRUE(std::any_of(hits.begin(), hits.end(),
+                          [](const Item* i) { return i->qualified() == "en303645:5.1-5"; }));
   const auto ja = cat().search("総当たり");
   EXPECT_FALSE(ja.empty());
 }
@@ -159,23 +170,29 @@ std::string error_of(const std::string& yaml) {
 const char* kHeader = "framework: {id: t, short: T, name_en: Test}\nitems:\n";
 
 TEST(CatalogParse, BadDataIsRejectedWithFileLineAndColumn) {
-  EXPECT_NE(error_of(std::string(kHeader) + "  - {id: a, type: x, title_en: A}\n  - {id: a, type: x, title_en: B}\n")
+  EXPECT_NE(error_of(std::string(kHeader) +
+                     "  - {id: a, type: x, title_en: A}\n  - {id: a, type: x, title_en: B}\n")
                 .find("catalog/data/t.yaml:4:"),
             std::string::npos);
   EXPECT_NE(error_of(std::string(kHeader) + "  - {id: a, type: x, title_en: A, lvel: mandatory}\n")
                 .find("unknown field 'lvel'"),
             std::string::npos);
-  EXPECT_NE(error_of(std::string(kHeader) + "  - {id: a, type: x, title_en: A, refs: [{to: 'z:1', rel: related, source: s}]}\n")
-                .find("reference to unknown item 'z:1'"),
-            std::string::npos);
-  EXPECT_NE(error_of(std::string(kHeader) + "  - {id: a, type: x, title_en: A, parent: b}\n").find("parent 'b'"),
+  EXPECT_NE(
+      error_of(std::string(kHeader) +
+               "  - {id: a, type: x, title_en: A, refs: [{to: 'z:1', rel: related, source: s}]}\n")
+          .find("reference to unknown item 'z:1'"),
+      std::string::npos);
+  EXPECT_NE(error_of(std::string(kHeader) + "  - {id: a, type: x, title_en: A, parent: b}\n")
+                .find("parent 'b'"),
             std::string::npos);
   EXPECT_NE(error_of(std::string(kHeader) + "  - {id: a, type: x, title_en: A, level: should}\n")
                 .find("expected one of: mandatory, recommended"),
             std::string::npos);
-  EXPECT_NE(error_of(std::string(kHeader) + "  - {id: a, type: x}\n").find("needs a title or a text"),
-            std::string::npos);
-  EXPECT_NE(error_of("framework: {id: t, short: T, name_en: Test}\nitems: [\n").find("catalog/data/t.yaml:"),
+  EXPECT_NE(
+      error_of(std::string(kHeader) + "  - {id: a, type: x}\n").find("needs a title or a text"),
+      std::string::npos);
+  EXPECT_NE(error_of("framework: {id: t, short: T, name_en: Test}\nitems: [\n")
+                .find("catalog/data/t.yaml:"),
             std::string::npos);
 }
 

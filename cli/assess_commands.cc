@@ -62,7 +62,8 @@ int assess(const AssessArgs& args) {
   const auto& rules = verdict::RuleSet::builtin(cat);
   const auto formats = parse_formats(args.formats);
   std::vector<evidence::FindingSet> sets;
-  for (const auto& path : args.findings) sets.push_back(evidence::parse_findings(read_file(path), path));
+  for (const auto& path : args.findings)
+    sets.push_back(evidence::parse_findings(read_file(path), path));
   for (const auto& input : assess_inputs()) {
     for (auto& set : input.collect()) sets.push_back(std::move(set));
   }
@@ -71,7 +72,9 @@ int assess(const AssessArgs& args) {
     q = evidence::parse_questionnaire(read_file(args.questionnaire), args.questionnaire);
   }
   if (sets.empty() && !q) {
-    throw InputError("nothing to assess: give evidence (--findings FILE, a collector's input) and/or --ics FILE");
+    throw InputError(
+        "nothing to assess: give evidence (--findings FILE, a collector's input) and/or --ics "
+        "FILE");
   }
   const verdict::Assessment a = verdict::assess(cat, rules, sets, q ? &*q : nullptr);
   const json doc = verdict::to_json(a, cat);
@@ -151,18 +154,26 @@ int render_report(const ReportArgs& args) {
 namespace {
 void add_assess_commands(CLI::App& app, Options& options) {
   auto args = std::make_shared<AssessArgs>();
-  CLI::App* assess_cmd = app.add_subcommand(
-      "assess", "Decide a verdict for every requirement from findings and an ICS/IXIT questionnaire, and write reports");
-  assess_cmd->add_option("--findings", args->findings, "Findings JSON (kensa.findings/1); repeatable")
+  CLI::App* assess_cmd = app.add_subcommand("assess",
+                                            "Decide a verdict for every requirement from findings "
+                                            "and an ICS/IXIT questionnaire, and write reports");
+  assess_cmd
+      ->add_option("--findings", args->findings, "Findings JSON (kensa.findings/1); repeatable")
       ->check(CLI::ExistingFile);
   assess_cmd->add_option("--ics", args->questionnaire, "Questionnaire YAML (kensa.questionnaire/1)")
       ->check(CLI::ExistingFile);
-  assess_cmd->add_option("--out", args->out_dir, "Directory for the reports (default kensa-report)");
-  assess_cmd->add_option("--format", args->formats, "Report formats: json html sarif junit text jcstar stakeholders")
+  assess_cmd->add_option("--out", args->out_dir,
+                         "Directory for the reports (default kensa-report)");
+  assess_cmd
+      ->add_option("--format", args->formats,
+                   "Report formats: json html sarif junit text jcstar stakeholders")
       ->delimiter(',');
-  assess_cmd->add_option("--lang", args->lang, "Report language")->check(CLI::IsMember({"en", "ja"}));
-  assess_cmd->add_option("--fail-on", args->fail_on,
-                         "Exit 1 when any of these verdicts is present (FAIL, INCONCLUSIVE, NEEDS_EVIDENCE)")
+  assess_cmd->add_option("--lang", args->lang, "Report language")
+      ->check(CLI::IsMember({"en", "ja"}));
+  assess_cmd
+      ->add_option(
+          "--fail-on", args->fail_on,
+          "Exit 1 when any of these verdicts is present (FAIL, INCONCLUSIVE, NEEDS_EVIDENCE)")
       ->delimiter(',')
       ->check(CLI::IsMember({"FAIL", "INCONCLUSIVE", "NEEDS_EVIDENCE", "NOT_APPLICABLE", "PASS"}));
   assess_cmd->add_flag("--json", args->json, "Print the summary as JSON");
@@ -170,22 +181,30 @@ void add_assess_commands(CLI::App& app, Options& options) {
   assess_cmd->callback([&options, args] { options.run = [args] { return assess(*args); }; });
 
   auto rargs = std::make_shared<ReportArgs>();
-  CLI::App* report_cmd = app.add_subcommand("report", "Render a saved assessment.json in another format or language");
-  report_cmd->add_option("assessment", rargs->input, "assessment.json written by `kensa assess`")->required();
-  report_cmd->add_option("--format", rargs->format, "json html sarif junit text jcstar stakeholders (default text)");
+  CLI::App* report_cmd =
+      app.add_subcommand("report", "Render a saved assessment.json in another format or language");
+  report_cmd->add_option("assessment", rargs->input, "assessment.json written by `kensa assess`")
+      ->required();
+  report_cmd->add_option("--format", rargs->format,
+                         "json html sarif junit text jcstar stakeholders (default text)");
   report_cmd->add_option("-o,--output", rargs->output, "Output file (default stdout)");
-  report_cmd->add_option("--lang", rargs->lang, "Report language")->check(CLI::IsMember({"en", "ja"}));
-  report_cmd->callback([&options, rargs] { options.run = [rargs] { return render_report(*rargs); }; });
+  report_cmd->add_option("--lang", rargs->lang, "Report language")
+      ->check(CLI::IsMember({"en", "ja"}));
+  report_cmd->callback(
+      [&options, rargs] { options.run = [rargs] { return render_report(*rargs); }; });
 
   auto dargs = std::make_shared<DiffArgs>();
-  CLI::App* diff_cmd = app.add_subcommand("diff", "What changed between two assessments (re-runs over time)");
+  CLI::App* diff_cmd =
+      app.add_subcommand("diff", "What changed between two assessments (re-runs over time)");
   diff_cmd->add_option("before", dargs->before, "Earlier assessment.json")->required();
   diff_cmd->add_option("after", dargs->after, "Later assessment.json")->required();
   diff_cmd->add_option("--lang", dargs->lang, "Language")->check(CLI::IsMember({"en", "ja"}));
   diff_cmd->add_flag("--json", dargs->json, "Output JSON (kensa.diff/1)");
-  diff_cmd->add_flag("--fail-on-regression", dargs->fail_on_regression,
-                     "Exit 1 if a verdict became FAIL or INCONCLUSIVE or a high/critical finding is new");
-  diff_cmd->callback([&options, dargs] { options.run = [dargs] { return diff_assessments(*dargs); }; });
+  diff_cmd->add_flag(
+      "--fail-on-regression", dargs->fail_on_regression,
+      "Exit 1 if a verdict became FAIL or INCONCLUSIVE or a high/critical finding is new");
+  diff_cmd->callback(
+      [&options, dargs] { options.run = [dargs] { return diff_assessments(*dargs); }; });
 }
 
 }  // namespace

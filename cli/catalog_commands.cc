@@ -42,17 +42,33 @@ const Item& resolve_one(const Catalog& cat, const std::string& id) {
 json item_json(const Item& i) {
   json refs = json::array();
   for (const auto& r : i.refs) {
-    refs.push_back({{"to", r.to}, {"rel", catalog::to_string(r.relation)}, {"source", r.source},
+    refs.push_back({{"to", r.to},
+                    {"rel", catalog::to_string(r.relation)},
+                    {"source", r.source},
                     {"reverse", r.reverse}});
   }
   json tests = json::array();
   for (const auto& t : i.tests) tests.push_back({{"id", t.id}, {"type", t.type}});
-  return {{"id", i.qualified()}, {"framework", i.framework}, {"type", i.type}, {"parent", i.parent},
-          {"assessable", i.assessable}, {"title_en", i.title_en}, {"title_ja", i.title_ja},
-          {"text_en", i.text_en}, {"text_ja", i.text_ja}, {"source", i.source}, {"level", i.level},
-          {"condition", i.condition}, {"eval", i.eval}, {"verified", i.verified}, {"note", i.note},
-          {"audience", i.audience}, {"stakeholders", i.stakeholders},
-          {"vulnerabilities", i.vulnerabilities}, {"tests", tests}, {"refs", refs}};
+  return {{"id", i.qualified()},
+          {"framework", i.framework},
+          {"type", i.type},
+          {"parent", i.parent},
+          {"assessable", i.assessable},
+          {"title_en", i.title_en},
+          {"title_ja", i.title_ja},
+          {"text_en", i.text_en},
+          {"text_ja", i.text_ja},
+          {"source", i.source},
+          {"level", i.level},
+          {"condition", i.condition},
+          {"eval", i.eval},
+          {"verified", i.verified},
+          {"note", i.note},
+          {"audience", i.audience},
+          {"stakeholders", i.stakeholders},
+          {"vulnerabilities", i.vulnerabilities},
+          {"tests", tests},
+          {"refs", refs}};
 }
 
 int list(const CatalogArgs& args) {
@@ -62,16 +78,23 @@ int list(const CatalogArgs& args) {
     for (const auto& fw : cat.frameworks()) {
       json types = json::object();
       for (const Item* i : fw.items) types[i->type] = types.value(i->type, 0) + 1;
-      out.push_back({{"id", fw.id}, {"short", fw.short_name}, {"name_en", fw.name_en},
-                     {"name_ja", fw.name_ja}, {"version", fw.version}, {"items", fw.items.size()},
-                     {"assessable", fw.assessable_count()}, {"types", types}, {"notes", fw.notes}});
+      out.push_back({{"id", fw.id},
+                     {"short", fw.short_name},
+                     {"name_en", fw.name_en},
+                     {"name_ja", fw.name_ja},
+                     {"version", fw.version},
+                     {"items", fw.items.size()},
+                     {"assessable", fw.assessable_count()},
+                     {"types", types},
+                     {"notes", fw.notes}});
     }
     std::cout << out.dump(2) << "\n";
     return 0;
   }
   fmt::print("{:<16} {:>6} {:>10}  {}\n", "framework", "items", "assessable", "name");
   for (const auto& fw : cat.frameworks()) {
-    fmt::print("{:<16} {:>6} {:>10}  {}\n", fw.id, fw.items.size(), fw.assessable_count(), fw.name(args.lang));
+    fmt::print("{:<16} {:>6} {:>10}  {}\n", fw.id, fw.items.size(), fw.assessable_count(),
+               fw.name(args.lang));
   }
   fmt::print("\n{} items in {} frameworks. `kensa catalog show ID`, `kensa catalog map ID`.\n",
              cat.item_count(), cat.frameworks().size());
@@ -97,7 +120,8 @@ int show(const CatalogArgs& args) {
   if (!i.parent.empty()) fmt::print("parent: {}\n", i.parent);
   if (!i.audience.empty()) fmt::print("audience: {}\n", fmt::join(i.audience, ", "));
   if (!i.stakeholders.empty()) fmt::print("stakeholders: {}\n", fmt::join(i.stakeholders, ", "));
-  if (!i.vulnerabilities.empty()) fmt::print("vulnerabilities: {}\n", fmt::join(i.vulnerabilities, ", "));
+  if (!i.vulnerabilities.empty())
+    fmt::print("vulnerabilities: {}\n", fmt::join(i.vulnerabilities, ", "));
   for (const auto& t : i.tests) fmt::print("test case: {} ({})\n", t.id, t.type);
   if (!i.source.empty()) fmt::print("source: {}\n", i.source);
   if (!i.note.empty()) fmt::print("note: {}\n", i.note);
@@ -118,9 +142,13 @@ int map(const CatalogArgs& args) {
   if (args.json) {
     json out = json::array();
     for (const auto& m : mapped) {
-      out.push_back({{"id", m.item->qualified()}, {"framework", m.item->framework},
-                     {"relation", catalog::to_string(m.relation)}, {"source", m.source},
-                     {"via", m.via}, {"title_en", m.item->title("en")}, {"title_ja", m.item->title("ja")}});
+      out.push_back({{"id", m.item->qualified()},
+                     {"framework", m.item->framework},
+                     {"relation", catalog::to_string(m.relation)},
+                     {"source", m.source},
+                     {"via", m.via},
+                     {"title_en", m.item->title("en")},
+                     {"title_ja", m.item->title("ja")}});
     }
     std::cout << json{{"id", i.qualified()}, {"mapped", out}}.dump(2) << "\n";
     return 0;
@@ -149,12 +177,15 @@ int search(const CatalogArgs& args) {
   for (const auto& w : args.words) query += (query.empty() ? "" : " ") + w;
   auto found = cat.search(query);
   if (!args.framework.empty()) {
-    if (!cat.framework(args.framework)) throw InputError("unknown framework '" + args.framework + "'");
+    if (!cat.framework(args.framework))
+      throw InputError("unknown framework '" + args.framework + "'");
     std::erase_if(found, [&](const Item* i) { return i->framework != args.framework; });
   }
   if (args.json) {
     json out = json::array();
-    for (const Item* i : found) out.push_back({{"id", i->qualified()}, {"title_en", i->title("en")}, {"title_ja", i->title("ja")}});
+    for (const Item* i : found)
+      out.push_back(
+          {{"id", i->qualified()}, {"title_en", i->title("en")}, {"title_ja", i->title("ja")}});
     std::cout << out.dump(2) << "\n";
     return 0;
   }
@@ -171,7 +202,9 @@ int kinds(bool as_json) {
   if (as_json) {
     json out = json::array();
     for (const auto& k : evidence::kinds()) {
-      out.push_back({{"id", k.id}, {"title", k.title}, {"default_severity", evidence::to_string(k.default_severity)}});
+      out.push_back({{"id", k.id},
+                     {"title", k.title},
+                     {"default_severity", evidence::to_string(k.default_severity)}});
     }
     std::cout << out.dump(2) << "\n";
     return 0;
@@ -187,10 +220,12 @@ int kinds(bool as_json) {
 namespace {
 void add_catalog_commands(CLI::App& app, Options& options) {
   auto args = std::make_shared<CatalogArgs>();
-  CLI::App* cat = app.add_subcommand("catalog", "Browse the requirement catalogs of every framework");
+  CLI::App* cat =
+      app.add_subcommand("catalog", "Browse the requirement catalogs of every framework");
   cat->require_subcommand(1);
   auto lang = [&](CLI::App* c) {
-    c->add_option("--lang", args->lang, "Language of titles and texts")->check(CLI::IsMember({"en", "ja"}));
+    c->add_option("--lang", args->lang, "Language of titles and texts")
+        ->check(CLI::IsMember({"en", "ja"}));
   };
 
   CLI::App* list_cmd = cat->add_subcommand("list", "List frameworks with item counts");
@@ -198,7 +233,8 @@ void add_catalog_commands(CLI::App& app, Options& options) {
   lang(list_cmd);
   list_cmd->callback([&options, args] { options.run = [args] { return list(*args); }; });
 
-  CLI::App* show_cmd = cat->add_subcommand("show", "Show one requirement (id such as 5.1-1, KP15, jcstar1:S1.1-02)");
+  CLI::App* show_cmd =
+      cat->add_subcommand("show", "Show one requirement (id such as 5.1-1, KP15, jcstar1:S1.1-02)");
   show_cmd->add_option("id", args->id, "Requirement id, optionally framework:id")->required();
   show_cmd->add_flag("--json", args->json, "Output JSON");
   lang(show_cmd);
@@ -206,7 +242,8 @@ void add_catalog_commands(CLI::App& app, Options& options) {
 
   CLI::App* map_cmd = cat->add_subcommand("map", "Map a requirement to every other framework");
   map_cmd->add_option("id", args->id, "Requirement id")->required();
-  map_cmd->add_option("--hops", args->hops, "How many references to follow (default 2)")->check(CLI::Range(1, 4));
+  map_cmd->add_option("--hops", args->hops, "How many references to follow (default 2)")
+      ->check(CLI::Range(1, 4));
   map_cmd->add_flag("--json", args->json, "Output JSON");
   lang(map_cmd);
   map_cmd->callback([&options, args] { options.run = [args] { return map(*args); }; });
@@ -218,7 +255,8 @@ void add_catalog_commands(CLI::App& app, Options& options) {
   lang(search_cmd);
   search_cmd->callback([&options, args] { options.run = [args] { return search(*args); }; });
 
-  CLI::App* kinds_cmd = app.add_subcommand("kinds", "List the finding kinds every collector reports");
+  CLI::App* kinds_cmd =
+      app.add_subcommand("kinds", "List the finding kinds every collector reports");
   kinds_cmd->add_flag("--json", args->json, "Output JSON");
   kinds_cmd->callback([&options, args] { options.run = [args] { return kinds(args->json); }; });
 }

@@ -7,7 +7,6 @@
 // cli/CMakeLists.txt compiles every cli/*.cc into the binary and links the libraries components
 // list in the global property KENSA_CLI_LIBS.
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <vector>
 

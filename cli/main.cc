@@ -5,9 +5,9 @@
 //   1  a verdict named by --fail-on is present
 //   2  usage or input error (bad flag, unreadable or malformed file, unknown id)
 //   3  internal error (a bug: please report it with the input)
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
 
@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "kensa — verify IoT devices and systems against IoT security frameworks\n"
       "(EN 303 645, JC-STAR ★1, IoT Security Guidelines 2016, smart-home guideline, IoT-SSF).\n"
-      "Exit codes: 0 ok, 1 a verdict named by --fail-on is present, 2 usage or input error, 3 internal error."};
+      "Exit codes: 0 ok, 1 a verdict named by --fail-on is present, 2 usage or input error, 3 "
+      "internal error."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "kensa 0.1.0");
   kensa::cli::Options options;

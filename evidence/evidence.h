@@ -6,12 +6,11 @@
 //    PASS needs proof that the test ran;
 //  - a questionnaire: the maker's ICS/IXIT answers (TS 103 701) for any catalog requirement.
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace kensa::evidence {
 
@@ -23,8 +22,8 @@ std::string_view to_string(Severity severity);
 
 // One entry of the shared taxonomy of finding kinds.
 struct Kind {
-  std::string_view id;           // e.g. "default-credential"
-  std::string_view title;        // one line, for people
+  std::string_view id;     // e.g. "default-credential"
+  std::string_view title;  // one line, for people
   Severity default_severity;
 };
 const std::vector<Kind>& kinds();
@@ -63,7 +62,7 @@ struct Finding {
 struct FindingSet {
   std::string origin;  // file name the set was read from
   std::string collector;
-  std::string tool;    // producer name and version
+  std::string tool;  // producer name and version
   std::vector<CheckRun> checks;
   std::vector<Finding> findings;
 };
@@ -92,8 +91,8 @@ struct Answer {
 struct Questionnaire {
   std::string origin;
   std::string product_name, product_model, product_vendor, firmware_version;
-  bool constrained = false;         // device is constrained in the EN 303 645 sense
-  std::vector<std::string> roles;   // audience roles in scope; empty = all
+  bool constrained = false;               // device is constrained in the EN 303 645 sense
+  std::vector<std::string> roles;         // audience roles in scope; empty = all
   std::map<std::string, Answer> answers;  // by requirement id as written
 };
 

@@ -50,19 +50,29 @@ TEST(Findings, MalformedJsonNamesLineAndColumn) {
 }
 
 TEST(Findings, RejectsUnknownKindsStatusesAndFields) {
-  EXPECT_NE(error_of(R"({"schema":"kensa.findings/1","findings":[{"check":"c","kind":"defualt-credential","target":"t"}]})")
-                .find("unknown finding kind 'defualt-credential'"),
-            std::string::npos);
-  EXPECT_NE(error_of(R"({"schema":"kensa.findings/1","checks":[{"check":"c","target":"t","status":"done"}]})")
-                .find("$.checks[0].status"),
-            std::string::npos);
-  EXPECT_NE(error_of(R"({"schema":"kensa.findings/1","findings":[{"check":"c","kind":"ftp-anonymous","target":"t","prot":1}]})")
-                .find("$.findings[0].prot"),
-            std::string::npos);
-  EXPECT_NE(error_of(R"({"schema":"kensa.findings/2"})").find("this kensa reads 'kensa.findings/1'"), std::string::npos);
-  EXPECT_NE(error_of(R"({"schema":"kensa.findings/1","findings":[{"check":"c","kind":"ftp-anonymous","target":"t","port":70000}]})")
-                .find("0-65535"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(
+          R"({"schema":"kensa.findings/1","findings":[{"check":"c","kind":"defualt-credential","target":"t"}]})")
+          .find("unknown finding kind 'defualt-credential'"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of(
+          R"({"schema":"kensa.findings/1","checks":[{"check":"c","target":"t","status":"done"}]})")
+          .find("$.checks[0].status"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of(
+          R"({"schema":"kensa.findings/1","findings":[{"check":"c","kind":"ftp-anonymous","target":"t","prot":1}]})")
+          .find("$.findings[0].prot"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of(R"({"schema":"kensa.findings/2"})").find("this kensa reads 'kensa.findings/1'"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of(
+          R"({"schema":"kensa.findings/1","findings":[{"check":"c","kind":"ftp-anonymous","target":"t","port":70000}]})")
+          .find("0-65535"),
+      std::string::npos);
   EXPECT_NE(error_of("[]").find("expected an object"), std::string::npos);
 }
 
@@ -70,7 +80,9 @@ TEST(Kinds, AreUniqueAndLowerCase) {
   std::set<std::string_view> seen;
   for (const auto& k : kinds()) {
     EXPECT_TRUE(seen.insert(k.id).second) << k.id;
-    EXPECT_EQ(k.id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-"), std::string_view::npos) << k.id;
+    EXPECT_EQ(k.id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-"),
+              std::string_view::npos)
+        << k.id;
   }
   EXPECT_GE(kinds().size(), 20U);
 }
@@ -96,13 +108,17 @@ std::string q_error_of(std::string_view text) {
 }
 
 TEST(Questionnaire, BadInputNamesLineColumnAndExpectation) {
-  EXPECT_EQ(q_error_of("schema: kensa.questionnaire/1\nanswers:\n  a: [\n").rfind("q.yaml:", 0), 0U);
-  const std::string status = q_error_of("schema: kensa.questionnaire/1\nanswers:\n  en303645:5.1-1:\n    status: maybe\n");
+  EXPECT_EQ(q_error_of("schema: kensa.questionnaire/1\nanswers:\n  a: [\n").rfind("q.yaml:", 0),
+            0U);
+  const std::string status =
+      q_error_of("schema: kensa.questionnaire/1\nanswers:\n  en303645:5.1-1:\n    status: maybe\n");
   EXPECT_NE(status.find("q.yaml:4:"), std::string::npos) << status;
   EXPECT_NE(status.find("expected supported, not-supported or not-applicable"), std::string::npos);
   const std::string field = q_error_of("schema: kensa.questionnaire/1\nanswerz: {}\n");
-  EXPECT_NE(field.find("q.yaml:2:1: questionnaire: unknown field 'answerz'"), std::string::npos) << field;
-  EXPECT_NE(q_error_of("answers: {}\n").find("expected 'kensa.questionnaire/1'"), std::string::npos);
+  EXPECT_NE(field.find("q.yaml:2:1: questionnaire: unknown field 'answerz'"), std::string::npos)
+      << field;
+  EXPECT_NE(q_error_of("answers: {}\n").find("expected 'kensa.questionnaire/1'"),
+            std::string::npos);
 }
 
 }  // namespace

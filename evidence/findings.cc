@@ -9,11 +9,16 @@ using nlohmann::json;
 
 std::string_view to_string(CheckStatus status) {
   switch (status) {
-    case CheckStatus::completed: return "completed";
-    case CheckStatus::error: return "error";
-    case CheckStatus::timeout: return "timeout";
-    case CheckStatus::unreachable: return "unreachable";
-    case CheckStatus::skipped: return "skipped";
+    case CheckStatus::completed:
+      return "completed";
+    case CheckStatus::error:
+      return "error";
+    case CheckStatus::timeout:
+      return "timeout";
+    case CheckStatus::unreachable:
+      return "unreachable";
+    case CheckStatus::skipped:
+      return "skipped";
   }
   return "error";
 }
@@ -61,7 +66,8 @@ class Reader {
     return it->get<int>();
   }
 
-  std::vector<std::string> strings(const json& object, const std::string& path, const char* key) const {
+  std::vector<std::string> strings(const json& object, const std::string& path,
+                                   const char* key) const {
     std::vector<std::string> out;
     auto it = object.find(key);
     if (it == object.end() || it->is_null()) return out;
@@ -85,7 +91,8 @@ class Reader {
 };
 
 Severity parse_severity(const Reader& reader, const std::string& text, const std::string& path) {
-  for (auto s : {Severity::info, Severity::low, Severity::medium, Severity::high, Severity::critical}) {
+  for (auto s :
+       {Severity::info, Severity::low, Severity::medium, Severity::high, Severity::critical}) {
     if (to_string(s) == text) return s;
   }
   reader.fail(path, "severity '" + text + "', expected info, low, medium, high or critical");
@@ -96,7 +103,8 @@ CheckStatus parse_status(const Reader& reader, const std::string& text, const st
                  CheckStatus::unreachable, CheckStatus::skipped}) {
     if (to_string(s) == text) return s;
   }
-  reader.fail(path, "status '" + text + "', expected completed, error, timeout, unreachable or skipped");
+  reader.fail(path,
+              "status '" + text + "', expected completed, error, timeout, unreachable or skipped");
 }
 
 }  // namespace
@@ -116,10 +124,13 @@ FindingSet parse_findings(std::string_view json_text, const std::string& origin)
     throw InputError(origin, 0, 0, e.what());
   }
   Reader reader(origin);
-  reader.only_keys(root, "$", {"schema", "tool", "collector", "started", "finished", "scope", "checks", "findings"});
+  reader.only_keys(
+      root, "$",
+      {"schema", "tool", "collector", "started", "finished", "scope", "checks", "findings"});
   const std::string schema = reader.string(root, "$", "schema", true);
   if (schema != kFindingsSchema) {
-    reader.fail("$.schema", "is '" + schema + "', this kensa reads '" + std::string(kFindingsSchema) + "'");
+    reader.fail("$.schema",
+                "is '" + schema + "', this kensa reads '" + std::string(kFindingsSchema) + "'");
   }
   FindingSet set;
   set.origin = origin;
@@ -131,7 +142,9 @@ FindingSet parse_findings(std::string_view json_text, const std::string& origin)
     for (std::size_t i = 0; i < it->size(); ++i) {
       const json& c = (*it)[i];
       const std::string path = "$.checks[" + std::to_string(i) + "]";
-      reader.only_keys(c, path, {"check", "target", "port", "collector", "status", "tests_for", "detail", "duration_ms"});
+      reader.only_keys(
+          c, path,
+          {"check", "target", "port", "collector", "status", "tests_for", "detail", "duration_ms"});
       CheckRun run;
       run.check = reader.string(c, path, "check", true);
       run.target = reader.string(c, path, "target", true);
@@ -152,8 +165,9 @@ FindingSet parse_findings(std::string_view json_text, const std::string& origin)
     for (std::size_t i = 0; i < it->size(); ++i) {
       const json& f = (*it)[i];
       const std::string path = "$.findings[" + std::to_string(i) + "]";
-      reader.only_keys(f, path, {"check", "kind", "target", "port", "protocol", "service", "path",
-                                 "collector", "severity", "title", "evidence_text", "evidence", "cves"});
+      reader.only_keys(f, path,
+                       {"check", "kind", "target", "port", "protocol", "service", "path",
+                        "collector", "severity", "title", "evidence_text", "evidence", "cves"});
       Finding finding;
       finding.check = reader.string(f, path, "check", true);
       finding.kind = reader.kind(reader.string(f, path, "kind", true), path + ".kind");
@@ -182,7 +196,9 @@ FindingSet parse_findings(std::string_view json_text, const std::string& origin)
 }
 
 json to_json(const CheckRun& run) {
-  json j = {{"check", run.check}, {"target", run.target}, {"status", to_string(run.status)},
+  json j = {{"check", run.check},
+            {"target", run.target},
+            {"status", to_string(run.status)},
             {"tests_for", run.tests_for}};
   if (run.port) j["port"] = *run.port;
   if (!run.collector.empty()) j["collector"] = run.collector;
@@ -191,11 +207,16 @@ json to_json(const CheckRun& run) {
 }
 
 json to_json(const Finding& f) {
-  json j = {{"check", f.check}, {"kind", f.kind}, {"target", f.target},
-            {"severity", to_string(f.severity)}, {"title", f.title}};
+  json j = {{"check", f.check},
+            {"kind", f.kind},
+            {"target", f.target},
+            {"severity", to_string(f.severity)},
+            {"title", f.title}};
   if (f.port) j["port"] = *f.port;
-  for (const auto& [key, value] : {std::pair{"protocol", &f.protocol}, {"service", &f.service},
-                                   {"path", &f.path}, {"collector", &f.collector},
+  for (const auto& [key, value] : {std::pair{"protocol", &f.protocol},
+                                   {"service", &f.service},
+                                   {"path", &f.path},
+                                   {"collector", &f.collector},
                                    {"evidence_text", &f.evidence_text}}) {
     if (!value->empty()) j[key] = *value;
   }

@@ -9,9 +9,12 @@ namespace kensa::evidence {
 
 std::string_view to_string(AnswerStatus status) {
   switch (status) {
-    case AnswerStatus::supported: return "supported";
-    case AnswerStatus::not_supported: return "not-supported";
-    case AnswerStatus::not_applicable: return "not-applicable";
+    case AnswerStatus::supported:
+      return "supported";
+    case AnswerStatus::not_supported:
+      return "not-supported";
+    case AnswerStatus::not_applicable:
+      return "not-applicable";
   }
   return "supported";
 }
@@ -37,7 +40,8 @@ class YamlReader {
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         std::string expected;
         for (auto a : allowed) expected += (expected.empty() ? "" : ", ") + std::string(a);
-        fail(kv.first, context + ": unknown field '" + key + "' (expected one of: " + expected + ")");
+        fail(kv.first,
+             context + ": unknown field '" + key + "' (expected one of: " + expected + ")");
       }
     }
   }

@@ -2,9 +2,8 @@
 // check_assessment, every renderer must cope with missing or mistyped fields.
 #include <cstddef>
 #include <cstdint>
-#include <string_view>
-
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "base/error.h"
 #include "report/report.h"

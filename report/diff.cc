@@ -17,14 +17,16 @@ namespace {
 // A finding's identity across runs: what was found where, not its wording.
 std::string finding_key(const json& f) {
   return fmt::format("{}|{}|{}|{}|{}", f.value("kind", ""), f.value("target", ""),
-                     f.contains("port") ? f["port"].dump() : "", f.value("path", ""), f.value("check", ""));
+                     f.contains("port") ? f["port"].dump() : "", f.value("path", ""),
+                     f.value("check", ""));
 }
 
 }  // namespace
 
 json diff(const json& before, const json& after) {
   std::map<std::string, std::string> old_verdicts;
-  for (const auto& v : before["verdicts"]) old_verdicts[v.value("requirement", "")] = v.value("verdict", "");
+  for (const auto& v : before["verdicts"])
+    old_verdicts[v.value("requirement", "")] = v.value("verdict", "");
   json changed = json::array();
   json added = json::array();
   for (const auto& v : after["verdicts"]) {
@@ -36,13 +38,17 @@ json diff(const json& before, const json& after) {
       continue;
     }
     if (it->second != now) {
-      changed.push_back({{"requirement", id}, {"before", it->second}, {"after", now},
-                         {"reason", v.value("reason", "")}, {"reason_ja", v.value("reason_ja", "")}});
+      changed.push_back({{"requirement", id},
+                         {"before", it->second},
+                         {"after", now},
+                         {"reason", v.value("reason", "")},
+                         {"reason_ja", v.value("reason_ja", "")}});
     }
     old_verdicts.erase(it);
   }
   json removed = json::array();
-  for (const auto& [id, verdict] : old_verdicts) removed.push_back({{"requirement", id}, {"verdict", verdict}});
+  for (const auto& [id, verdict] : old_verdicts)
+    removed.push_back({{"requirement", id}, {"verdict", verdict}});
 
   std::set<std::string> old_findings, new_findings;
   for (const auto& f : before["findings"]) old_findings.insert(finding_key(f));
@@ -55,29 +61,32 @@ json diff(const json& before, const json& after) {
   for (const auto& f : before["findings"]) {
     if (!new_findings.count(finding_key(f))) gone_list.push_back(f);
   }
-  return {{"schema", "kensa.diff/1"},  {"changed", changed},          {"requirements_added", added},
-          {"requirements_removed", removed}, {"findings_new", new_list}, {"findings_resolved", gone_list}};
+  return {{"schema", "kensa.diff/1"},    {"changed", changed},
+          {"requirements_added", added}, {"requirements_removed", removed},
+          {"findings_new", new_list},    {"findings_resolved", gone_list}};
 }
 
 std::string render_diff(const json& d, std::string_view lang) {
   const Labels& l = labels(lang);
   std::string out;
-  out += fmt::format("{} {} · {} +{} −{}\n", d["changed"].size(), lang == "ja" ? "件の判定が変化" : "verdict(s) changed",
-                     l.findings, d["findings_new"].size(), d["findings_resolved"].size());
+  out += fmt::format("{} {} · {} +{} −{}\n", d["changed"].size(),
+                     lang == "ja" ? "件の判定が変化" : "verdict(s) changed", l.findings,
+                     d["findings_new"].size(), d["findings_resolved"].size());
   for (const auto& c : d["changed"]) {
     const std::string before = c.value("before", "");
     const std::string after = c.value("after", "");
-    out += fmt::format("  {:<28} {} → {}\n      {}\n", c.value("requirement", ""), verdict_label(l, before),
-                       verdict_label(l, after),
-                       lang == "ja" && !c.value("reason_ja", "").empty() ? c.value("reason_ja", "") : c.value("reason", ""));
+    out += fmt::format("  {:<28} {} → {}\n      {}\n", c.value("requirement", ""),
+                       verdict_label(l, before), verdict_label(l, after),
+                       lang == "ja" && !c.value("reason_ja", "").empty() ? c.value("reason_ja", "")
+                                                                         : c.value("reason", ""));
   }
   for (const auto& f : d["findings_new"]) {
-    out += fmt::format("  + [{}] {} {}{}\n", f.value("kind", ""), f.value("title", ""), f.value("target", ""),
-                       f.contains("port") ? ":" + f["port"].dump() : "");
+    out += fmt::format("  + [{}] {} {}{}\n", f.value("kind", ""), f.value("title", ""),
+                       f.value("target", ""), f.contains("port") ? ":" + f["port"].dump() : "");
   }
   for (const auto& f : d["findings_resolved"]) {
-    out += fmt::format("  - [{}] {} {}{}\n", f.value("kind", ""), f.value("title", ""), f.value("target", ""),
-                       f.contains("port") ? ":" + f["port"].dump() : "");
+    out += fmt::format("  - [{}] {} {}{}\n", f.value("kind", ""), f.value("title", ""),
+                       f.value("target", ""), f.contains("port") ? ":" + f["port"].dump() : "");
   }
   return out;
 }

@@ -9,8 +9,8 @@ namespace kensa::report {
 using nlohmann::json;
 
 const std::vector<std::string_view>& format_names() {
-  static const std::vector<std::string_view> names = {"json", "html", "sarif", "junit",
-                                                       "text", "jcstar", "stakeholders"};
+  static const std::vector<std::string_view> names = {"json", "html",   "sarif",       "junit",
+                                                      "text", "jcstar", "stakeholders"};
   return names;
 }
 
@@ -24,20 +24,28 @@ std::optional<Format> parse_format(std::string_view name) {
 
 std::string_view extension(Format format) {
   switch (format) {
-    case Format::json: return "json";
-    case Format::html: return "html";
-    case Format::sarif: return "sarif";
-    case Format::junit: return "junit.xml";
-    case Format::text: return "txt";
-    case Format::jcstar: return "jcstar.txt";
-    case Format::stakeholders: return "stakeholders.txt";
+    case Format::json:
+      return "json";
+    case Format::html:
+      return "html";
+    case Format::sarif:
+      return "sarif";
+    case Format::junit:
+      return "junit.xml";
+    case Format::text:
+      return "txt";
+    case Format::jcstar:
+      return "jcstar.txt";
+    case Format::stakeholders:
+      return "stakeholders.txt";
   }
   return "txt";
 }
 
 void check_assessment(const json& doc, const std::string& origin) {
   if (!doc.is_object() || doc.value("schema", "") != "kensa.assessment/1") {
-    throw InputError(origin, 0, 0, "not a kensa assessment (expected \"schema\": \"kensa.assessment/1\")");
+    throw InputError(origin, 0, 0,
+                     "not a kensa assessment (expected \"schema\": \"kensa.assessment/1\")");
   }
   for (const char* key : {"frameworks", "verdicts", "findings", "checks"}) {
     if (!doc.contains(key) || !doc[key].is_array()) {
@@ -51,11 +59,21 @@ std::string xml_escape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:
         // XML 1.0 forbids most control characters; evidence from hostile devices may carry them.
         if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') {
@@ -88,7 +106,8 @@ std::string label(const json& verdict, std::string_view lang, std::size_t max_by
   // The reader's language first, even when that means the start of a text instead of a title.
   const std::string other = lang == "ja" ? "en" : "ja";
   const std::string own = lang == "ja" ? "ja" : "en";
-  for (const std::string& key : {"title_" + own, "text_" + own, "title_" + other, "text_" + other}) {
+  for (const std::string& key :
+       {"title_" + own, "text_" + own, "title_" + other, "text_" + other}) {
     std::string value = verdict.value(key, "");
     if (!value.empty()) return truncate_utf8(value, max_bytes);
   }
@@ -96,7 +115,8 @@ std::string label(const json& verdict, std::string_view lang, std::size_t max_by
 }
 
 std::string reason(const json& verdict, std::string_view lang) {
-  if (lang == "ja" && !verdict.value("reason_ja", "").empty()) return verdict.value("reason_ja", "");
+  if (lang == "ja" && !verdict.value("reason_ja", "").empty())
+    return verdict.value("reason_ja", "");
   return verdict.value("reason", "");
 }
 
@@ -104,20 +124,28 @@ std::vector<std::string> missing(const json& verdict, std::string_view lang) {
   const char* key = lang == "ja" && verdict.contains("missing_ja") ? "missing_ja" : "missing";
   std::vector<std::string> out;
   if (verdict.contains(key) && verdict[key].is_array()) {
-    for (const auto& m : verdict[key]) out.push_back(m.is_string() ? m.get<std::string>() : m.dump());
+    for (const auto& m : verdict[key])
+      out.push_back(m.is_string() ? m.get<std::string>() : m.dump());
   }
   return out;
 }
 
 std::string render(const json& assessment, Format format, std::string_view lang) {
   switch (format) {
-    case Format::json: return assessment.dump(2) + "\n";
-    case Format::html: return render_html(assessment, lang);
-    case Format::sarif: return render_sarif(assessment, lang);
-    case Format::junit: return render_junit(assessment, lang);
-    case Format::text: return render_text(assessment, lang);
-    case Format::jcstar: return render_jcstar(assessment, lang);
-    case Format::stakeholders: return render_stakeholders(assessment, lang);
+    case Format::json:
+      return assessment.dump(2) + "\n";
+    case Format::html:
+      return render_html(assessment, lang);
+    case Format::sarif:
+      return render_sarif(assessment, lang);
+    case Format::junit:
+      return render_junit(assessment, lang);
+    case Format::text:
+      return render_text(assessment, lang);
+    case Format::jcstar:
+      return render_jcstar(assessment, lang);
+    case Format::stakeholders:
+      return render_stakeholders(assessment, lang);
   }
   return {};
 }

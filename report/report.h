@@ -1,12 +1,11 @@
 #pragma once
 // Reports render from the assessment document (verdict::to_json, schema kensa.assessment/1), so
 // `kensa report` can re-render a saved assessment without the evidence or the engine.
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace kensa::report {
 
@@ -40,7 +39,8 @@ std::string xml_escape(std::string_view text);
 // Requirement text/title in `lang`, falling back to the other language.
 std::string pick(const nlohmann::json& verdict, std::string_view field, std::string_view lang);
 // A requirement's short label: its title, or the start of its text when it has none.
-std::string label(const nlohmann::json& verdict, std::string_view lang, std::size_t max_bytes = 120);
+std::string label(const nlohmann::json& verdict, std::string_view lang,
+                  std::size_t max_bytes = 120);
 // The verdict's reason in `lang`.
 std::string reason(const nlohmann::json& verdict, std::string_view lang);
 // What is still missing, in `lang`.

@@ -14,7 +14,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::string_view kVerdicts[] = {"PASS", "FAIL", "NOT_APPLICABLE", "NEEDS_EVIDENCE", "INCONCLUSIVE"};
+constexpr std::string_view kVerdicts[] = {"PASS", "FAIL", "NOT_APPLICABLE", "NEEDS_EVIDENCE",
+                                          "INCONCLUSIVE"};
 
 std::string_view colour(std::string_view verdict) {
   if (verdict == "PASS") return "#2e7d32";
@@ -26,7 +27,8 @@ std::string_view colour(std::string_view verdict) {
 
 std::string css_class(std::string_view verdict) {
   std::string out(verdict);
-  for (auto& c : out) c = static_cast<char>(c == '_' ? '-' : std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : out)
+    c = static_cast<char>(c == '_' ? '-' : std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -42,16 +44,22 @@ std::string chart(const json& fw, const Labels& l) {
     const int n = counts.value(std::string(v), 0);
     const double w = kWidth * n / total;
     if (n > 0) {
-      bars += fmt::format("<rect x=\"{:.1f}\" y=\"0\" width=\"{:.1f}\" height=\"22\" fill=\"{}\"><title>{} {}</title></rect>",
-                          x, w, colour(v), verdict_label(l, v), n);
+      bars += fmt::format(
+          "<rect x=\"{:.1f}\" y=\"0\" width=\"{:.1f}\" height=\"22\" fill=\"{}\"><title>{} "
+          "{}</title></rect>",
+          x, w, colour(v), verdict_label(l, v), n);
     }
-    legend += fmt::format("<rect x=\"{:.0f}\" y=\"30\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{:.0f}\" y=\"39\" font-size=\"11\">{} {}</text>",
-                          lx, colour(v), lx + 14, xml_escape(verdict_label(l, v)), n);
+    legend += fmt::format(
+        "<rect x=\"{:.0f}\" y=\"30\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{:.0f}\" "
+        "y=\"39\" font-size=\"11\">{} {}</text>",
+        lx, colour(v), lx + 14, xml_escape(verdict_label(l, v)), n);
     x += w;
     lx += 112;
   }
-  return fmt::format("<svg class=\"chart\" role=\"img\" width=\"{:.0f}\" height=\"44\" viewBox=\"0 0 {:.0f} 44\" xmlns=\"http://www.w3.org/2000/svg\">{}{}</svg>",
-                     kWidth, kWidth, bars, legend);
+  return fmt::format(
+      "<svg class=\"chart\" role=\"img\" width=\"{:.0f}\" height=\"44\" viewBox=\"0 0 {:.0f} 44\" "
+      "xmlns=\"http://www.w3.org/2000/svg\">{}{}</svg>",
+      kWidth, kWidth, bars, legend);
 }
 
 std::string evidence_block(const json& a, const json& v, const Labels& l, std::string_view lang) {
@@ -63,11 +71,13 @@ std::string evidence_block(const json& a, const json& v, const Labels& l, std::s
       std::string where = f.value("target", "");
       if (f.contains("port")) where += ":" + f["port"].dump();
       if (!f.value("path", "").empty()) where += " " + f.value("path", "");
-      out += fmt::format("<li><span class=\"sev sev-{}\">{}</span> <code>{}</code> {} — <code>{}</code>{}</li>",
-                         xml_escape(f.value("severity", "")), xml_escape(f.value("severity", "")),
-                         xml_escape(f.value("kind", "")), xml_escape(f.value("title", "")),
-                         xml_escape(where),
-                         f.value("evidence_text", "").empty() ? "" : "<br><small>" + xml_escape(f.value("evidence_text", "")) + "</small>");
+      out += fmt::format(
+          "<li><span class=\"sev sev-{}\">{}</span> <code>{}</code> {} — <code>{}</code>{}</li>",
+          xml_escape(f.value("severity", "")), xml_escape(f.value("severity", "")),
+          xml_escape(f.value("kind", "")), xml_escape(f.value("title", "")), xml_escape(where),
+          f.value("evidence_text", "").empty()
+              ? ""
+              : "<br><small>" + xml_escape(f.value("evidence_text", "")) + "</small>");
     }
     out += "</ul>";
   }
@@ -77,9 +87,10 @@ std::string evidence_block(const json& a, const json& v, const Labels& l, std::s
       const json& c = a["checks"].at(index.get<std::size_t>());
       std::string where = c.value("target", "");
       if (c.contains("port")) where += ":" + c["port"].dump();
-      out += fmt::format("<li><code>{}</code> on <code>{}</code>: {}{}</li>", xml_escape(c.value("check", "")),
-                         xml_escape(where), xml_escape(c.value("status", "")),
-                         c.value("detail", "").empty() ? "" : " — " + xml_escape(c.value("detail", "")));
+      out += fmt::format(
+          "<li><code>{}</code> on <code>{}</code>: {}{}</li>", xml_escape(c.value("check", "")),
+          xml_escape(where), xml_escape(c.value("status", "")),
+          c.value("detail", "").empty() ? "" : " — " + xml_escape(c.value("detail", "")));
     }
     out += "</ul>";
   }
@@ -88,8 +99,9 @@ std::string evidence_block(const json& a, const json& v, const Labels& l, std::s
     for (const auto& s : v["sources"]) {
       const std::string verdict = s.value("verdict", "");
       out += fmt::format("<li><a href=\"#{}\">{}</a> <span class=\"v v-{}\">{}</span></li>",
-                         xml_escape(s.value("requirement", "")), xml_escape(s.value("requirement", "")),
-                         css_class(verdict), xml_escape(verdict_label(l, verdict)));
+                         xml_escape(s.value("requirement", "")),
+                         xml_escape(s.value("requirement", "")), css_class(verdict),
+                         xml_escape(verdict_label(l, verdict)));
     }
     out += "</ul>";
   }
@@ -121,17 +133,22 @@ std::string row(const json& a, const json& v, const Labels& l, std::string_view 
   const std::string text = pick(v, "text", lang);
   const std::string title = label(v, lang, 200);
   std::string level;
-  if (!v.value("level", "").empty()) level = " <small>(" + xml_escape(v.value("level", "")) + ")</small>";
+  if (!v.value("level", "").empty())
+    level = " <small>(" + xml_escape(v.value("level", "")) + ")</small>";
   if (v.value("unverified", false)) level += " <small>(" + std::string(l.unverified) + ")</small>";
   return fmt::format(
-      "<tr class=\"r\" data-v=\"{cls}\"{anchor}><td><code>{id}</code></td><td><span class=\"v v-{cls}\">{label}</span></td>"
-      "<td><details><summary>{title}{level}</summary><p class=\"text\">{text}</p>{evidence}</details>"
+      "<tr class=\"r\" data-v=\"{cls}\"{anchor}><td><code>{id}</code></td><td><span class=\"v "
+      "v-{cls}\">{label}</span></td>"
+      "<td><details><summary>{title}{level}</summary><p "
+      "class=\"text\">{text}</p>{evidence}</details>"
       "<div class=\"reason\">{reason}</div></td></tr>\n",
       fmt::arg("cls", css_class(verdict)),
       fmt::arg("anchor", anchor ? " id=\"" + xml_escape(v.value("requirement", "")) + "\"" : ""),
-      fmt::arg("id", xml_escape(v.value("id", ""))), fmt::arg("label", xml_escape(verdict_label(l, verdict))),
-      fmt::arg("title", xml_escape(title)), fmt::arg("level", level), fmt::arg("text", xml_escape(text)),
-      fmt::arg("evidence", evidence_block(a, v, l, lang)), fmt::arg("reason", xml_escape(reason(v, lang))));
+      fmt::arg("id", xml_escape(v.value("id", ""))),
+      fmt::arg("label", xml_escape(verdict_label(l, verdict))),
+      fmt::arg("title", xml_escape(title)), fmt::arg("level", level),
+      fmt::arg("text", xml_escape(text)), fmt::arg("evidence", evidence_block(a, v, l, lang)),
+      fmt::arg("reason", xml_escape(reason(v, lang))));
 }
 
 constexpr std::string_view kStyle = R"(
@@ -168,43 +185,60 @@ constexpr std::string_view kScript = R"(
 std::string render_html(const json& a, std::string_view lang) {
   const Labels& l = labels(lang);
   const json& p = a["product"];
-  std::string product = xml_escape(p.value("vendor", "") + " " + p.value("name", "") + " " + p.value("model", ""));
-  if (!p.value("firmware_version", "").empty()) product += " · firmware " + xml_escape(p.value("firmware_version", ""));
+  std::string product =
+      xml_escape(p.value("vendor", "") + " " + p.value("name", "") + " " + p.value("model", ""));
+  if (!p.value("firmware_version", "").empty())
+    product += " · firmware " + xml_escape(p.value("firmware_version", ""));
 
-  std::string out = fmt::format("<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{} — {}</title><style>{}</style></head><body>\n",
-                                lang == "ja" ? "ja" : "en", l.title, product, kStyle);
+  std::string out = fmt::format(
+      "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{} — "
+      "{}</title><style>{}</style></head><body>\n",
+      lang == "ja" ? "ja" : "en", l.title, product, kStyle);
   out += fmt::format("<h1>{}</h1><p><b>{}</b>: {}</p>\n", l.title, l.product, product);
   out += fmt::format("<p class=\"legend\">{}</p>\n", l.verdict_help);
 
-  out += fmt::format("<h2>{}</h2><table class=\"summary\"><tr><th>{}</th><th>{}</th><th></th></tr>\n", l.summary, l.framework, l.requirements);
+  out +=
+      fmt::format("<h2>{}</h2><table class=\"summary\"><tr><th>{}</th><th>{}</th><th></th></tr>\n",
+                  l.summary, l.framework, l.requirements);
   for (const auto& fw : a["frameworks"]) {
-    const std::string name = lang == "ja" && !fw.value("name_ja", "").empty() ? fw.value("name_ja", "") : fw.value("name_en", "");
-    out += fmt::format("<tr><td><a href=\"#fw-{}\"><b>{}</b></a><br><small>{}</small></td><td>{}</td><td>{}</td></tr>\n",
-                       xml_escape(fw.value("id", "")), xml_escape(fw.value("short", "")), xml_escape(name),
-                       fw.value("requirements", 0), chart(fw, l));
+    const std::string name = lang == "ja" && !fw.value("name_ja", "").empty()
+                                 ? fw.value("name_ja", "")
+                                 : fw.value("name_en", "");
+    out += fmt::format(
+        "<tr><td><a "
+        "href=\"#fw-{}\"><b>{}</b></a><br><small>{}</small></td><td>{}</td><td>{}</td></tr>\n",
+        xml_escape(fw.value("id", "")), xml_escape(fw.value("short", "")), xml_escape(name),
+        fw.value("requirements", 0), chart(fw, l));
   }
   out += "</table>\n";
 
   out += fmt::format("<p class=\"filters\">{}: ", l.filter);
   for (auto v : kVerdicts) {
-    out += fmt::format("<label><input type=\"checkbox\" value=\"{}\" checked> <span class=\"v v-{}\">{}</span></label>",
-                       css_class(v), css_class(v), verdict_label(l, v));
+    out += fmt::format(
+        "<label><input type=\"checkbox\" value=\"{}\" checked> <span class=\"v "
+        "v-{}\">{}</span></label>",
+        css_class(v), css_class(v), verdict_label(l, v));
   }
   out += "</p>\n";
 
   // JC-STAR ★1 checklist and the smart-home stakeholder view come first: they are what the
   // first users (Japanese makers and integrators) look for.
-  out += fmt::format("<h2 id=\"jcstar\">{}</h2><table>\n<tr><th>ID</th><th>{}</th><th>{}</th><th>{}</th></tr>\n",
-                     l.jcstar_view, l.verdict, l.eval, l.reason);
+  out += fmt::format(
+      "<h2 id=\"jcstar\">{}</h2><table>\n<tr><th>ID</th><th>{}</th><th>{}</th><th>{}</th></tr>\n",
+      l.jcstar_view, l.verdict, l.eval, l.reason);
   for (const auto& v : a["verdicts"]) {
     if (v.value("framework", "") != "jcstar1") continue;
     const std::string eval = v.value("eval", "unknown");
     const std::string verdict = v.value("verdict", "");
-    out += fmt::format("<tr class=\"r\" data-v=\"{}\"><td><a href=\"#{}\"><code>{}</code></a><br>{}</td><td><span class=\"v v-{}\">{}</span></td><td>{}</td><td>{}</td></tr>\n",
-                       css_class(verdict), xml_escape(v.value("requirement", "")), xml_escape(v.value("id", "")),
-                       xml_escape(label(v, lang)), css_class(verdict), verdict_label(l, verdict),
-                       eval == "document" ? l.document : eval == "device" ? l.device : l.unknown,
-                       xml_escape(reason(v, lang)));
+    out += fmt::format(
+        "<tr class=\"r\" data-v=\"{}\"><td><a href=\"#{}\"><code>{}</code></a><br>{}</td><td><span "
+        "class=\"v v-{}\">{}</span></td><td>{}</td><td>{}</td></tr>\n",
+        css_class(verdict), xml_escape(v.value("requirement", "")), xml_escape(v.value("id", "")),
+        xml_escape(label(v, lang)), css_class(verdict), verdict_label(l, verdict),
+        eval == "document" ? l.document
+        : eval == "device" ? l.device
+                           : l.unknown,
+        xml_escape(reason(v, lang)));
   }
   out += "</table>\n";
 
@@ -218,7 +252,8 @@ std::string render_html(const json& a, std::string_view lang) {
     for (const auto& [stakeholder, verdicts] : by_stakeholder) {
       std::string name = stakeholder;
       const std::string key = "smarthome:" + stakeholder;
-      if (a.contains("stakeholders") && a["stakeholders"].contains(key)) name += " " + pick(a["stakeholders"][key], "title", lang);
+      if (a.contains("stakeholders") && a["stakeholders"].contains(key))
+        name += " " + pick(a["stakeholders"][key], "title", lang);
       out += fmt::format("<h3>{}</h3><table>\n", xml_escape(name));
       for (const json* v : verdicts) out += row(a, *v, l, lang, false);
       out += "</table>\n";
@@ -227,10 +262,13 @@ std::string render_html(const json& a, std::string_view lang) {
 
   for (const auto& fw : a["frameworks"]) {
     const std::string id = fw.value("id", "");
-    const std::string name = lang == "ja" && !fw.value("name_ja", "").empty() ? fw.value("name_ja", "") : fw.value("name_en", "");
-    out += fmt::format("<h2 id=\"fw-{}\">{}</h2><p>{}</p>{}<table>\n<tr><th>ID</th><th>{}</th><th>{}</th></tr>\n",
-                       xml_escape(id), xml_escape(fw.value("short", "")), xml_escape(name), chart(fw, l),
-                       l.verdict, l.requirements);
+    const std::string name = lang == "ja" && !fw.value("name_ja", "").empty()
+                                 ? fw.value("name_ja", "")
+                                 : fw.value("name_en", "");
+    out += fmt::format(
+        "<h2 id=\"fw-{}\">{}</h2><p>{}</p>{}<table>\n<tr><th>ID</th><th>{}</th><th>{}</th></tr>\n",
+        xml_escape(id), xml_escape(fw.value("short", "")), xml_escape(name), chart(fw, l),
+        l.verdict, l.requirements);
     for (const auto& v : a["verdicts"]) {
       if (v.value("framework", "") == id) out += row(a, v, l, lang, true);
     }
@@ -238,7 +276,8 @@ std::string render_html(const json& a, std::string_view lang) {
   }
 
   out += fmt::format("<h2>{}</h2><ul>", l.generated_from);
-  for (const auto& input : a["inputs"]) out += "<li><code>" + xml_escape(input.get<std::string>()) + "</code></li>";
+  for (const auto& input : a["inputs"])
+    out += "<li><code>" + xml_escape(input.get<std::string>()) + "</code></li>";
   out += "</ul>\n";
   out += fmt::format("<script>{}</script>\n</body></html>\n", kScript);
   return out;

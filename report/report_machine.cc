@@ -46,36 +46,42 @@ std::string render_sarif(const json& assessment, std::string_view lang) {
     rules.push_back({{"id", id},
                      {"name", v.value("framework", "") + " " + v.value("id", "")},
                      {"shortDescription", {{"text", label(v, lang, 200)}}},
-                     {"fullDescription", {{"text", pick(v, "text", lang).empty() ? id : pick(v, "text", lang)}}},
-                     {"properties", {{"framework", v.value("framework", "")},
-                                     {"level", v.value("level", "")}}}});
+                     {"fullDescription",
+                      {{"text", pick(v, "text", lang).empty() ? id : pick(v, "text", lang)}}},
+                     {"properties",
+                      {{"framework", v.value("framework", "")}, {"level", v.value("level", "")}}}});
     const std::string verdict = v.value("verdict", "");
-    json result = {{"ruleId", id},
-                   {"ruleIndex", index},
-                   {"kind", sarif_kind(verdict)},
-                   {"level", verdict == "FAIL" ? (v.value("level", "mandatory") == "recommended" ? "warning" : "error") : "none"},
-                   {"message", {{"text", verdict + ": " + reason(v, lang)}}},
-                   {"properties", {{"verdict", verdict}, {"basis", v.value("basis", "")}}}};
+    json result = {
+        {"ruleId", id},
+        {"ruleIndex", index},
+        {"kind", sarif_kind(verdict)},
+        {"level", verdict == "FAIL"
+                      ? (v.value("level", "mandatory") == "recommended" ? "warning" : "error")
+                      : "none"},
+        {"message", {{"text", verdict + ": " + reason(v, lang)}}},
+        {"properties", {{"verdict", verdict}, {"basis", v.value("basis", "")}}}};
     json locations = json::array();
     for (const auto& fi : v["findings"]) {
       const json& f = assessment["findings"].at(fi.get<std::size_t>());
       std::string where = f.value("target", "");
       if (f.contains("port")) where += ":" + f["port"].dump();
       if (!f.value("path", "").empty()) where += " " + f.value("path", "");
-      locations.push_back({{"logicalLocations", json::array({{{"name", where}, {"kind", "resource"}}})}});
+      locations.push_back(
+          {{"logicalLocations", json::array({{{"name", where}, {"kind", "resource"}}})}});
     }
     if (!locations.empty()) result["locations"] = locations;
     results.push_back(std::move(result));
     ++index;
   }
-  json sarif = {
-      {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
-      {"version", "2.1.0"},
-      {"runs", json::array({{{"tool", {{"driver", {{"name", "kensa"},
-                                                   {"informationUri", "https://example.invalid/kensa"},
-                                                   {"version", "0.1.0"},
-                                                   {"rules", rules}}}}},
-                             {"results", results}}})}};
+  json sarif = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+                {"version", "2.1.0"},
+                {"runs", json::array({{{"tool",
+                                        {{"driver",
+                                          {{"name", "kensa"},
+                                           {"informationUri", "https://example.invalid/kensa"},
+                                           {"version", "0.1.0"},
+                                           {"rules", rules}}}}},
+                                       {"results", results}}})}};
   return sarif.dump(2) + "\n";
 }
 
@@ -104,10 +110,12 @@ std::string render_junit(const json& assessment, std::string_view lang) {
     const std::string details = xml_escape(evidence_lines(assessment, v));
     if (verdict == "FAIL") {
       ++s.failures;
-      s.body += fmt::format("      <failure type=\"FAIL\" message=\"{}\">{}</failure>\n", message, details);
+      s.body += fmt::format("      <failure type=\"FAIL\" message=\"{}\">{}</failure>\n", message,
+                            details);
     } else if (verdict == "INCONCLUSIVE") {
       ++s.errors;
-      s.body += fmt::format("      <error type=\"INCONCLUSIVE\" message=\"{}\">{}</error>\n", message, details);
+      s.body += fmt::format("      <error type=\"INCONCLUSIVE\" message=\"{}\">{}</error>\n",
+                            message, details);
     } else if (verdict != "PASS") {
       ++s.skipped;
       s.body += fmt::format("      <skipped message=\"{}\"/>\n", message);
@@ -124,11 +132,15 @@ std::string render_junit(const json& assessment, std::string_view lang) {
     failures += s.failures;
     errors += s.errors;
     skipped += s.skipped;
-    body += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n{}  </testsuite>\n",
-                        xml_escape(s.name), s.tests, s.failures, s.errors, s.skipped, s.body);
+    body += fmt::format(
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n{}  "
+        "</testsuite>\n",
+        xml_escape(s.name), s.tests, s.failures, s.errors, s.skipped, s.body);
   }
-  return fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kensa\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n{}</testsuites>\n",
-                     tests, failures, errors, skipped, body);
+  return fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kensa\" tests=\"{}\" "
+      "failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n{}</testsuites>\n",
+      tests, failures, errors, skipped, body);
 }
 
 }  // namespace kensa::report

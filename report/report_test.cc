@@ -26,7 +26,9 @@ const json& example() {
 
 std::size_t count(const std::string& haystack, const std::string& needle) {
   std::size_t n = 0;
-  for (auto pos = haystack.find(needle); pos != std::string::npos; pos = haystack.find(needle, pos + 1)) ++n;
+  for (auto pos = haystack.find(needle); pos != std::string::npos;
+       pos = haystack.find(needle, pos + 1))
+    ++n;
   return n;
 }
 
@@ -77,7 +79,8 @@ TEST(Report, JunitCountsAgreeWithVerdicts) {
   EXPECT_EQ(count(xml, "<failure "), fails);
   EXPECT_EQ(count(xml, "<error "), inconclusive);
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(xml, m, std::regex("<testsuites name=\"kensa\" tests=\"(\\d+)\" failures=\"(\\d+)\"")));
+  ASSERT_TRUE(std::regex_search(
+      xml, m, std::regex("<testsuites name=\"kensa\" tests=\"(\\d+)\" failures=\"(\\d+)\"")));
   EXPECT_EQ(std::stoul(m[1]), example()["verdicts"].size());
   EXPECT_EQ(std::stoul(m[2]), fails);
 }
@@ -87,7 +90,8 @@ TEST(Report, EscapesHostileEvidence) {
   doc["findings"][0]["evidence_text"] = "<script>alert(1)</script>\x01\"'&";
   const std::string html = render(doc, Format::html, "en");
   EXPECT_EQ(html.find("<script>alert(1)"), std::string::npos);
-  EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;\\x01&quot;&#39;&amp;"), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;\\x01&quot;&#39;&amp;"),
+            std::string::npos);
   const std::string xml = render(doc, Format::junit, "en");
   EXPECT_EQ(xml.find('\x01'), std::string::npos);
 }
@@ -113,7 +117,8 @@ TEST(Report, TextViews) {
 }
 
 TEST(Report, RejectsDocumentsThatAreNotAssessments) {
-  EXPECT_THROW(check_assessment(json::parse(R"({"schema":"kensa.findings/1"})"), "x.json"), InputError);
+  EXPECT_THROW(check_assessment(json::parse(R"({"schema":"kensa.findings/1"})"), "x.json"),
+               InputError);
   EXPECT_NO_THROW(check_assessment(example(), "x.json"));
 }
 

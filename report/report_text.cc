@@ -16,7 +16,8 @@ namespace {
 std::string product_line(const json& a) {
   const json& p = a["product"];
   std::string line = p.value("vendor", "") + " " + p.value("name", "") + " " + p.value("model", "");
-  if (!p.value("firmware_version", "").empty()) line += " (firmware " + p.value("firmware_version", "") + ")";
+  if (!p.value("firmware_version", "").empty())
+    line += " (firmware " + p.value("firmware_version", "") + ")";
   return line;
 }
 
@@ -53,11 +54,14 @@ std::string render_jcstar(const json& a, std::string_view lang) {
   for (const auto& v : a["verdicts"]) {
     if (v.value("framework", "") != "jcstar1") continue;
     const std::string eval = v.value("eval", "unknown");
-    const std::string_view eval_label = eval == "document" ? l.document : eval == "device" ? l.device : l.unknown;
-    out += fmt::format("[{:<14}] {:<8} {} ({}: {}){}\n    {}\n", verdict_label(l, v.value("verdict", "")),
-                       v.value("id", ""), label(v, lang), l.eval, eval_label,
-                       v.value("unverified", false) ? std::string(" — ") + std::string(l.unverified) : "",
-                       reason(v, lang));
+    const std::string_view eval_label = eval == "document" ? l.document
+                                        : eval == "device" ? l.device
+                                                           : l.unknown;
+    out += fmt::format(
+        "[{:<14}] {:<8} {} ({}: {}){}\n    {}\n", verdict_label(l, v.value("verdict", "")),
+        v.value("id", ""), label(v, lang), l.eval, eval_label,
+        v.value("unverified", false) ? std::string(" — ") + std::string(l.unverified) : "",
+        reason(v, lang));
   }
   return out;
 }
@@ -82,9 +86,9 @@ std::string render_stakeholders(const json& a, std::string_view lang) {
     }
     std::map<std::string, int> counts;
     for (const json* v : verdicts) ++counts[v->value("verdict", "")];
-    out += fmt::format("\n{}  (PASS {}, FAIL {}, N/A {}, NEEDS {}, INCONC {})\n", name, counts["PASS"],
-                       counts["FAIL"], counts["NOT_APPLICABLE"], counts["NEEDS_EVIDENCE"],
-                       counts["INCONCLUSIVE"]);
+    out += fmt::format("\n{}  (PASS {}, FAIL {}, N/A {}, NEEDS {}, INCONC {})\n", name,
+                       counts["PASS"], counts["FAIL"], counts["NOT_APPLICABLE"],
+                       counts["NEEDS_EVIDENCE"], counts["INCONCLUSIVE"]);
     for (const json* v : verdicts) {
       out += fmt::format("  [{:<14}] {:<6} {}\n", verdict_label(l, v->value("verdict", "")),
                          v->value("id", ""), label(*v, lang, 100));

@@ -65,8 +65,9 @@ RuleSet RuleSet::parse_unchecked(const std::vector<EmbeddedFile>& files,
     for (const auto& node : rules) {
       for (const auto& kv : node) {
         static const std::vector<std::string> allowed = {
-            "requirement", "fail_kinds", "pass_kinds", "related_kinds", "evidence", "document",
-            "not_applicable_if", "complete_from", "partial_from", "special", "note"};
+            "requirement", "fail_kinds",        "pass_kinds",    "related_kinds", "evidence",
+            "document",    "not_applicable_if", "complete_from", "partial_from",  "special",
+            "note"};
         const auto key = kv.first.as<std::string>();
         if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
           fail(file, kv.first, "unknown rule field '" + key + "'");
@@ -98,9 +99,10 @@ RuleSet RuleSet::parse_unchecked(const std::vector<EmbeddedFile>& files,
       if (!doc.empty() && doc != "required" && doc != "optional") {
         fail(file, node["document"], "document must be required or optional");
       }
-      rule.document_required = doc.empty() ? (rule.sources_from_catalog ? !has_catalog_sources(*item, catalog)
-                                                                         : rule.complete_from.empty())
-                                           : doc == "required";
+      rule.document_required =
+          doc.empty() ? (rule.sources_from_catalog ? !has_catalog_sources(*item, catalog)
+                                                   : rule.complete_from.empty())
+                      : doc == "required";
       for (const auto* list : {&rule.complete_from, &rule.partial_from}) {
         for (const auto& id : *list) {
           const catalog::Item* source = catalog.find(id);
@@ -109,10 +111,12 @@ RuleSet RuleSet::parse_unchecked(const std::vector<EmbeddedFile>& files,
           }
         }
       }
-      rule.not_applicable_if = node["not_applicable_if"] ? node["not_applicable_if"].as<std::string>() : "";
+      rule.not_applicable_if =
+          node["not_applicable_if"] ? node["not_applicable_if"].as<std::string>() : "";
       if (!rule.not_applicable_if.empty() && rule.not_applicable_if != "constrained" &&
           rule.not_applicable_if != "unconstrained") {
-        fail(file, node["not_applicable_if"], "not_applicable_if must be constrained or unconstrained");
+        fail(file, node["not_applicable_if"],
+             "not_applicable_if must be constrained or unconstrained");
       }
       rule.special = node["special"] ? node["special"].as<std::string>() : "";
       if (!rule.special.empty() && rule.special != "en303645-4-1") {

@@ -15,11 +15,16 @@ using evidence::CheckStatus;
 
 std::string_view to_string(Outcome outcome) {
   switch (outcome) {
-    case Outcome::pass: return "PASS";
-    case Outcome::fail: return "FAIL";
-    case Outcome::not_applicable: return "NOT_APPLICABLE";
-    case Outcome::needs_evidence: return "NEEDS_EVIDENCE";
-    case Outcome::inconclusive: return "INCONCLUSIVE";
+    case Outcome::pass:
+      return "PASS";
+    case Outcome::fail:
+      return "FAIL";
+    case Outcome::not_applicable:
+      return "NOT_APPLICABLE";
+    case Outcome::needs_evidence:
+      return "NEEDS_EVIDENCE";
+    case Outcome::inconclusive:
+      return "INCONCLUSIVE";
   }
   return "NEEDS_EVIDENCE";
 }
@@ -96,17 +101,18 @@ class Engine {
       std::set<std::string> kinds;
       for (auto i : part.findings) kinds.insert(out_.findings[i].kind);
       const std::string list = join({kinds.begin(), kinds.end()}, ", ");
-      part.summary = {std::to_string(part.findings.size()) + " finding(s) of kind " + list,
-                      list + " の検出事項 " + std::to_string(part.findings.size()) + " 件が見つかった"};
+      part.summary = {
+          std::to_string(part.findings.size()) + " finding(s) of kind " + list,
+          list + " の検出事項 " + std::to_string(part.findings.size()) + " 件が見つかった"};
       return part;
     }
     std::size_t completed = 0;
     std::size_t incomplete = 0;
     for (std::size_t i = 0; i < out_.checks.size(); ++i) {
       const auto& run = out_.checks[i];
-      const bool relevant = std::any_of(run.tests_for.begin(), run.tests_for.end(), [&](const auto& k) {
-        return contains(rule.fail_kinds, k);
-      });
+      const bool relevant =
+          std::any_of(run.tests_for.begin(), run.tests_for.end(),
+                      [&](const auto& k) { return contains(rule.fail_kinds, k); });
       if (!relevant) continue;
       part.checks.push_back(i);
       if (run.status == CheckStatus::completed) {
@@ -130,8 +136,9 @@ class Engine {
                       "関連する検査 " + std::to_string(incomplete) + " 件が完了しなかった"};
     } else if (completed > 0 || observed > 0) {
       part.state = Part::pass;
-      part.summary = {std::to_string(completed) + " relevant check(s) completed without a failing finding",
-                      "関連する検査 " + std::to_string(completed) + " 件が不適合の検出なしで完了"};
+      part.summary = {
+          std::to_string(completed) + " relevant check(s) completed without a failing finding",
+          "関連する検査 " + std::to_string(completed) + " 件が不適合の検出なしで完了"};
       if (observed > 0) {
         part.summary.en += ", " + std::to_string(observed) + " positive observation(s)";
         part.summary.ja += "、肯定的な観測 " + std::to_string(observed) + " 件";
@@ -195,9 +202,11 @@ class Engine {
     if (!item.verified) {
       v.outcome = Outcome::needs_evidence;
       v.basis = "unverified";
-      v.reason = {"The wording of this criterion is not verified in any available source, so kensa "
-                  "reports related evidence only and claims no verdict.",
-                  "この基準の文言は入手できた資料で確認できていないため、kensa は関連する証拠のみを示し、判定はしない。"};
+      v.reason = {
+          "The wording of this criterion is not verified in any available source, so kensa "
+          "reports related evidence only and claims no verdict.",
+          "この基準の文言は入手できた資料で確認できていないため、kensa "
+          "は関連する証拠のみを示し、判定はしない。"};
       if (ev.state == Part::fail || !sources_with(Outcome::fail).empty()) {
         v.reason.en += " Related evidence shows problems (see findings and sources).";
         v.reason.ja += "関連する証拠には問題が見つかっている（検出事項と導出元を参照）。";
@@ -210,7 +219,8 @@ class Engine {
     if (!in_scope(item)) {
       v.outcome = Outcome::not_applicable;
       v.basis = "scope";
-      v.reason = {"Addressed to " + join(item.audience, ", ") + "; the questionnaire limits the assessment to " +
+      v.reason = {"Addressed to " + join(item.audience, ", ") +
+                      "; the questionnaire limits the assessment to " +
                       join(out_.questionnaire.roles, ", ") + ".",
                   "対象は " + join(item.audience, ", ") + "。質問票は評価範囲を " +
                       join(out_.questionnaire.roles, ", ") + " に限定している。"};
@@ -223,13 +233,15 @@ class Engine {
       v.outcome = Outcome::not_applicable;
       v.basis = "condition";
       const bool for_unconstrained = rule.not_applicable_if == "constrained";
-      v.reason = {std::string("Applies only to ") +
-                      (for_unconstrained ? "devices that are not constrained" : "constrained devices") +
-                      "; the questionnaire declares the device " +
-                      (out_.questionnaire.constrained ? "constrained." : "not constrained."),
-                  std::string(for_unconstrained ? "制約のない機器" : "制約のある機器") +
-                      "にのみ適用される。質問票は機器を" +
-                      (out_.questionnaire.constrained ? "制約のある機器" : "制約のない機器") + "と申告している。"};
+      v.reason = {
+          std::string("Applies only to ") +
+              (for_unconstrained ? "devices that are not constrained" : "constrained devices") +
+              "; the questionnaire declares the device " +
+              (out_.questionnaire.constrained ? "constrained." : "not constrained."),
+          std::string(for_unconstrained ? "制約のない機器" : "制約のある機器") +
+              "にのみ適用される。質問票は機器を" +
+              (out_.questionnaire.constrained ? "制約のある機器" : "制約のない機器") +
+              "と申告している。"};
       return v;
     }
     if (rule.special == "en303645-4-1") return decide_reporting_implementation(item, std::move(v));
@@ -247,15 +259,18 @@ class Engine {
       }
       if (answered && v.answer->status == AnswerStatus::not_supported) {
         const std::string& j = v.answer->justification;
-        why.push_back({"The maker declares it not supported" + (j.empty() ? std::string(".") : ": " + j),
-                       "メーカーは未対応と申告している" + (j.empty() ? std::string("。") : "：" + j)});
+        why.push_back(
+            {"The maker declares it not supported" + (j.empty() ? std::string(".") : ": " + j),
+             "メーカーは未対応と申告している" + (j.empty() ? std::string("。") : "：" + j)});
         basis.emplace_back("declared");
       }
       if (!failed_sources.empty()) {
         // Say why in the reader's terms: the first failed source's own reason.
         const Text& first = evaluate(*catalog_.find(failed_sources.front())).reason;
-        why.push_back({"Failed: " + join(failed_sources, ", ") + " (" + failed_sources.front() + ": " + first.en + ")",
-                       "不適合：" + join(failed_sources, ", ") + "（" + failed_sources.front() + "：" + first.ja + "）"});
+        why.push_back({"Failed: " + join(failed_sources, ", ") + " (" + failed_sources.front() +
+                           ": " + first.en + ")",
+                       "不適合：" + join(failed_sources, ", ") + "（" + failed_sources.front() +
+                           "：" + first.ja + "）"});
         basis.emplace_back("derived");
       }
       if (answered && v.answer->status != AnswerStatus::not_supported && ev.state == Part::fail) {
@@ -297,10 +312,12 @@ class Engine {
     if (ev.state == Part::inconclusive || !open_sources.empty()) {
       v.outcome = Outcome::inconclusive;
       v.basis = ev.state == Part::inconclusive ? "tested" : "derived";
-      v.reason = ev.state == Part::inconclusive
-                     ? Text{"Could not be tested: " + ev.summary.en + ".", "試験できなかった：" + ev.summary.ja + "。"}
-                     : Text{"Could not be decided: " + join(open_sources, ", ") + " could not be tested.",
-                            "判定できない：" + join(open_sources, ", ") + " が試験できなかった。"};
+      v.reason =
+          ev.state == Part::inconclusive
+              ? Text{"Could not be tested: " + ev.summary.en + ".",
+                     "試験できなかった：" + ev.summary.ja + "。"}
+              : Text{"Could not be decided: " + join(open_sources, ", ") + " could not be tested.",
+                     "判定できない：" + join(open_sources, ", ") + " が試験できなかった。"};
       v.missing.push_back({"re-run the checks that timed out or could not reach the target",
                            "時間切れ又は到達不能だった検査の再実行"});
       return v;
@@ -315,22 +332,25 @@ class Engine {
         reasons.push_back({"Tests: " + ev.summary.en + ".", "試験：" + ev.summary.ja + "。"});
         positive = true;
       } else if (rule.evidence_required) {
-        v.missing.push_back({"a test of the device, firmware or traffic for " + join(rule.fail_kinds, ", "),
-                             join(rule.fail_kinds, ", ") + " を調べる実機・ファームウェア・通信の試験"});
+        v.missing.push_back(
+            {"a test of the device, firmware or traffic for " + join(rule.fail_kinds, ", "),
+             join(rule.fail_kinds, ", ") + " を調べる実機・ファームウェア・通信の試験"});
       }
     }
     if (rule.document_required || answered) {
       if (answered && answer_detailed) {
         basis.emplace_back("declared");
         const bool ixit = !v.answer->ixit.empty();
-        reasons.push_back({std::string("Declared supported with ") + (ixit ? "IXIT details." : "evidence."),
-                           std::string(ixit ? "IXIT の説明" : "証拠") + "付きで対応済みと申告。"});
+        reasons.push_back(
+            {std::string("Declared supported with ") + (ixit ? "IXIT details." : "evidence."),
+             std::string(ixit ? "IXIT の説明" : "証拠") + "付きで対応済みと申告。"});
         positive = true;
       } else if (rule.document_required) {
-        v.missing.push_back(answered ? Text{"IXIT details or evidence for the 'supported' answer",
-                                            "「対応」の回答を裏付ける IXIT の説明又は証拠"}
-                                     : Text{"an ICS answer (supported / not-applicable with justification)",
-                                            "ICS の回答（対応／理由付きの対象外）"});
+        v.missing.push_back(
+            answered ? Text{"IXIT details or evidence for the 'supported' answer",
+                            "「対応」の回答を裏付ける IXIT の説明又は証拠"}
+                     : Text{"an ICS answer (supported / not-applicable with justification)",
+                            "ICS の回答（対応／理由付きの対象外）"});
       }
     }
     if (!complete.empty()) {
@@ -339,12 +359,14 @@ class Engine {
       });
       if (all_ok) {
         basis.emplace_back("derived");
-        reasons.push_back({"Every requirement it derives from passes: " + join(rule.complete_from, ", ") + ".",
-                           "導出元の要求事項がすべて適合：" + join(rule.complete_from, ", ") + "。"});
+        reasons.push_back(
+            {"Every requirement it derives from passes: " + join(rule.complete_from, ", ") + ".",
+             "導出元の要求事項がすべて適合：" + join(rule.complete_from, ", ") + "。"});
         positive = true;
       } else {
         const auto pending = sources_with(Outcome::needs_evidence);
-        v.missing.push_back({"decisions on " + join(pending, ", "), join(pending, ", ") + " の判定"});
+        v.missing.push_back(
+            {"decisions on " + join(pending, ", "), join(pending, ", ") + " の判定"});
       }
     } else if (!rule.partial_from.empty() && !rule.document_required && !answered) {
       v.missing.push_back({"an ICS answer: the related requirements cover only part of this one",
@@ -363,7 +385,8 @@ class Engine {
       missing_en.push_back(m.en);
       missing_ja.push_back(m.ja);
     }
-    reasons.push_back({"Still needed: " + join(missing_en, "; ") + ".", "不足：" + join(missing_ja, "、") + "。"});
+    reasons.push_back({"Still needed: " + join(missing_en, "; ") + ".",
+                       "不足：" + join(missing_ja, "、") + "。"});
     v.reason = join(reasons);
     return v;
   }
@@ -380,7 +403,8 @@ class Engine {
       const evidence::Answer* a = answer_for(*other);
       const bool justified = a && !a->justification.empty();
       if (s.outcome == Outcome::fail || s.outcome == Outcome::not_applicable) {
-        if (!justified && s.basis != "condition" && s.basis != "scope") unjustified.push_back(other->id);
+        if (!justified && s.basis != "condition" && s.basis != "scope")
+          unjustified.push_back(other->id);
       } else if (s.outcome != Outcome::pass) {
         undecided.push_back(other->id);
       }
@@ -389,9 +413,11 @@ class Engine {
     v.basis = "derived";
     if (!unjustified.empty()) {
       v.outcome = Outcome::fail;
-      v.reason = {"Recommendations not fulfilled or not applicable without a recorded justification: " +
-                      join(unjustified, ", ") + ".",
-                  "満たされていない又は対象外の推奨事項に、理由の記録がない：" + join(unjustified, ", ") + "。"};
+      v.reason = {
+          "Recommendations not fulfilled or not applicable without a recorded justification: " +
+              join(unjustified, ", ") + ".",
+          "満たされていない又は対象外の推奨事項に、理由の記録がない：" + join(unjustified, ", ") +
+              "。"};
     } else if (!undecided.empty()) {
       v.outcome = Outcome::needs_evidence;
       v.reason = {"Not yet decidable: recommendations still open: " + join(undecided, ", ") + ".",
@@ -433,7 +459,8 @@ Assessment assess(const catalog::Catalog& catalog, const RuleSet& rules,
       if (!item) {
         const auto candidates = catalog.resolve(id);
         std::string hint;
-        for (const Item* c : candidates) hint += (hint.empty() ? " (did you mean " : ", ") + c->qualified();
+        for (const Item* c : candidates)
+          hint += (hint.empty() ? " (did you mean " : ", ") + c->qualified();
         if (!hint.empty()) hint += "?)";
         throw InputError(questionnaire->origin, answer.line, 1,
                          "unknown requirement '" + id + "'; answers use framework:id" + hint);
@@ -444,12 +471,15 @@ Assessment assess(const catalog::Catalog& catalog, const RuleSet& rules,
       }
     }
     for (const auto& role : questionnaire->roles) {
-      static const std::vector<std::string> known = {
-          "manufacturer", "developer", "service-provider", "remote-manager", "home-supplier",
-          "maintenance-provider", "building-manager", "operator", "executive", "user"};
+      static const std::vector<std::string> known = {"manufacturer",     "developer",
+                                                     "service-provider", "remote-manager",
+                                                     "home-supplier",    "maintenance-provider",
+                                                     "building-manager", "operator",
+                                                     "executive",        "user"};
       if (!contains(known, role)) {
         throw InputError(questionnaire->origin, 0, 0,
-                         "scope.roles: unknown role '" + role + "' (expected one of: " + join(known, ", ") + ")");
+                         "scope.roles: unknown role '" + role +
+                             "' (expected one of: " + join(known, ", ") + ")");
       }
     }
   }
@@ -462,8 +492,10 @@ nlohmann::json to_json(const Assessment& a, const catalog::Catalog& catalog) {
   json j;
   j["schema"] = kAssessmentSchema;
   const auto& q = a.questionnaire;
-  j["product"] = {{"name", q.product_name}, {"model", q.product_model},
-                  {"vendor", q.product_vendor}, {"firmware_version", q.firmware_version},
+  j["product"] = {{"name", q.product_name},
+                  {"model", q.product_model},
+                  {"vendor", q.product_vendor},
+                  {"firmware_version", q.firmware_version},
                   {"constrained", q.constrained}};
   j["scope"] = {{"roles", q.roles}};
   j["inputs"] = a.inputs;
@@ -479,11 +511,17 @@ nlohmann::json to_json(const Assessment& a, const catalog::Catalog& catalog) {
     json counts = json::object();
     for (auto o : kAllOutcomes) counts[std::string(to_string(o))] = 0;
     for (const auto& v : a.verdicts) {
-      if (v.requirement->framework == fw.id) counts[std::string(to_string(v.outcome))] = counts[std::string(to_string(v.outcome))].get<int>() + 1;
+      if (v.requirement->framework == fw.id)
+        counts[std::string(to_string(v.outcome))] =
+            counts[std::string(to_string(v.outcome))].get<int>() + 1;
     }
-    frameworks.push_back({{"id", fw.id}, {"short", fw.short_name}, {"name_en", fw.name_en},
-                          {"name_ja", fw.name_ja}, {"version", fw.version},
-                          {"requirements", fw.assessable_count()}, {"counts", counts}});
+    frameworks.push_back({{"id", fw.id},
+                          {"short", fw.short_name},
+                          {"name_en", fw.name_en},
+                          {"name_ja", fw.name_ja},
+                          {"version", fw.version},
+                          {"requirements", fw.assessable_count()},
+                          {"counts", counts}});
   }
   j["frameworks"] = frameworks;
 
@@ -495,14 +533,24 @@ nlohmann::json to_json(const Assessment& a, const catalog::Catalog& catalog) {
       missing_en.push_back(m.en);
       missing_ja.push_back(m.ja);
     }
-    json item = {{"requirement", r.qualified()}, {"framework", r.framework}, {"id", r.id},
-                 {"type", r.type}, {"parent", r.parent},
-                 {"title_en", r.title_en}, {"title_ja", r.title_ja},
-                 {"text_en", r.text_en}, {"text_ja", r.text_ja},
-                 {"verdict", to_string(v.outcome)}, {"basis", v.basis}, {"reason", v.reason.en},
+    json item = {{"requirement", r.qualified()},
+                 {"framework", r.framework},
+                 {"id", r.id},
+                 {"type", r.type},
+                 {"parent", r.parent},
+                 {"title_en", r.title_en},
+                 {"title_ja", r.title_ja},
+                 {"text_en", r.text_en},
+                 {"text_ja", r.text_ja},
+                 {"verdict", to_string(v.outcome)},
+                 {"basis", v.basis},
+                 {"reason", v.reason.en},
                  {"reason_ja", v.reason.ja},
-                 {"rule", v.rule}, {"findings", v.findings}, {"checks", v.checks},
-                 {"missing", missing_en}, {"missing_ja", missing_ja}};
+                 {"rule", v.rule},
+                 {"findings", v.findings},
+                 {"checks", v.checks},
+                 {"missing", missing_en},
+                 {"missing_ja", missing_ja}};
     if (!r.level.empty()) item["level"] = r.level;
     if (!r.eval.empty()) item["eval"] = r.eval;
     if (!r.verified) item["unverified"] = true;
@@ -510,7 +558,8 @@ nlohmann::json to_json(const Assessment& a, const catalog::Catalog& catalog) {
     if (!r.audience.empty()) item["audience"] = r.audience;
     json sources = json::array();
     for (const auto& s : v.sources) {
-      sources.push_back({{"requirement", s.requirement}, {"verdict", to_string(s.outcome)},
+      sources.push_back({{"requirement", s.requirement},
+                         {"verdict", to_string(s.outcome)},
                          {"complete", s.complete}});
     }
     item["sources"] = sources;
@@ -529,7 +578,8 @@ nlohmann::json to_json(const Assessment& a, const catalog::Catalog& catalog) {
   for (const auto& fw : catalog.frameworks()) {
     for (const Item* item : fw.items) {
       if (item->type == "stakeholder") {
-        stakeholders[item->qualified()] = {{"title_en", item->title_en}, {"title_ja", item->title_ja}};
+        stakeholders[item->qualified()] = {{"title_en", item->title_en},
+                                           {"title_ja", item->title_ja}};
       }
     }
   }

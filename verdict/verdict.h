@@ -14,10 +14,9 @@
 //   INCONCLUSIVE    a check that should decide it could not run (timeout, unreachable, error);
 //   NEEDS_EVIDENCE  everything else: only a document or a person can decide, and none was given.
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
 #include "evidence/evidence.h"
@@ -32,19 +31,19 @@ inline constexpr Outcome kAllOutcomes[] = {Outcome::pass, Outcome::fail, Outcome
 struct Rule {
   std::string requirement;  // qualified id
   std::vector<std::string> fail_kinds;
-  std::vector<std::string> pass_kinds;  // positive observations that count as a completed test
+  std::vector<std::string> pass_kinds;     // positive observations that count as a completed test
   std::vector<std::string> related_kinds;  // shown as supporting evidence, never decide
-  bool evidence_required = false;       // PASS needs a completed test (default: fail_kinds given)
-  bool document_required = true;        // PASS needs a supported answer with IXIT or evidence
-  std::string not_applicable_if;        // "constrained" | "unconstrained" | ""
+  bool evidence_required = false;  // PASS needs a completed test (default: fail_kinds given)
+  bool document_required = true;   // PASS needs a supported answer with IXIT or evidence
+  std::string not_applicable_if;   // "constrained" | "unconstrained" | ""
   std::vector<std::string> complete_from;  // sources that together fully cover the requirement
   std::vector<std::string> partial_from;   // sources whose failure fails this requirement
   // Without explicit complete_from/partial_from, sources come from the catalog (children,
   // `equivalent` and `part` references) as for a requirement without a rule.
   bool sources_from_catalog = true;
-  std::string special;                     // a built-in decision, e.g. "en303645-4-1"
+  std::string special;  // a built-in decision, e.g. "en303645-4-1"
   std::string note;
-  std::string origin;                      // rules file, or "default"
+  std::string origin;  // rules file, or "default"
 };
 
 class RuleSet {
@@ -76,9 +75,10 @@ struct Source {
 struct Verdict {
   const catalog::Item* requirement = nullptr;
   Outcome outcome = Outcome::needs_evidence;
-  std::string basis;   // tested | declared | tested+declared | derived | scope | condition | unverified
-  Text reason;         // one or two sentences a non-specialist can read
-  std::string rule;    // where the rule came from
+  std::string
+      basis;    // tested | declared | tested+declared | derived | scope | condition | unverified
+  Text reason;  // one or two sentences a non-specialist can read
+  std::string rule;                   // where the rule came from
   std::vector<std::size_t> findings;  // indexes into Assessment::findings
   std::vector<std::size_t> checks;    // indexes into Assessment::checks
   std::vector<Source> sources;

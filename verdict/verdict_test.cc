@@ -43,7 +43,8 @@ const Verdict& verdict_of(const Assessment& a, const std::string& id) {
   throw std::runtime_error("no verdict for " + id);
 }
 
-Assessment assess_with(std::vector<evidence::CheckRun> checks, std::vector<evidence::Finding> findings,
+Assessment assess_with(std::vector<evidence::CheckRun> checks,
+                       std::vector<evidence::Finding> findings,
                        const evidence::Questionnaire* q = nullptr) {
   evidence::FindingSet set;
   set.origin = "test";
@@ -104,7 +105,8 @@ TEST(Verdict, CompletedTestAloneIsNotEnoughWhenTheProvisionNeedsADocument) {
 TEST(Verdict, CompletedTestPlusDetailedAnswerPasses) {
   const auto q = questionnaire(
       "answers:\n  en303645:5.1-1:\n    status: supported\n    ixit: unique per device\n");
-  const Assessment a = assess_with({run("probe.telnet.default-login", {"default-credential"})}, {}, &q);
+  const Assessment a =
+      assess_with({run("probe.telnet.default-login", {"default-credential"})}, {}, &q);
   const Verdict& v = verdict_of(a, "en303645:5.1-1");
   EXPECT_EQ(v.outcome, Outcome::pass) << v.reason.en;
   EXPECT_EQ(v.basis, "tested+declared");
@@ -120,7 +122,8 @@ TEST(Verdict, AnswerWithoutDetailDoesNotPass) {
 
 TEST(Verdict, DeclaredDocumentOnlyProvisionPasses) {
   const auto q = questionnaire(
-      "answers:\n  en303645:5.2-1:\n    status: supported\n    evidence: [https://x.invalid/vdp]\n");
+      "answers:\n  en303645:5.2-1:\n    status: supported\n    evidence: "
+      "[https://x.invalid/vdp]\n");
   const Assessment a = assess_with({}, {}, &q);
   const Verdict& v = verdict_of(a, "en303645:5.2-1");
   EXPECT_EQ(v.outcome, Outcome::pass);
@@ -130,7 +133,8 @@ TEST(Verdict, DeclaredDocumentOnlyProvisionPasses) {
 TEST(Verdict, TimeoutIsInconclusiveNotPass) {
   const auto q = questionnaire(
       "answers:\n  en303645:5.1-5:\n    status: supported\n    ixit: lockout after 5 failures\n");
-  const Assessment a = assess_with({run("probe.auth.bruteforce", {"no-bruteforce-protection"}, CheckStatus::timeout)}, {}, &q);
+  const Assessment a = assess_with(
+      {run("probe.auth.bruteforce", {"no-bruteforce-protection"}, CheckStatus::timeout)}, {}, &q);
   const Verdict& v = verdict_of(a, "en303645:5.1-5");
   EXPECT_EQ(v.outcome, Outcome::inconclusive);
   EXPECT_EQ(verdict_of(a, "jcstar1:S1.1-04").outcome, Outcome::inconclusive);
@@ -138,7 +142,8 @@ TEST(Verdict, TimeoutIsInconclusiveNotPass) {
 
 TEST(Verdict, UnreachedTargetKeepsItOpenEvenIfAnotherCompleted) {
   auto done = run("probe.telnet.default-login", {"default-credential"});
-  auto unreached = run("probe.telnet.default-login", {"default-credential"}, CheckStatus::unreachable);
+  auto unreached =
+      run("probe.telnet.default-login", {"default-credential"}, CheckStatus::unreachable);
   unreached.target = "10.0.0.2";
   const Assessment a = assess_with({done, unreached}, {});
   EXPECT_EQ(verdict_of(a, "en303645:5.1-1").outcome, Outcome::inconclusive);
@@ -147,7 +152,8 @@ TEST(Verdict, UnreachedTargetKeepsItOpenEvenIfAnotherCompleted) {
 TEST(Verdict, NotApplicableNeedsAJustification) {
   const auto with = questionnaire(
       "answers:\n  en303645:5.8-3:\n    status: not-applicable\n    justification: no sensors\n");
-  EXPECT_EQ(verdict_of(assess_with({}, {}, &with), "en303645:5.8-3").outcome, Outcome::not_applicable);
+  EXPECT_EQ(verdict_of(assess_with({}, {}, &with), "en303645:5.8-3").outcome,
+            Outcome::not_applicable);
   const auto without = questionnaire("answers:\n  en303645:5.8-3:\n    status: not-applicable\n");
   const Assessment a = assess_with({}, {}, &without);
   const Verdict& v = verdict_of(a, "en303645:5.8-3");
@@ -156,8 +162,10 @@ TEST(Verdict, NotApplicableNeedsAJustification) {
 
 TEST(Verdict, EvidenceBeatsAClaimOfNotApplicable) {
   const auto q = questionnaire(
-      "answers:\n  en303645:5.5-4:\n    status: not-applicable\n    justification: no network functions\n");
-  const Assessment a = assess_with({run("probe.mqtt.anonymous", {"mqtt-anonymous"})}, {finding("mqtt-anonymous")}, &q);
+      "answers:\n  en303645:5.5-4:\n    status: not-applicable\n    justification: no network "
+      "functions\n");
+  const Assessment a = assess_with({run("probe.mqtt.anonymous", {"mqtt-anonymous"})},
+                                   {finding("mqtt-anonymous")}, &q);
   const Verdict& v = verdict_of(a, "en303645:5.5-4");
   EXPECT_EQ(v.outcome, Outcome::fail);
   EXPECT_NE(v.reason.en.find("contradicts"), std::string::npos) << v.reason.en;
@@ -173,8 +181,9 @@ TEST(Verdict, ConstrainedDeviceMakesConditionalProvisionsNotApplicable) {
 }
 
 TEST(Verdict, UnverifiedJcStarRowsNeverClaimAVerdict) {
-  const Assessment a = assess_with({run("firmware.secrets", {"private-key-embedded", "hardcoded-credential"})},
-                                   {finding("private-key-embedded")});
+  const Assessment a =
+      assess_with({run("firmware.secrets", {"private-key-embedded", "hardcoded-credential"})},
+                  {finding("private-key-embedded")});
   for (const auto& v : a.verdicts) {
     if (v.requirement->framework != "jcstar1" || v.requirement->verified) continue;
     EXPECT_EQ(v.outcome, Outcome::needs_evidence) << v.requirement->id;
@@ -210,7 +219,8 @@ TEST(Verdict, UnknownOrNonAssessableAnswerIsAnInputError) {
     assess_with({}, {}, &unknown);
     FAIL() << "expected InputError";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("did you mean en303645:5.1-1"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("did you mean en303645:5.1-1"), std::string::npos)
+        << e.what();
     EXPECT_EQ(e.line(), 3U);
   }
   const auto clause = questionnaire("answers:\n  en303645:5.1:\n    status: supported\n");
@@ -222,13 +232,16 @@ TEST(Verdict, BundledExampleGivesTheExpectedVerdicts) {
   const auto set = evidence::parse_findings(read_file(dir + "findings.json"), "findings.json");
   const auto q = evidence::parse_questionnaire(read_file(dir + "ics.yaml"), "ics.yaml");
   const Assessment a = assess(cat(), rules(), {set}, &q);
-  EXPECT_EQ(verdict_of(a, "en303645:5.1-1").outcome, Outcome::fail);   // telnet root/admin
-  EXPECT_EQ(verdict_of(a, "en303645:5.5-1").outcome, Outcome::fail);   // TLS 1.0, telnet
-  EXPECT_EQ(verdict_of(a, "en303645:5.5-4").outcome, Outcome::fail);   // anonymous MQTT
-  EXPECT_EQ(verdict_of(a, "en303645:5.1-5").outcome, Outcome::inconclusive);  // brute-force check timed out
-  EXPECT_EQ(verdict_of(a, "en303645:5.2-1").outcome, Outcome::pass);   // declared with evidence
-  EXPECT_EQ(verdict_of(a, "en303645:5.6-2").outcome, Outcome::needs_evidence);  // tested, undocumented
-  EXPECT_EQ(verdict_of(a, "en303645:5.7-1").outcome, Outcome::needs_evidence);  // N/A without reason
+  EXPECT_EQ(verdict_of(a, "en303645:5.1-1").outcome, Outcome::fail);  // telnet root/admin
+  EXPECT_EQ(verdict_of(a, "en303645:5.5-1").outcome, Outcome::fail);  // TLS 1.0, telnet
+  EXPECT_EQ(verdict_of(a, "en303645:5.5-4").outcome, Outcome::fail);  // anonymous MQTT
+  EXPECT_EQ(verdict_of(a, "en303645:5.1-5").outcome,
+            Outcome::inconclusive);                                   // brute-force check timed out
+  EXPECT_EQ(verdict_of(a, "en303645:5.2-1").outcome, Outcome::pass);  // declared with evidence
+  EXPECT_EQ(verdict_of(a, "en303645:5.6-2").outcome,
+            Outcome::needs_evidence);  // tested, undocumented
+  EXPECT_EQ(verdict_of(a, "en303645:5.7-1").outcome,
+            Outcome::needs_evidence);  // N/A without reason
   EXPECT_EQ(verdict_of(a, "en303645:5.3-14").outcome, Outcome::not_applicable);
   EXPECT_EQ(verdict_of(a, "jcstar1:S1.1-05").outcome, Outcome::pass);
   // 5.6-5 (a recommendation) fails on telnetd at boot and the ICS records no justification.
@@ -245,8 +258,12 @@ TEST(Rules, BadRuleFilesAreRejectedWithPosition) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("verdict/rules/x.yaml:2:"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(RuleSet::parse({{"x.yaml", "rules:\n  - requirement: en303645:5.1-1\n    fail_kinds: [nope]\n"}}, cat()), InputError);
-  EXPECT_THROW(RuleSet::parse({{"x.yaml", "rules:\n  - requirement: en303645:5.1\n"}}, cat()), InputError);
+  EXPECT_THROW(
+      RuleSet::parse(
+          {{"x.yaml", "rules:\n  - requirement: en303645:5.1-1\n    fail_kinds: [nope]\n"}}, cat()),
+      InputError);
+  EXPECT_THROW(RuleSet::parse({{"x.yaml", "rules:\n  - requirement: en303645:5.1\n"}}, cat()),
+               InputError);
 }
 
 }  // namespace
