@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "evidence/evidence.h"
 #include "report/report.h"
+#include "store/store.h"
 #include "verdict/verdict.h"
 
 namespace kensa::cli {
@@ -27,6 +28,8 @@ struct AssessArgs {
   std::string lang = "en";
   std::vector<std::string> fail_on;
   bool json = false;
+  std::string store;
+  std::string label;
 };
 
 struct ReportArgs {
@@ -87,12 +90,16 @@ int assess(const AssessArgs& args) {
     write_file_atomic(path, report::render(doc, f, args.lang));
     written.push_back(path.string());
   }
+  std::int64_t run_id = 0;
+  if (!args.store.empty()) run_id = store::Store(args.store).save(doc, args.label);
   if (args.json) {
     json summary = {{"frameworks", doc["frameworks"]}, {"written", written}};
+    if (run_id > 0) summary["run"] = run_id;
     std::cout << summary.dump(2) << "\n";
   } else {
     std::cout << report::render_text(doc, args.lang);
     std::cout << "\nwritten: " << fmt::format("{}", fmt::join(written, ", ")) << "\n";
+    if (run_id > 0) std::cout << "stored as run " << run_id << " in " << args.store << "\n";
   }
   return exit_code(doc, args.fail_on);
 }
@@ -127,6 +134,47 @@ int diff_assessments(const DiffArgs& args) {
   }
   for (const auto& f : d["findings_new"]) {
     if (f.value("severity", "") == "high" || f.value("severity", "") == "critical") return 1;
+  }
+  return 0;
+}
+
+struct HistoryArgs {
+  std::string store;
+  std::string lang = "en";
+  std::vector<std::int64_t> diff;
+  bool json = false;
+};
+
+int history(const HistoryArgs& args) {
+  const store::Store db(args.store);
+  if (args.diff.size() == 2) {
+    const json d = report::diff(db.load(args.diff[0]), db.load(args.diff[1]));
+    std::cout << (args.json ? d.dump(2) + "\n" : report::render_diff(d, args.lang));
+    return 0;
+  }
+  const auto runs = db.runs();
+  if (args.json) {
+    json out = json::array();
+    for (const auto& r : runs) {
+      out.push_back({{"id", r.id},
+                     {"created", r.created},
+                     {"product", r.product},
+                     {"label", r.label},
+                     {"FAIL", r.fail},
+                     {"PASS", r.pass},
+                     {"INCONCLUSIVE", r.inconclusive},
+                     {"NEEDS_EVIDENCE", r.needs_evidence},
+                     {"NOT_APPLICABLE", r.not_applicable}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  fmt::print("{:>4}  {:<20}  {:<16} {:>5} {:>5} {:>6} {:>6} {:>5}  {}\n", "run", "created", "label",
+             "FAIL", "PASS", "INCONC", "NEEDS", "N/A", "product");
+  for (const auto& r : runs) {
+    fmt::print("{:>4}  {:<20}  {:<16} {:>5} {:>5} {:>6} {:>6} {:>5}  {}\n", r.id, r.created,
+               r.label, r.fail, r.pass, r.inconclusive, r.needs_evidence, r.not_applicable,
+               r.product);
   }
   return 0;
 }
@@ -177,6 +225,10 @@ void add_assess_commands(CLI::App& app, Options& options) {
       ->delimiter(',')
       ->check(CLI::IsMember({"FAIL", "INCONCLUSIVE", "NEEDS_EVIDENCE", "NOT_APPLICABLE", "PASS"}));
   assess_cmd->add_flag("--json", args->json, "Print the summary as JSON");
+  assess_cmd->add_option("--store", args->store,
+                         "Also keep the assessment in this SQLite store (see `kensa history`)");
+  assess_cmd->add_option("--label", args->label,
+                         "Label of the stored run (e.g. a date or a firmware version)");
   for (const auto& input : assess_inputs()) input.add_options(*assess_cmd);
   assess_cmd->callback([&options, args] { options.run = [args] { return assess(*args); }; });
 
@@ -192,6 +244,16 @@ void add_assess_commands(CLI::App& app, Options& options) {
       ->check(CLI::IsMember({"en", "ja"}));
   report_cmd->callback(
       [&options, rargs] { options.run = [rargs] { return render_report(*rargs); }; });
+
+  auto hargs = std::make_shared<HistoryArgs>();
+  CLI::App* history_cmd =
+      app.add_subcommand("history", "List the assessments kept in a store, or diff two of them");
+  history_cmd->add_option("--store", hargs->store, "SQLite store written by `kensa assess --store`")
+      ->required();
+  history_cmd->add_option("--diff", hargs->diff, "Two run ids to compare")->expected(2);
+  history_cmd->add_option("--lang", hargs->lang, "Language")->check(CLI::IsMember({"en", "ja"}));
+  history_cmd->add_flag("--json", hargs->json, "Output JSON");
+  history_cmd->callback([&options, hargs] { options.run = [hargs] { return history(*hargs); }; });
 
   auto dargs = std::make_shared<DiffArgs>();
   CLI::App* diff_cmd =

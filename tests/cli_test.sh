@@ -62,6 +62,17 @@ contains "en303645:5.1-1"; contains "- [default-credential]"
 expect_exit 1 "$kensa" diff "$work/r6/assessment.json" "$work/r/assessment.json" --fail-on-regression
 contains "+ [default-credential]"
 
+# Store and history
+expect_exit 0 "$kensa" assess --findings "$ex/findings.json" --ics "$ex/ics.yaml" --out "$work/r7" --format json --store "$work/k.db" --label v2.1.3
+expect_exit 0 "$kensa" assess --findings "$work/fixed.json" --ics "$ex/ics.yaml" --out "$work/r8" --format json --store "$work/k.db" --label v2.1.4
+expect_exit 0 "$kensa" history --store "$work/k.db"
+contains "v2.1.3"; contains "v2.1.4"
+expect_exit 0 "$kensa" history --store "$work/k.db" --diff 1 2
+contains "- [default-credential]"
+echo "not a database at all, just text" >"$work/not.db"
+expect_exit 2 "$kensa" history --store "$work/not.db"
+err_contains "not a kensa store"
+
 # Bad input: exit 2, file:line:column, nothing half-written
 printf '{\n "schema": "kensa.findings/1",\n "findings": [ oops ]\n}\n' >"$work/bad.json"
 expect_exit 2 "$kensa" assess --findings "$work/bad.json" --out "$work/r3"
