@@ -6,6 +6,7 @@
 #include <set>
 
 #include "base/error.h"
+#include "base/yaml_reader.h"
 
 namespace kensa {
 extern const EmbeddedFile kCatalogFiles[];
@@ -64,74 +65,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// Reads one YAML file strictly: unknown keys are errors, so a typo cannot silently drop data.
-class FileReader {
- public:
-  explicit FileReader(std::string name) : name_(std::move(name)) {}
-
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& what) const {
-    const YAML::Mark mark = node.Mark();
-    if (mark.is_null()) throw InputError(name_, 0, 0, what);
-    throw InputError(name_, static_cast<std::size_t>(mark.line) + 1,
-                     static_cast<std::size_t>(mark.column) + 1, what);
-  }
-
-  void only_keys(const YAML::Node& map, std::initializer_list<std::string_view> allowed,
-                 const std::string& context) const {
-    if (!map.IsMap()) fail(map, context + ": expected a mapping");
-    for (const auto& kv : map) {
-      const auto key = kv.first.as<std::string>();
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        std::string expected;
-        for (auto a : allowed) expected += (expected.empty() ? "" : ", ") + std::string(a);
-        fail(kv.first,
-             context + ": unknown field '" + key + "' (expected one of: " + expected + ")");
-      }
-    }
-  }
-
-  std::string string(const YAML::Node& map, const char* key, const std::string& context,
-                     bool required = false) const {
-    const YAML::Node value = map[key];
-    if (!value) {
-      if (required) fail(map, context + ": missing required field '" + key + "'");
-      return {};
-    }
-    if (!value.IsScalar()) fail(value, context + ": field '" + key + "' must be a string");
-    return value.as<std::string>();
-  }
-
-  std::vector<std::string> strings(const YAML::Node& map, const char* key,
-                                   const std::string& context) const {
-    std::vector<std::string> out;
-    const YAML::Node value = map[key];
-    if (!value) return out;
-    if (value.IsScalar()) return {value.as<std::string>()};
-    if (!value.IsSequence())
-      fail(value, context + ": field '" + key + "' must be a list of strings");
-    for (const auto& v : value) {
-      if (!v.IsScalar()) fail(v, context + ": field '" + key + "' must be a list of strings");
-      out.push_back(v.as<std::string>());
-    }
-    return out;
-  }
-
-  bool boolean(const YAML::Node& map, const char* key, const std::string& context) const {
-    const YAML::Node value = map[key];
-    if (!value) return false;
-    try {
-      return value.as<bool>();
-    } catch (const YAML::Exception&) {
-      fail(value, context + ": field '" + key + "' must be true or false");
-    }
-  }
-
-  const std::string& name() const { return name_; }
-
- private:
-  std::string name_;
-};
-
 struct PendingRef {
   Item* from;
   Reference ref;
@@ -139,7 +72,7 @@ struct PendingRef {
   YAML::Mark mark;
 };
 
-void check_one_of(const FileReader& reader, const YAML::Node& item, const char* key,
+void check_one_of(const YamlReader& reader, const YAML::Node& item, const char* key,
                   const std::string& value, std::initializer_list<std::string_view> allowed,
                   const std::string& context) {
   if (value.empty()) return;
@@ -166,8 +99,7 @@ Catalog Catalog::parse(const std::vector<EmbeddedFile>& files) {
   try {
     return parse_unchecked(files, current);
   } catch (const YAML::Exception& e) {
-    throw InputError(current, e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.line) + 1,
-                     e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.column) + 1, e.msg);
+    throw to_input_error(e, current);
   }
 }
 
@@ -176,15 +108,9 @@ Catalog Catalog::parse_unchecked(const std::vector<EmbeddedFile>& files, std::st
   std::vector<PendingRef> pending;
 
   for (const auto& file : files) {
-    FileReader reader{"catalog/data/" + std::string(file.name)};
-    current = reader.name();
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(file.contents));
-    } catch (const YAML::ParserException& e) {
-      throw InputError(reader.name(), static_cast<std::size_t>(e.mark.line) + 1,
-                       static_cast<std::size_t>(e.mark.column) + 1, e.msg);
-    }
+    YamlReader reader{"catalog/data/" + std::string(file.name)};
+    current = reader.origin();
+    const YAML::Node root = load_yaml(file.contents, reader.origin());
     reader.only_keys(root, {"framework", "items"}, "file");
     const YAML::Node fw = root["framework"];
     if (!fw) reader.fail(root, "missing 'framework'");
@@ -280,7 +206,7 @@ Catalog Catalog::parse_unchecked(const std::vector<EmbeddedFile>& files, std::st
                         context + ": rel '" + rel + "', expected equivalent, part or related");
           }
           ref.source = reader.string(r, "source", context + " ref", true);
-          pending.push_back({&item, ref, reader.name(), r.Mark()});
+          pending.push_back({&item, ref, reader.origin(), r.Mark()});
         }
       }
       const std::string qualified = item.qualified();
@@ -293,7 +219,7 @@ Catalog Catalog::parse_unchecked(const std::vector<EmbeddedFile>& files, std::st
     }
     for (const auto& [parent, mark] : parents_to_check) {
       if (!catalog.find(framework.id + ":" + parent)) {
-        throw InputError(reader.name(), static_cast<std::size_t>(mark.line) + 1,
+        throw InputError(reader.origin(), static_cast<std::size_t>(mark.line) + 1,
                          static_cast<std::size_t>(mark.column) + 1,
                          "parent '" + parent + "' is not an item of " + framework.id);
       }
@@ -305,7 +231,7 @@ Catalog Catalog::parse_unchecked(const std::vector<EmbeddedFile>& files, std::st
       for (const auto* list : {&item->stakeholders, &item->vulnerabilities}) {
         for (const auto& id : *list) {
           if (!catalog.find(framework.id + ":" + id)) {
-            throw InputError(reader.name(), 0, 0,
+            throw InputError(reader.origin(), 0, 0,
                              "item " + item->id + " names '" + id + "', which is not an item of " +
                                  framework.id);
           }

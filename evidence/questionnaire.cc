@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/error.h"
+#include "base/yaml_reader.h"
 #include "evidence/evidence.h"
 
 namespace kensa::evidence {
@@ -20,60 +21,6 @@ std::string_view to_string(AnswerStatus status) {
 }
 
 namespace {
-
-class YamlReader {
- public:
-  explicit YamlReader(const std::string& origin) : origin_(origin) {}
-
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& what) const {
-    const YAML::Mark mark = node.Mark();
-    if (mark.is_null()) throw InputError(origin_, 0, 0, what);
-    throw InputError(origin_, static_cast<std::size_t>(mark.line) + 1,
-                     static_cast<std::size_t>(mark.column) + 1, what);
-  }
-
-  void only_keys(const YAML::Node& map, std::initializer_list<std::string_view> allowed,
-                 const std::string& context) const {
-    if (!map.IsMap()) fail(map, context + ": expected a mapping");
-    for (const auto& kv : map) {
-      const auto key = kv.first.as<std::string>();
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        std::string expected;
-        for (auto a : allowed) expected += (expected.empty() ? "" : ", ") + std::string(a);
-        fail(kv.first,
-             context + ": unknown field '" + key + "' (expected one of: " + expected + ")");
-      }
-    }
-  }
-
-  std::string string(const YAML::Node& map, const char* key, const std::string& context) const {
-    const YAML::Node v = map[key];
-    if (!v || v.IsNull()) return {};
-    if (!v.IsScalar()) fail(v, context + ": '" + key + "' must be a string");
-    return v.as<std::string>();
-  }
-
-  std::vector<std::string> strings(const YAML::Node& map, const char* key,
-                                   const std::string& context) const {
-    std::vector<std::string> out;
-    const YAML::Node v = map[key];
-    if (!v || v.IsNull()) return out;
-    if (v.IsScalar()) return {v.as<std::string>()};
-    if (!v.IsSequence()) fail(v, context + ": '" + key + "' must be a list of strings");
-    for (const auto& s : v) {
-      if (!s.IsScalar()) fail(s, context + ": '" + key + "' must be a list of strings");
-      out.push_back(s.as<std::string>());
-    }
-    return out;
-  }
-
- private:
-  const std::string& origin_;
-};
-
-}  // namespace
-
-namespace {
 Questionnaire parse_unchecked(std::string_view yaml_text, const std::string& origin);
 }  // namespace
 
@@ -82,20 +29,13 @@ Questionnaire parse_questionnaire(std::string_view yaml_text, const std::string&
     return parse_unchecked(yaml_text, origin);
   } catch (const YAML::Exception& e) {
     // Type mismatches found by yaml-cpp itself (a list where a string belongs).
-    throw InputError(origin, e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.line) + 1,
-                     e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.column) + 1, e.msg);
+    throw to_input_error(e, origin);
   }
 }
 
 namespace {
 Questionnaire parse_unchecked(std::string_view yaml_text, const std::string& origin) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::ParserException& e) {
-    throw InputError(origin, static_cast<std::size_t>(e.mark.line) + 1,
-                     static_cast<std::size_t>(e.mark.column) + 1, e.msg);
-  }
+  const YAML::Node root = load_yaml(yaml_text, origin);
   YamlReader reader(origin);
   if (!root.IsMap()) reader.fail(root, "expected a mapping with 'schema' and 'answers'");
   reader.only_keys(root, {"schema", "product", "constrained", "scope", "answers"}, "questionnaire");

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/error.h"
+#include "base/yaml_reader.h"
 #include "verdict/verdict.h"
 
 namespace kensa {
@@ -11,25 +12,6 @@ extern const std::size_t kRuleFiles_count;
 }  // namespace kensa
 
 namespace kensa::verdict {
-
-namespace {
-
-[[noreturn]] void fail(const std::string& file, const YAML::Node& node, const std::string& what) {
-  const YAML::Mark mark = node.Mark();
-  throw InputError(file, mark.is_null() ? 0 : static_cast<std::size_t>(mark.line) + 1,
-                   mark.is_null() ? 0 : static_cast<std::size_t>(mark.column) + 1, what);
-}
-
-std::vector<std::string> strings(const std::string& file, const YAML::Node& map, const char* key) {
-  std::vector<std::string> out;
-  const YAML::Node v = map[key];
-  if (!v) return out;
-  if (!v.IsSequence()) fail(file, v, std::string("'") + key + "' must be a list");
-  for (const auto& s : v) out.push_back(s.as<std::string>());
-  return out;
-}
-
-}  // namespace
 
 // The sources a requirement has in the catalog: its assessable children and the assessable
 // targets of its forward `equivalent` (complete) and `part` (partial) references. Derivation
@@ -42,8 +24,7 @@ RuleSet RuleSet::parse(const std::vector<EmbeddedFile>& files, const catalog::Ca
   try {
     return parse_unchecked(files, catalog, current);
   } catch (const YAML::Exception& e) {
-    throw InputError(current, e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.line) + 1,
-                     e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.column) + 1, e.msg);
+    throw to_input_error(e, current);
   }
 }
 
@@ -53,51 +34,42 @@ RuleSet RuleSet::parse_unchecked(const std::vector<EmbeddedFile>& files,
   for (const auto& f : files) {
     const std::string file = "verdict/rules/" + std::string(f.name);
     current = file;
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(f.contents));
-    } catch (const YAML::ParserException& e) {
-      throw InputError(file, static_cast<std::size_t>(e.mark.line) + 1,
-                       static_cast<std::size_t>(e.mark.column) + 1, e.msg);
-    }
+    const YamlReader reader(file);
+    const YAML::Node root = load_yaml(f.contents, file);
     const YAML::Node rules = root["rules"];
-    if (!rules || !rules.IsSequence()) fail(file, root, "expected 'rules:' with a list");
+    if (!rules || !rules.IsSequence()) reader.fail(root, "expected 'rules:' with a list");
     for (const auto& node : rules) {
-      for (const auto& kv : node) {
-        static const std::vector<std::string> allowed = {
-            "requirement", "fail_kinds",        "pass_kinds",    "related_kinds", "evidence",
-            "document",    "not_applicable_if", "complete_from", "partial_from",  "special",
-            "note"};
-        const auto key = kv.first.as<std::string>();
-        if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-          fail(file, kv.first, "unknown rule field '" + key + "'");
-        }
-      }
+      const std::string context = "rule";
+      reader.only_keys(
+          node,
+          {"requirement", "fail_kinds", "pass_kinds", "related_kinds", "evidence", "document",
+           "not_applicable_if", "complete_from", "partial_from", "special", "note"},
+          context);
       Rule rule;
       rule.origin = file;
-      rule.requirement = node["requirement"] ? node["requirement"].as<std::string>() : "";
+      rule.requirement = reader.string(node, "requirement", context, true);
       const catalog::Item* item = catalog.find(rule.requirement);
-      if (!item) fail(file, node, "rule for unknown requirement '" + rule.requirement + "'");
-      if (!item->assessable) fail(file, node, rule.requirement + " is not assessable");
-      rule.fail_kinds = strings(file, node, "fail_kinds");
-      rule.pass_kinds = strings(file, node, "pass_kinds");
-      rule.related_kinds = strings(file, node, "related_kinds");
+      if (!item) reader.fail(node, "rule for unknown requirement '" + rule.requirement + "'");
+      if (!item->assessable) reader.fail(node, rule.requirement + " is not assessable");
+      rule.fail_kinds = reader.strings(node, "fail_kinds", context);
+      rule.pass_kinds = reader.strings(node, "pass_kinds", context);
+      rule.related_kinds = reader.strings(node, "related_kinds", context);
       for (const auto* list : {&rule.fail_kinds, &rule.pass_kinds, &rule.related_kinds}) {
         for (const auto& k : *list) {
-          if (!evidence::find_kind(k)) fail(file, node, "unknown finding kind '" + k + "'");
+          if (!evidence::find_kind(k)) reader.fail(node, "unknown finding kind '" + k + "'");
         }
       }
-      const std::string ev = node["evidence"] ? node["evidence"].as<std::string>() : "";
+      const std::string ev = reader.string(node, "evidence", context);
       if (!ev.empty() && ev != "required" && ev != "optional") {
-        fail(file, node["evidence"], "evidence must be required or optional");
+        reader.fail(node["evidence"], "evidence must be required or optional");
       }
       rule.evidence_required = ev.empty() ? !rule.fail_kinds.empty() : ev == "required";
-      rule.complete_from = strings(file, node, "complete_from");
-      rule.partial_from = strings(file, node, "partial_from");
+      rule.complete_from = reader.strings(node, "complete_from", context);
+      rule.partial_from = reader.strings(node, "partial_from", context);
       rule.sources_from_catalog = !node["complete_from"] && !node["partial_from"];
-      const std::string doc = node["document"] ? node["document"].as<std::string>() : "";
+      const std::string doc = reader.string(node, "document", context);
       if (!doc.empty() && doc != "required" && doc != "optional") {
-        fail(file, node["document"], "document must be required or optional");
+        reader.fail(node["document"], "document must be required or optional");
       }
       rule.document_required =
           doc.empty() ? (rule.sources_from_catalog ? !has_catalog_sources(*item, catalog)
@@ -107,7 +79,7 @@ RuleSet RuleSet::parse_unchecked(const std::vector<EmbeddedFile>& files,
         for (const auto& id : *list) {
           const catalog::Item* source = catalog.find(id);
           if (!source || !source->assessable) {
-            fail(file, node, "source '" + id + "' is not an assessable catalog requirement");
+            reader.fail(node, "source '" + id + "' is not an assessable catalog requirement");
           }
         }
       }
@@ -115,16 +87,16 @@ RuleSet RuleSet::parse_unchecked(const std::vector<EmbeddedFile>& files,
           node["not_applicable_if"] ? node["not_applicable_if"].as<std::string>() : "";
       if (!rule.not_applicable_if.empty() && rule.not_applicable_if != "constrained" &&
           rule.not_applicable_if != "unconstrained") {
-        fail(file, node["not_applicable_if"],
-             "not_applicable_if must be constrained or unconstrained");
+        reader.fail(node["not_applicable_if"],
+                    "not_applicable_if must be constrained or unconstrained");
       }
-      rule.special = node["special"] ? node["special"].as<std::string>() : "";
+      rule.special = reader.string(node, "special", context);
       if (!rule.special.empty() && rule.special != "en303645-4-1") {
-        fail(file, node["special"], "unknown special rule '" + rule.special + "'");
+        reader.fail(node["special"], "unknown special rule '" + rule.special + "'");
       }
-      rule.note = node["note"] ? node["note"].as<std::string>() : "";
+      rule.note = reader.string(node, "note", context);
       if (!set.rules_.emplace(rule.requirement, rule).second) {
-        fail(file, node, "second rule for " + rule.requirement);
+        reader.fail(node, "second rule for " + rule.requirement);
       }
     }
   }
