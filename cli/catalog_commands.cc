@@ -198,6 +198,39 @@ int search(const CatalogArgs& args) {
   return 0;
 }
 
+// A questionnaire skeleton listing every assessable requirement of the chosen frameworks, each
+// answer commented out so the file parses at every stage of filling it in.
+int ics_template(const std::vector<std::string>& frameworks, const std::string& lang) {
+  const Catalog& cat = Catalog::builtin();
+  for (const auto& id : frameworks) {
+    if (!cat.framework(id)) throw InputError("unknown framework '" + id + "'");
+  }
+  std::string out =
+      "# kensa questionnaire (ICS + IXIT, ETSI TS 103 701). Uncomment an answer to give it.\n"
+      "# status: supported | not-supported | not-applicable. 'supported' counts only with ixit or\n"
+      "# evidence; 'not-applicable' needs a justification.\n"
+      "schema: kensa.questionnaire/1\n"
+      "product: {vendor: '', name: '', model: '', firmware_version: ''}\n"
+      "constrained: false\n"
+      "scope:\n  roles: [manufacturer]\n"
+      "answers:\n";
+  for (const auto& fw : cat.frameworks()) {
+    if (std::find(frameworks.begin(), frameworks.end(), fw.id) == frameworks.end()) continue;
+    out += "\n  # ---- " + fw.short_name + " ----\n";
+    for (const Item* i : fw.items) {
+      if (!i->assessable) continue;
+      std::string text = i->text(lang);
+      std::replace(text.begin(), text.end(), '\n', ' ');
+      out +=
+          "\n  # " + i->id + (i->level.empty() ? "" : " (" + i->level + ")") + ": " + text + "\n";
+      out += "  # " + i->qualified() +
+             ":\n  #   status: supported\n  #   ixit: ''\n  #   evidence: []\n";
+    }
+  }
+  std::cout << out;
+  return 0;
+}
+
 int kinds(bool as_json) {
   if (as_json) {
     json out = json::array();
@@ -254,6 +287,19 @@ void add_catalog_commands(CLI::App& app, Options& options) {
   search_cmd->add_flag("--json", args->json, "Output JSON");
   lang(search_cmd);
   search_cmd->callback([&options, args] { options.run = [args] { return search(*args); }; });
+
+  auto frameworks =
+      std::make_shared<std::vector<std::string>>(std::vector<std::string>{"en303645", "jcstar1"});
+  CLI::App* template_cmd = app.add_subcommand(
+      "ics-template",
+      "Print a questionnaire (ICS/IXIT) skeleton to fill in for `kensa assess --ics`");
+  template_cmd
+      ->add_option("--framework", *frameworks, "Frameworks to include (default en303645,jcstar1)")
+      ->delimiter(',');
+  lang(template_cmd);
+  template_cmd->callback([&options, args, frameworks] {
+    options.run = [args, frameworks] { return ics_template(*frameworks, args->lang); };
+  });
 
   CLI::App* kinds_cmd =
       app.add_subcommand("kinds", "List the finding kinds every collector reports");

@@ -35,6 +35,24 @@ err_contains "unknown requirement id 'no-such-id'"
 expect_exit 0 "$kensa" kinds --json
 expect_exit 0 "$kensa" catalog show --help
 
+# The questionnaire template parses as it is, and with one answer uncommented
+expect_exit 0 "$kensa" ics-template --lang ja
+cp "$work/out" "$work/template.yaml"
+grep -q "en303645:5.1-1:" "$work/template.yaml" || fail "template lacks en303645:5.1-1"
+expect_exit 0 "$kensa" assess --ics "$work/template.yaml" --out "$work/rt" --format json
+python3 - "$work/template.yaml" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+i = lines.index("  # en303645:5.2-1:")
+for k in range(i, i + 4):
+    lines[k] = lines[k].replace("  # ", "  ", 1)
+lines[i + 3] = "    evidence: [https://vendor.example/vdp]"
+open(sys.argv[1], "w").write("\n".join(lines))
+PY
+expect_exit 0 "$kensa" assess --ics "$work/template.yaml" --out "$work/rt2" --format json
+python3 -c "import json,sys; d=json.load(open('$work/rt2/assessment.json')); v=[x for x in d['verdicts'] if x['requirement']=='en303645:5.2-1'][0]; sys.exit(0 if v['verdict']=='PASS' else 1)" \
+  || fail "an uncommented template answer did not decide en303645:5.2-1"
+
 # Assess the bundled example
 ex="$src/examples/bench-camera"
 expect_exit 0 "$kensa" assess --findings "$ex/findings.json" --ics "$ex/ics.yaml" --out "$work/r" --format json,html,sarif,junit,jcstar,stakeholders
