@@ -470,6 +470,12 @@ Model parse_document(const json& doc, const Reader& r, const std::string& origin
       }
     }
     d.places = r.list(n, "places", p);
+    static const std::vector<std::string> places{"DMF-P1", "DMF-P2", "DMF-P3", "DMF-P4", "DMF-PT1", "DMF-PT2"};
+    for (const auto& place : d.places) {
+      if (std::find(places.begin(), places.end(), place) == places.end()) {
+        r.fail(*r.find(n, "places"), p + ".places", "unknown place '" + place + "'; expected one of: " + join(places));
+      }
+    }
     d.personal = r.flag(n, "personal", p);
     d.trade_secret = r.flag(n, "trade_secret", p);
     if (const json* a = r.array(n, "events", p + ".")) {

@@ -751,6 +751,9 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
             t.rules.push_back("personal data across borders: consent and its validity (DMF-A09), the receiving country's protection regime (DMF-A10)");
           }
         }
+        if (contains(d.places, "DMF-P3") && (!e.to_organisation.empty() || !t.units.empty())) {
+          t.rules.push_back("sensitive-technology control (DMF-P3): screen the provision of technical information to non-residents under export-control law before the transfer");
+        }
         if (!e.to_organisation.empty()) {
           t.units.push_back("DMF-E3-U2");
           t.rules.push_back("transfer to organisation " + e.to_organisation +
