@@ -48,8 +48,22 @@ json convert(const YAML::Node& node) {
       for (const auto& child : node) out.push_back(convert(child));
       return out;
     }
-    case YAML::NodeType::Scalar:
-      return node.Scalar();
+    case YAML::NodeType::Scalar: {
+      // Plain (unquoted) scalars get YAML 1.2 core types, so annotations keep numbers and
+      // booleans; quoted scalars stay strings.
+      const std::string& s = node.Scalar();
+      if (node.Tag() == "?") {
+        if (s == "true" || s == "True") return true;
+        if (s == "false" || s == "False") return false;
+        if (s == "null" || s == "~") return nullptr;
+        if (!s.empty() && s.size() < 18 &&
+            s.find_first_not_of("0123456789", s[0] == '-' ? 1 : 0) == std::string::npos &&
+            s != "-") {
+          return std::stoll(s);
+        }
+      }
+      return s;
+    }
     default:
       return nullptr;
   }

@@ -157,7 +157,9 @@ const std::set<std::string, std::less<>> kGeneralPurpose{
     "server", "terminal", "pc", "cloud", "gateway", "router", "plc", "controller",
     "app", "smartphone", "hmi", "scada", "robot", "agv", "drone", "appliance", "camera", "hub"};
 
-std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g) {
+// `exposed[i]`: component i is an entry point or reachable from one.
+std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
+                                            const std::vector<bool>& exposed) {
   std::vector<ComponentThreat> out;
   std::vector<bool> receives(m.components.size(), false), has_data(m.components.size(), false);
   for (const auto& c : m.connections) {
@@ -198,6 +200,11 @@ std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g) {
     if (c.internet_exposed) {
       derived["SB"].push_back("internet-exposed: can relay attacks");
       derived["UV"].push_back("internet-exposed: unknown vulnerabilities are reachable");
+    } else if (software && exposed[i]) {
+      derived["UV"].push_back("runs software reachable from an entry point");
+    }
+    if (std::find(c.interfaces.begin(), c.interfaces.end(), "usb") != c.interfaces.end()) {
+      derived["UA"].push_back("removable media (USB)");
     }
     if (c.physically_accessible) derived["TM"].push_back("physically accessible");
     if (c.user_operated) {
@@ -522,7 +529,9 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
   }
 
   // ---- threats and the requirement set
-  a.threats = derive_threats(m, g);
+  std::vector<bool> exposed(n);
+  for (std::size_t i = 0; i < n; ++i) exposed[i] = dist[i] != kInf;
+  a.threats = derive_threats(m, g, exposed);
   Builder b{cat, m, {}, {}};
   auto applied = [&](const std::string& id) { return contains(m.viewpoints, viewpoint_of(id)); };
   std::map<std::string, std::vector<std::string>> by_threat;
