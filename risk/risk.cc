@@ -172,6 +172,7 @@ std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
   }
   for (std::size_t i = 0; i < m.components.size(); ++i) {
     const Component& c = m.components[i];
+    const std::size_t first = out.size();  // this component's threats start here
     std::map<std::string, std::vector<std::string>> derived;
     const bool networked = g.degree[i] > 0 || c.internet_exposed;
     const bool stores = !c.data.empty() || has_data[i];
@@ -212,9 +213,8 @@ std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
       derived["MC"].push_back("configured by its users");
     }
     for (const auto& d : c.threats) {
-      auto it = std::find_if(out.begin(), out.end(), [&](const ComponentThreat& t) {
-        return t.component == c.id && t.threat == d.threat;
-      });
+      auto it = std::find_if(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+                             [&](const ComponentThreat& t) { return t.threat == d.threat; });
       if (it == out.end()) {
         ComponentThreat t;
         t.component = c.id;
@@ -225,9 +225,8 @@ std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
       }
     }
     for (auto& [code, reasons] : derived) {
-      auto it = std::find_if(out.begin(), out.end(), [&](const ComponentThreat& t) {
-        return t.component == c.id && t.threat == code;
-      });
+      auto it = std::find_if(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+                             [&](const ComponentThreat& t) { return t.threat == code; });
       if (it == out.end()) {
         ComponentThreat t;
         t.component = c.id;
@@ -299,6 +298,12 @@ struct Builder {
   const Model& m;
   std::map<std::string, Requirement> by_id;
   std::vector<std::string> order;
+  std::map<std::string, std::set<std::string, std::less<>>, std::less<>> component_sets;
+
+  // Adds a component to a requirement in O(log n): large models put thousands on one requirement.
+  void apply(Requirement* r, const std::string& component) {
+    if (component_sets[r->id].insert(component).second) r->components.push_back(component);
+  }
 
   Requirement* get(const std::string& framework, const std::string& id) {
     const auto q = framework + ":" + id;
@@ -559,16 +564,16 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
         bool delegated = false;
         for (auto nb : g.neighbours[i]) {
           if (m.components[nb].constrained) continue;
-          add_unique(r->components, m.components[nb].id);
+          b.apply(r, m.components[nb].id);
           delegated = true;
         }
         add_unique(r->delegated_from, c.id);
         add_unique(r->reasons, "threat " + ct.threat + " on constrained " + c.id +
                                    (delegated ? ": protected from the upper-level system"
                                               : ": no upper-level system to delegate to") + mapping);
-        if (!delegated) add_unique(r->components, c.id);
+        if (!delegated) b.apply(r, c.id);
       } else {
-        add_unique(r->components, c.id);
+        b.apply(r, c.id);
         add_unique(r->reasons, "threat " + ct.threat + " on " + c.id + mapping);
       }
     }
@@ -577,7 +582,7 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
   for (const auto& c : m.components) {
     if (!c.safety_relevant()) continue;
     if (Requirement* r = b.get("iotssf", "V1-SYS-15"); r && applied("V1-SYS-15")) {
-      add_unique(r->components, c.id);
+      b.apply(r, c.id);
       add_unique(r->reasons, "fail-safe on " + std::string(c.physical_actuation ? "actuating" : "safety") +
                                  " component " + c.id +
                                  "; keep its safety functions independent of external communication");
@@ -660,13 +665,17 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
       for (const auto* item : fw->items) {
         if (item->type != "requirement" || !contains(item->stakeholders, s.smarthome)) continue;
         Requirement* r = b.get("smarthome", item->id);
-        for (const auto& c : comps) add_unique(r->components, c);
+        for (const auto& c : comps) b.apply(r, c);
         add_unique(r->stakeholders, s.id);
         add_unique(r->reasons, "smart-home stakeholder " + s.smarthome + " " + s.id);
       }
     }
   }
   // Implementers, priorities.
+  std::vector<std::vector<std::size_t>> responsible(n);  // component → responsibilities
+  for (std::size_t k = 0; k < m.responsibilities.size(); ++k) {
+    for (const auto& comp : m.responsibilities[k].components) responsible[g.index.at(comp)].push_back(k);
+  }
   std::string applying;
   for (const auto& s : m.stakeholders) {
     if (s.applying_entity) applying = s.id;
@@ -678,11 +687,8 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
         if (!applying.empty() && r.id.rfind("iotssf:", 0) == 0) add_unique(r.stakeholders, applying);
         continue;
       }
-      for (const auto& resp : m.responsibilities) {
-        if (contains(resp.components, comp) && r.id.rfind("iotssf:", 0) == 0) {
-          add_unique(r.stakeholders, resp.stakeholder);
-        }
-      }
+      if (r.id.rfind("iotssf:", 0) != 0) continue;
+      for (auto k : responsible[g.index.at(comp)]) add_unique(r.stakeholders, m.responsibilities[k].stakeholder);
     }
     int priority = 3;
     for (const auto& comp : r.components) {
@@ -709,12 +715,12 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
 
   // ---- responsibility gaps (seed 001 fn 10: who updates the common-space router?)
   if (!m.responsibilities.empty()) {
-    for (const auto& c : m.components) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& c = m.components[i];
       std::map<std::string, std::vector<std::string>> by_duty;  // duty@phase → stakeholders
-      bool any = false;
-      for (const auto& r : m.responsibilities) {
-        if (!contains(r.components, c.id)) continue;
-        any = true;
+      const bool any = !responsible[i].empty();
+      for (auto k : responsible[i]) {
+        const auto& r = m.responsibilities[k];
         for (const auto& d : r.duties) add_unique(by_duty[d + "@" + r.phase], r.stakeholder);
       }
       if (!any && (c.layer == model::Layer::device || c.layer == model::Layer::network)) {
