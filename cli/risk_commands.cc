@@ -44,11 +44,13 @@ std::vector<evidence::FindingSet> load_findings(const model::Model& m, const Ris
   const auto base = std::filesystem::path(args.model).parent_path();
   for (const auto& e : m.evidence) {
     if (e.findings.empty()) continue;
-    const auto path = std::filesystem::path(e.findings).is_absolute() ? std::filesystem::path(e.findings)
-                                                                      : base / e.findings;
+    const auto path = std::filesystem::path(e.findings).is_absolute()
+                          ? std::filesystem::path(e.findings)
+                          : base / e.findings;
     sets.push_back(evidence::parse_findings(read_file(path), path.string()));
   }
-  for (const auto& path : args.findings) sets.push_back(evidence::parse_findings(read_file(path), path));
+  for (const auto& path : args.findings)
+    sets.push_back(evidence::parse_findings(read_file(path), path));
   return sets;
 }
 
@@ -70,11 +72,14 @@ int run_risk(const RiskArgs& args) {
 
 void add_risk_commands(CLI::App& app, Options& options) {
   auto args = std::make_shared<RiskArgs>();
-  CLI::App* risk_cmd = app.add_subcommand(
-      "risk", "Rate a system model with IoT-SSF, derive threats and the requirement set, follow attack paths");
-  risk_cmd->add_option("model", args->model, "System model (YAML or JSON, kensa.model/1)")->required();
-  risk_cmd->add_option("--findings", args->findings,
-                       "Findings JSON (kensa.findings/1): compromised components change the graph; repeatable");
+  CLI::App* risk_cmd = app.add_subcommand("risk",
+                                          "Rate a system model with IoT-SSF, derive threats and "
+                                          "the requirement set, follow attack paths");
+  risk_cmd->add_option("model", args->model, "System model (YAML or JSON, kensa.model/1)")
+      ->required();
+  risk_cmd->add_option(
+      "--findings", args->findings,
+      "Findings JSON (kensa.findings/1): compromised components change the graph; repeatable");
   risk_cmd->add_flag("--json", args->json, "Output JSON (kensa.risk/1)");
   risk_cmd->add_option("--dot", args->dot, "Write a Graphviz DOT of the system with attack paths");
   risk_cmd->add_option("--requirements-out", args->requirements_out,
@@ -84,7 +89,8 @@ void add_risk_commands(CLI::App& app, Options& options) {
   auto margs = std::make_shared<ModelArgs>();
   CLI::App* model_cmd = app.add_subcommand("model", "Validate and convert system models");
   model_cmd->require_subcommand(1);
-  CLI::App* validate = model_cmd->add_subcommand("validate", "Check a model; errors name file:line:column");
+  CLI::App* validate =
+      model_cmd->add_subcommand("validate", "Check a model; errors name file:line:column");
   validate->add_option("model", margs->input, "System model")->required();
   validate->callback([&options, margs] {
     options.run = [margs] {
@@ -95,7 +101,8 @@ void add_risk_commands(CLI::App& app, Options& options) {
       return 0;
     };
   });
-  CLI::App* exp = model_cmd->add_subcommand("export-otm", "Convert a model to Open Threat Model JSON");
+  CLI::App* exp =
+      model_cmd->add_subcommand("export-otm", "Convert a model to Open Threat Model JSON");
   exp->add_option("model", margs->input, "System model")->required();
   exp->add_option("-o,--output", margs->output, "Output file (default stdout)");
   exp->callback([&options, margs] {
@@ -104,7 +111,8 @@ void add_risk_commands(CLI::App& app, Options& options) {
       return 0;
     };
   });
-  CLI::App* imp = model_cmd->add_subcommand("import-otm", "Convert an Open Threat Model JSON to a kensa model (JSON)");
+  CLI::App* imp = model_cmd->add_subcommand(
+      "import-otm", "Convert an Open Threat Model JSON to a kensa model (JSON)");
   imp->add_option("otm", margs->input, "OTM JSON file")->required();
   imp->add_option("-o,--output", margs->output, "Output file (default stdout)");
   imp->callback([&options, margs] {
@@ -114,7 +122,8 @@ void add_risk_commands(CLI::App& app, Options& options) {
       return 0;
     };
   });
-  CLI::App* schema = model_cmd->add_subcommand("schema", "Print the JSON Schema of the model format");
+  CLI::App* schema =
+      model_cmd->add_subcommand("schema", "Print the JSON Schema of the model format");
   schema->callback([&options] {
     options.run = [] {
       std::cout << model::schema();

@@ -188,7 +188,8 @@ class Reader {
       } catch (const std::exception&) {
         used = 0;
       }
-      if (used == 0 || used != s.size()) fail(*v, path + "." + std::string(key), "expected an integer");
+      if (used == 0 || used != s.size())
+        fail(*v, path + "." + std::string(key), "expected an integer");
     } else {
       fail(*v, path + "." + std::string(key), "expected an integer");
     }
@@ -256,17 +257,17 @@ int axis_level(const Reader& r, const json& obj, std::string_view key, const std
 Model parse_document(const json& doc, const Reader& r, const std::string& origin) {
   Model m;
   m.origin = origin;
-  r.object(doc, "model",
-           {"kensa-model", "system", "zones", "trust_boundaries", "components", "connections",
-            "stakeholders", "responsibilities", "incidents", "policies", "data", "evidence",
-            "seed"});
+  r.object(
+      doc, "model",
+      {"kensa-model", "system", "zones", "trust_boundaries", "components", "connections",
+       "stakeholders", "responsibilities", "incidents", "policies", "data", "evidence", "seed"});
   const auto format = r.text(doc, "kensa-model", "model", true);
-  if (format != "1") r.fail(*r.find(doc, "kensa-model"), "kensa-model", "expected format version 1");
+  if (format != "1")
+    r.fail(*r.find(doc, "kensa-model"), "kensa-model", "expected format version 1");
 
   const json* system = r.find(doc, "system");
   if (!system) r.fail(doc, "model", "missing required key 'system'");
-  r.object(*system, "system",
-           {"id", "name", "description", "viewpoints", "legal", "target"});
+  r.object(*system, "system", {"id", "name", "description", "viewpoints", "legal", "target"});
   m.id = r.id(*system, "system");
   m.name = r.text(*system, "name", "system", false, m.id);
   m.description = r.text(*system, "description", "system");
@@ -301,7 +302,8 @@ Model parse_document(const json& doc, const Reader& r, const std::string& origin
     z.id = r.id(n, p);
     z.name = r.text(n, "name", p, false, z.id);
     z.kind = r.text(n, "kind", p);
-    z.trust = static_cast<int>(r.integer(n, "trust", p, 0, 100).value_or(z.kind == "internet" ? 0 : 1));
+    z.trust =
+        static_cast<int>(r.integer(n, "trust", p, 0, 100).value_or(z.kind == "internet" ? 0 : 1));
     z.at = r.position(n);
     m.zones.push_back(std::move(z));
   });
@@ -318,15 +320,32 @@ Model parse_document(const json& doc, const Reader& r, const std::string& origin
   });
   each("components", [&](const json& n, const std::string& p) {
     r.object(n, p,
-             {"id", "name", "layer", "kind", "vendor", "model", "firmware", "zone", "parent",
-              "internet_exposed", "constrained", "physical_actuation", "safety_functions",
-              "physically_accessible", "user_operated", "has_accounts", "interfaces", "data",
-              "credentials", "threats"});
+             {"id",
+              "name",
+              "layer",
+              "kind",
+              "vendor",
+              "model",
+              "firmware",
+              "zone",
+              "parent",
+              "internet_exposed",
+              "constrained",
+              "physical_actuation",
+              "safety_functions",
+              "physically_accessible",
+              "user_operated",
+              "has_accounts",
+              "interfaces",
+              "data",
+              "credentials",
+              "threats"});
     Component c;
     c.id = r.id(n, p);
     c.name = r.text(n, "name", p, false, c.id);
     const auto layer = r.choice(n, "layer", p, kLayers, "device");
-    c.layer = static_cast<Layer>(std::find(kLayers.begin(), kLayers.end(), layer) - kLayers.begin());
+    c.layer =
+        static_cast<Layer>(std::find(kLayers.begin(), kLayers.end(), layer) - kLayers.begin());
     c.kind = r.text(n, "kind", p);
     c.vendor = r.text(n, "vendor", p);
     c.product = r.text(n, "model", p);
@@ -365,7 +384,8 @@ Model parse_document(const json& doc, const Reader& r, const std::string& origin
           d.incident = r.text(t, "incident", tp);
         }
         if (std::find(kThreats.begin(), kThreats.end(), d.threat) == kThreats.end()) {
-          r.fail(t, tp, "unknown threat '" + d.threat + "'; expected one of: " + join(kThreats, 20));
+          r.fail(t, tp,
+                 "unknown threat '" + d.threat + "'; expected one of: " + join(kThreats, 20));
         }
         c.threats.push_back(std::move(d));
       }
@@ -436,14 +456,14 @@ Model parse_document(const json& doc, const Reader& r, const std::string& origin
                   "duration", "substitutable", "recall", "liability", "axis1", "axis2", "reason"});
         Impact im;
         im.stakeholder = r.text(x, "stakeholder", ip, true);
-        im.safety = r.choice(x, "safety", ip, {"none", "minor-injury", "serious-injury", "death"},
-                             "none");
+        im.safety =
+            r.choice(x, "safety", ip, {"none", "minor-injury", "serious-injury", "death"}, "none");
         im.death_unlikely = r.flag(x, "death_unlikely", ip);
         im.privacy = r.choice(x, "privacy", ip, {"none", "minor", "serious"}, "none");
         im.internal = r.choice(x, "internal", ip, {"none", "degraded", "stop"}, "none");
-        im.external = r.choice(x, "external", ip,
-                               {"none", "customers", "supply-chain", "society", "environment"},
-                               "none");
+        im.external =
+            r.choice(x, "external", ip,
+                     {"none", "customers", "supply-chain", "society", "environment"}, "none");
         im.duration = r.choice(x, "duration", ip, {"short", "long"}, "short");
         im.substitutable = r.flag(x, "substitutable", ip, true);
         im.recall = r.flag(x, "recall", ip);
@@ -478,16 +498,19 @@ Model parse_document(const json& doc, const Reader& r, const std::string& origin
       if (!a->is_object()) r.fail(*a, p + ".attributes", "expected a mapping DMF-Ann: value");
       for (const auto& [key, value] : a->items()) {
         if (key.size() != 7 || key.rfind("DMF-A", 0) != 0) {
-          r.fail(value, p + ".attributes", "unknown attribute '" + key + "'; expected DMF-A01 ... DMF-A10");
+          r.fail(value, p + ".attributes",
+                 "unknown attribute '" + key + "'; expected DMF-A01 ... DMF-A10");
         }
         d.attributes[key] = value.is_string() ? value.get<std::string>() : value.dump();
       }
     }
     d.places = r.list(n, "places", p);
-    static const std::vector<std::string> places{"DMF-P1", "DMF-P2", "DMF-P3", "DMF-P4", "DMF-PT1", "DMF-PT2"};
+    static const std::vector<std::string> places{"DMF-P1", "DMF-P2",  "DMF-P3",
+                                                 "DMF-P4", "DMF-PT1", "DMF-PT2"};
     for (const auto& place : d.places) {
       if (std::find(places.begin(), places.end(), place) == places.end()) {
-        r.fail(*r.find(n, "places"), p + ".places", "unknown place '" + place + "'; expected one of: " + join(places));
+        r.fail(*r.find(n, "places"), p + ".places",
+               "unknown place '" + place + "'; expected one of: " + join(places));
       }
     }
     d.personal = r.flag(n, "personal", p);
@@ -586,11 +609,13 @@ void check_references(const Model& m) {
   }
   for (const auto& r : m.responsibilities) {
     need(stakeholder_set, stakeholders, r.stakeholder, r.at, "stakeholder", "responsibility");
-    for (const auto& c : r.components) need(component_set, components, c, r.at, "component", "responsibility");
+    for (const auto& c : r.components)
+      need(component_set, components, c, r.at, "component", "responsibility");
   }
   for (const auto& i : m.incidents) {
     need(component_set, components, i.entry, i.at, "component", "incident " + i.id + " entry");
-    for (const auto& c : i.affects) need(component_set, components, c, i.at, "component", "incident " + i.id);
+    for (const auto& c : i.affects)
+      need(component_set, components, c, i.at, "component", "incident " + i.id);
     for (const auto& im : i.impacts) {
       need(stakeholder_set, stakeholders, im.stakeholder, im.at, "stakeholder", "incident " + i.id);
     }
@@ -620,9 +645,8 @@ std::string_view axis1_name(int level) {
   return names[std::clamp(level, 0, 3)];
 }
 std::string_view axis2_name(int level) {
-  static constexpr std::string_view names[] = {"none", "limited economic impact",
-                                               "serious economic impact",
-                                               "catastrophic economic impact"};
+  static constexpr std::string_view names[] = {
+      "none", "limited economic impact", "serious economic impact", "catastrophic economic impact"};
   return names[std::clamp(level, 0, 3)];
 }
 
@@ -655,15 +679,14 @@ Model load(std::string_view text, const std::string& origin) {
   json doc;
   Positions positions;
   const auto first = text.find_first_not_of(" \t\r\n");
+  bool parsed = false;
   if (first != std::string_view::npos && text[first] == '{') {
-    // JSON: parsed directly (much faster than through YAML for generated, large models).
-    try {
-      doc = json::parse(text);
-    } catch (const json::parse_error& e) {
-      const auto p = position_of(text, e.byte == 0 ? 0 : e.byte - 1);
-      throw InputError(origin, p.line, p.column, std::string("malformed JSON: ") + e.what());
-    }
-  } else {
+    // JSON is parsed directly (much faster than through YAML for generated, large models); a YAML
+    // flow mapping also starts with '{', so what is not JSON is read as YAML below.
+    doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    parsed = !doc.is_discarded();
+  }
+  if (!parsed) {
     try {
       const YAML::Node root = YAML::Load(std::string(text));
       doc = convert(root);
@@ -702,12 +725,14 @@ json level_json(int axis1, int axis2) {
 json to_json(const Model& m) {
   json doc;
   doc["kensa-model"] = 1;
-  doc["system"] = {{"id", m.id},
-                   {"name", m.name},
-                   {"description", m.description},
-                   {"viewpoints", m.viewpoints},
-                   {"legal", m.legal},
-                   {"target", {{"axis1", m.target.axis1}, {"axis2", m.target.axis2}, {"reason", m.target.reason}}}};
+  doc["system"] = {
+      {"id", m.id},
+      {"name", m.name},
+      {"description", m.description},
+      {"viewpoints", m.viewpoints},
+      {"legal", m.legal},
+      {"target",
+       {{"axis1", m.target.axis1}, {"axis2", m.target.axis2}, {"reason", m.target.reason}}}};
   doc["zones"] = json::array();
   for (const auto& z : m.zones) {
     doc["zones"].push_back({{"id", z.id}, {"name", z.name}, {"kind", z.kind}, {"trust", z.trust}});
@@ -720,75 +745,122 @@ json to_json(const Model& m) {
   doc["components"] = json::array();
   for (const auto& c : m.components) {
     json threats = json::array();
-    for (const auto& t : c.threats) threats.push_back({{"threat", t.threat}, {"incident", t.incident}});
-    doc["components"].push_back(
-        {{"id", c.id}, {"name", c.name}, {"layer", to_string(c.layer)}, {"kind", c.kind},
-         {"vendor", c.vendor}, {"model", c.product},
-         {"firmware", {{"version", c.firmware.version}, {"image", c.firmware.image}, {"sha256", c.firmware.sha256}}},
-         {"zone", c.zone}, {"parent", c.parent}, {"internet_exposed", c.internet_exposed},
-         {"constrained", c.constrained}, {"physical_actuation", c.physical_actuation},
-         {"safety_functions", c.safety_functions}, {"physically_accessible", c.physically_accessible},
-         {"user_operated", c.user_operated}, {"has_accounts", c.has_accounts},
-         {"interfaces", c.interfaces}, {"data", c.data}, {"credentials", c.credentials},
-         {"threats", threats}});
+    for (const auto& t : c.threats)
+      threats.push_back({{"threat", t.threat}, {"incident", t.incident}});
+    doc["components"].push_back({{"id", c.id},
+                                 {"name", c.name},
+                                 {"layer", to_string(c.layer)},
+                                 {"kind", c.kind},
+                                 {"vendor", c.vendor},
+                                 {"model", c.product},
+                                 {"firmware",
+                                  {{"version", c.firmware.version},
+                                   {"image", c.firmware.image},
+                                   {"sha256", c.firmware.sha256}}},
+                                 {"zone", c.zone},
+                                 {"parent", c.parent},
+                                 {"internet_exposed", c.internet_exposed},
+                                 {"constrained", c.constrained},
+                                 {"physical_actuation", c.physical_actuation},
+                                 {"safety_functions", c.safety_functions},
+                                 {"physically_accessible", c.physically_accessible},
+                                 {"user_operated", c.user_operated},
+                                 {"has_accounts", c.has_accounts},
+                                 {"interfaces", c.interfaces},
+                                 {"data", c.data},
+                                 {"credentials", c.credentials},
+                                 {"threats", threats}});
   }
   doc["connections"] = json::array();
   for (const auto& c : m.connections) {
-    json j = {{"id", c.id}, {"from", c.from}, {"to", c.to}, {"protocol", c.protocol},
-              {"encrypted", c.encrypted}, {"authenticated", c.authenticated},
-              {"bidirectional", c.bidirectional}, {"data", c.data}};
+    json j = {{"id", c.id},
+              {"from", c.from},
+              {"to", c.to},
+              {"protocol", c.protocol},
+              {"encrypted", c.encrypted},
+              {"authenticated", c.authenticated},
+              {"bidirectional", c.bidirectional},
+              {"data", c.data}};
     if (c.port) j["port"] = *c.port;
     doc["connections"].push_back(std::move(j));
   }
   doc["stakeholders"] = json::array();
   for (const auto& s : m.stakeholders) {
-    json j = {{"id", s.id}, {"name", s.name}, {"role", to_string(s.role)},
-              {"applying_entity", s.applying_entity}, {"consumer", s.consumer}};
+    json j = {{"id", s.id},
+              {"name", s.name},
+              {"role", to_string(s.role)},
+              {"applying_entity", s.applying_entity},
+              {"consumer", s.consumer}};
     if (!s.smarthome.empty()) j["smarthome"] = s.smarthome;
     doc["stakeholders"].push_back(std::move(j));
   }
   doc["responsibilities"] = json::array();
   for (const auto& r : m.responsibilities) {
-    doc["responsibilities"].push_back({{"stakeholder", r.stakeholder}, {"components", r.components},
-                                       {"duties", r.duties}, {"phase", r.phase}});
+    doc["responsibilities"].push_back({{"stakeholder", r.stakeholder},
+                                       {"components", r.components},
+                                       {"duties", r.duties},
+                                       {"phase", r.phase}});
   }
   doc["incidents"] = json::array();
   for (const auto& i : m.incidents) {
     json impacts = json::array();
     for (const auto& im : i.impacts) {
-      json j = {{"stakeholder", im.stakeholder}, {"safety", im.safety},
-                {"death_unlikely", im.death_unlikely}, {"privacy", im.privacy},
-                {"internal", im.internal}, {"external", im.external}, {"duration", im.duration},
-                {"substitutable", im.substitutable}, {"recall", im.recall},
-                {"liability", im.liability}, {"reason", im.reason}};
+      json j = {{"stakeholder", im.stakeholder},
+                {"safety", im.safety},
+                {"death_unlikely", im.death_unlikely},
+                {"privacy", im.privacy},
+                {"internal", im.internal},
+                {"external", im.external},
+                {"duration", im.duration},
+                {"substitutable", im.substitutable},
+                {"recall", im.recall},
+                {"liability", im.liability},
+                {"reason", im.reason}};
       j.update(level_json(im.axis1, im.axis2));
       impacts.push_back(std::move(j));
     }
-    doc["incidents"].push_back({{"id", i.id}, {"description", i.description}, {"entry", i.entry},
-                                {"affects", i.affects}, {"threats", i.threats}, {"impacts", impacts}});
+    doc["incidents"].push_back({{"id", i.id},
+                                {"description", i.description},
+                                {"entry", i.entry},
+                                {"affects", i.affects},
+                                {"threats", i.threats},
+                                {"impacts", impacts}});
   }
   doc["policies"] = json::array();
   for (const auto& p : m.policies) {
-    doc["policies"].push_back({{"id", p.id}, {"stakeholder", p.stakeholder}, {"axis", p.axis},
-                               {"text", p.text}, {"requirements", p.requirements}});
+    doc["policies"].push_back({{"id", p.id},
+                               {"stakeholder", p.stakeholder},
+                               {"axis", p.axis},
+                               {"text", p.text},
+                               {"requirements", p.requirements}});
   }
   doc["data"] = json::array();
   for (const auto& d : m.data) {
     json events = json::array();
     for (const auto& e : d.events) {
-      events.push_back({{"event", e.event}, {"component", e.component}, {"to", e.to},
-                        {"from_country", e.from_country}, {"to_country", e.to_country},
+      events.push_back({{"event", e.event},
+                        {"component", e.component},
+                        {"to", e.to},
+                        {"from_country", e.from_country},
+                        {"to_country", e.to_country},
                         {"to_organisation", e.to_organisation}});
     }
-    doc["data"].push_back({{"id", d.id}, {"name", d.name}, {"attributes", d.attributes},
-                           {"places", d.places}, {"personal", d.personal},
-                           {"trade_secret", d.trade_secret}, {"events", events}});
+    doc["data"].push_back({{"id", d.id},
+                           {"name", d.name},
+                           {"attributes", d.attributes},
+                           {"places", d.places},
+                           {"personal", d.personal},
+                           {"trade_secret", d.trade_secret},
+                           {"events", events}});
   }
   doc["evidence"] = json::array();
   for (const auto& e : m.evidence) {
     json j = json::object();
-    for (const auto& [k, v] : {std::pair{"component", e.component}, {"address", e.address},
-                               {"firmware", e.firmware}, {"capture", e.capture}, {"ics", e.ics},
+    for (const auto& [k, v] : {std::pair{"component", e.component},
+                               {"address", e.address},
+                               {"firmware", e.firmware},
+                               {"capture", e.capture},
+                               {"ics", e.ics},
                                {"findings", e.findings}}) {
       if (!v.empty()) j[k] = v;
     }
@@ -803,10 +875,12 @@ json to_json(const Model& m) {
 namespace {
 
 const std::map<std::string, std::string, std::less<>> kStrideNames{
-    {"spoofing", "S"},          {"tampering", "T"},   {"repudiation", "R"},
-    {"information disclosure", "I"}, {"denial of service", "D"}, {"elevation of privilege", "E"}};
+    {"spoofing", "S"},          {"tampering", "T"},
+    {"repudiation", "R"},       {"information disclosure", "I"},
+    {"denial of service", "D"}, {"elevation of privilege", "E"}};
 
-[[noreturn]] void otm_fail(const std::string& origin, const std::string& path, const std::string& what) {
+[[noreturn]] void otm_fail(const std::string& origin, const std::string& path,
+                           const std::string& what) {
   throw InputError(origin, 0, 0, "OTM " + path + ": " + what);
 }
 
@@ -814,12 +888,12 @@ const json& otm_field(const json& obj, const std::string& key, const std::string
                       const std::string& origin, json::value_t type) {
   const auto it = obj.find(key);
   if (it == obj.end()) otm_fail(origin, path, "missing required key '" + key + "'");
-  const bool ok = type == json::value_t::string ? it->is_string()
+  const bool ok = type == json::value_t::string  ? it->is_string()
                   : type == json::value_t::array ? it->is_array()
                                                  : it->is_object();
   if (!ok) {
     otm_fail(origin, path + "." + key,
-             std::string("expected ") + (type == json::value_t::string ? "a string"
+             std::string("expected ") + (type == json::value_t::string  ? "a string"
                                          : type == json::value_t::array ? "an array"
                                                                         : "an object"));
   }
@@ -841,13 +915,16 @@ json export_otm(const Model& m) {
   otm["otmVersion"] = "0.2.0";
   json rest = doc;
   for (const auto* key : {"zones", "components", "connections", "kensa-model"}) rest.erase(key);
-  otm["project"] = {{"name", m.name}, {"id", m.id}, {"description", m.description},
+  otm["project"] = {{"name", m.name},
+                    {"id", m.id},
+                    {"description", m.description},
                     {"attributes", {{"kensa", rest}}}};
-  otm["representations"] = json::array(
-      {{{"name", "kensa model"}, {"id", "kensa"}, {"type", "threat-model"}}});
+  otm["representations"] =
+      json::array({{{"name", "kensa model"}, {"id", "kensa"}, {"type", "threat-model"}}});
   otm["trustZones"] = json::array();
   for (const auto& z : doc["zones"]) {
-    otm["trustZones"].push_back({{"id", z["id"]}, {"name", z["name"]},
+    otm["trustZones"].push_back({{"id", z["id"]},
+                                 {"name", z["name"]},
                                  {"risk", {{"trustRating", z["trust"]}}},
                                  {"attributes", {{"kensa", z}}}});
   }
@@ -870,7 +947,9 @@ json export_otm(const Model& m) {
     for (const auto& t : c["threats"]) {
       const std::string code = t["threat"];
       if (threat_ids.insert(code).second) {
-        threats.push_back({{"id", "iotssf-" + code}, {"name", code}, {"categories", {"IoT-SSF"}},
+        threats.push_back({{"id", "iotssf-" + code},
+                           {"name", code},
+                           {"categories", {"IoT-SSF"}},
                            {"risk", {{"likelihood", nullptr}, {"impact", nullptr}}}});
       }
       instances.push_back({{"threat", "iotssf-" + code}, {"state", "exposed"}});
@@ -884,9 +963,13 @@ json export_otm(const Model& m) {
     if (!c["protocol"].get<std::string>().empty()) tags.push_back(c["protocol"]);
     if (c["encrypted"].get<bool>()) tags.push_back("encrypted");
     if (c["authenticated"].get<bool>()) tags.push_back("authenticated");
-    otm["dataflows"].push_back({{"id", c["id"]}, {"name", c["id"]}, {"source", c["from"]},
-                                {"destination", c["to"]}, {"bidirectional", c["bidirectional"]},
-                                {"tags", tags}, {"attributes", {{"kensa", c}}}});
+    otm["dataflows"].push_back({{"id", c["id"]},
+                                {"name", c["id"]},
+                                {"source", c["from"]},
+                                {"destination", c["to"]},
+                                {"bidirectional", c["bidirectional"]},
+                                {"tags", tags},
+                                {"attributes", {{"kensa", c}}}});
   }
   otm["threats"] = threats;
   otm["mitigations"] = json::array();
@@ -948,14 +1031,16 @@ Model import_otm(std::string_view text, const std::string& origin) {
       std::string lower = name;
       std::transform(lower.begin(), lower.end(), lower.begin(),
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      if (auto it = kStrideNames.find(lower); it != kStrideNames.end()) threat_codes[t["id"]] = it->second;
+      if (auto it = kStrideNames.find(lower); it != kStrideNames.end())
+        threat_codes[t["id"]] = it->second;
       if (t.contains("categories") && t["categories"].is_array()) {
         for (const auto& c : t["categories"]) {
           if (!c.is_string()) continue;
           std::string cat = c;
           std::transform(cat.begin(), cat.end(), cat.begin(),
                          [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-          if (auto it = kStrideNames.find(cat); it != kStrideNames.end()) threat_codes[t["id"]] = it->second;
+          if (auto it = kStrideNames.find(cat); it != kStrideNames.end())
+            threat_codes[t["id"]] = it->second;
         }
       }
     }
@@ -1011,13 +1096,17 @@ Model import_otm(std::string_view text, const std::string& origin) {
         k = {{"id", otm_field(f, "id", path, origin, json::value_t::string)},
              {"from", otm_field(f, "source", path, origin, json::value_t::string)},
              {"to", otm_field(f, "destination", path, origin, json::value_t::string)}};
-        if (f.contains("bidirectional") && f["bidirectional"].is_boolean()) k["bidirectional"] = f["bidirectional"];
+        if (f.contains("bidirectional") && f["bidirectional"].is_boolean())
+          k["bidirectional"] = f["bidirectional"];
         if (f.contains("tags") && f["tags"].is_array()) {
           for (const auto& t : f["tags"]) {
             if (!t.is_string()) continue;
-            if (t == "encrypted") k["encrypted"] = true;
-            else if (t == "authenticated") k["authenticated"] = true;
-            else if (!k.contains("protocol")) k["protocol"] = t;
+            if (t == "encrypted")
+              k["encrypted"] = true;
+            else if (t == "authenticated")
+              k["authenticated"] = true;
+            else if (!k.contains("protocol"))
+              k["protocol"] = t;
           }
         }
       }

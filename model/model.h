@@ -3,8 +3,8 @@
 // Schema: model/model.schema.json). Components in layers (device, network, platform, service),
 // zones and trust boundaries, connections and data flows, stakeholders with their IoT-SSF roles and
 // smart-home types, who is responsible for what, the incidents the applying entity assumes with
-// their impact on each stakeholder, data items with Data Management Framework attributes, places and
-// events, and links to evidence (addresses, firmware images, captures, answered ICS, findings).
+// their impact on each stakeholder, data items with Data Management Framework attributes, places
+// and events, and links to evidence (addresses, firmware images, captures, answered ICS, findings).
 //
 // load() validates everything it reads: a malformed file, an unknown key, a wrong value or an id
 // that does not resolve is an InputError naming file:line:column and what was expected. The
@@ -16,12 +16,11 @@
 // model round-trips; an OTM from another tool imports with defaults for what it does not say.
 #include <cstddef>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace kensa::model {
 
@@ -59,9 +58,9 @@ struct Component {
   bool constrained = false;  // cannot run endpoint controls (EN 303 645 "constrained device")
   bool physical_actuation = false;
   std::vector<std::string> safety_functions;
-  bool physically_accessible = false;  // attackers can touch it (public place, shop floor)
-  bool user_operated = false;          // people operate or configure it (misuse, misconfiguration)
-  bool has_accounts = false;           // it authenticates users or devices
+  bool physically_accessible = false;   // attackers can touch it (public place, shop floor)
+  bool user_operated = false;           // people operate or configure it (misuse, misconfiguration)
+  bool has_accounts = false;            // it authenticates users or devices
   std::vector<std::string> interfaces;  // wifi, ble, usb, serial, ethernet, lte, zigbee, ...
   std::vector<std::string> data;        // data items it stores or processes
   std::vector<std::string> credentials;  // credential ids; the same id on two components = shared
@@ -113,7 +112,8 @@ struct Stakeholder {
 struct Responsibility {
   std::string stakeholder;
   std::vector<std::string> components;
-  std::vector<std::string> duties;  // design, build, operate, update, maintain, configure, dispose, ...
+  std::vector<std::string>
+      duties;         // design, build, operate, update, maintain, configure, dispose, ...
   std::string phase;  // e.g. before-handover, after-handover; empty = whole lifecycle
   Position at;
 };
@@ -125,8 +125,8 @@ struct Impact {
   bool death_unlikely = false;   // death possible but its preconditions unlikely → serious
   std::string privacy = "none";  // none | minor | serious
   // Axis 2 factors
-  std::string internal = "none";  // none | degraded | stop   (direct impact on the party itself)
-  std::string external = "none";  // none | customers | supply-chain | society | environment
+  std::string internal = "none";   // none | degraded | stop   (direct impact on the party itself)
+  std::string external = "none";   // none | customers | supply-chain | society | environment
   std::string duration = "short";  // short | long
   bool substitutable = true;       // a substitute exists (DR site, manual work)
   bool recall = false;             // large-scale product recall conceivable (indirect impact)
@@ -138,9 +138,9 @@ struct Impact {
 
 struct Incident {
   std::string id, description;
-  std::string entry;                  // component through which it starts, optional
-  std::vector<std::string> affects;   // components
-  std::vector<std::string> threats;   // threat codes
+  std::string entry;                 // component through which it starts, optional
+  std::vector<std::string> affects;  // components
+  std::vector<std::string> threats;  // threat codes
   std::vector<Impact> impacts;
   Position at;
 };
@@ -179,15 +179,17 @@ struct EvidenceLink {
 };
 
 struct Target {
-  int axis1 = 1, axis2 = 1;  // highest acceptable level (1 limited, 2 serious, 3 fatal/catastrophic)
+  int axis1 = 1,
+      axis2 = 1;  // highest acceptable level (1 limited, 2 serious, 3 fatal/catastrophic)
   std::string reason;
 };
 
 struct Model {
   std::string origin;  // file name
   std::string id, name, description;
-  std::vector<std::string> viewpoints{"V1", "V2"};  // IoT-SSF viewpoints the applying entity applies
-  std::vector<std::string> legal;                   // legal and contractual obligations that apply
+  std::vector<std::string> viewpoints{"V1",
+                                      "V2"};  // IoT-SSF viewpoints the applying entity applies
+  std::vector<std::string> legal;             // legal and contractual obligations that apply
   Target target;
   std::vector<Zone> zones;
   std::vector<TrustBoundary> boundaries;

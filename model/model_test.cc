@@ -75,22 +75,29 @@ TEST(ModelLoad, ReadsPropertiesAndPositions) {
 TEST(ModelLoad, ErrorsNameLineColumnAndWhatWasExpected) {
   EXPECT_EQ(error_of(kMinimal + "  - {from: a, to: c}\n"),
             "m.yaml:9:5: connection a->c to: unknown component 'c' (known: a, b)");
-  EXPECT_EQ(error_of("kensa-model: 1\nsystem: {id: s}\ncomponents:\n  - {id: a, colour: red}\n"),
-            "m.yaml:4:21: components[0]: unknown key 'colour'; expected one of: id, name, layer, kind, "
-            "vendor, model, firmware, zone, parent, internet_exposed, constrained, physical_actuation, "
-            "safety_functions, physically_accessible, user_operated, has_accounts, interfaces, data, "
-            "credentials, threats");
+  EXPECT_EQ(
+      error_of("kensa-model: 1\nsystem: {id: s}\ncomponents:\n  - {id: a, colour: red}\n"),
+      "m.yaml:4:21: components[0]: unknown key 'colour'; expected one of: id, name, layer, kind, "
+      "vendor, model, firmware, zone, parent, internet_exposed, constrained, physical_actuation, "
+      "safety_functions, physically_accessible, user_operated, has_accounts, interfaces, data, "
+      "credentials, threats");
   EXPECT_EQ(error_of("kensa-model: 1\nsystem: {id: s}\ncomponents:\n  - {id: a, layer: cloud}\n"),
-            "m.yaml:4:20: components[0].layer: 'cloud' is not one of: device, network, platform, service");
+            "m.yaml:4:20: components[0].layer: 'cloud' is not one of: device, network, platform, "
+            "service");
   EXPECT_EQ(error_of("kensa-model: 1\nsystem: {id: s}\ncomponents:\n  - {id: a}\n  - {id: a}\n"),
             "m.yaml:5:5: duplicate component id 'a' (first declared at line 4)");
-  EXPECT_EQ(error_of("kensa-model: 1\nsystem: {id: s}\ncomponents:\n  - {id: a, internet_exposed: maybe}\n"),
-            "m.yaml:4:31: components[0].internet_exposed: expected true or false");
-  EXPECT_EQ(error_of("kensa-model: 1\nsystem: {id: s}\ncomponents:\n  - {id: a, threats: [XSS]}\n"),
-            "m.yaml:4:23: components[0].threats[0]: unknown threat 'XSS'; expected one of: S, T, R, I, "
-            "D, E, UA, MW, SB, TM, UV, MU, MC");
-  EXPECT_EQ(error_of("kensa-model: 1\nsystem: {id: s}\nsystem: {id: t}\n"), "m.yaml:3:1: duplicate key 'system'");
-  EXPECT_EQ(error_of("kensa-model: 2\nsystem: {id: s}\n"), "m.yaml:1:14: kensa-model: expected format version 1");
+  EXPECT_EQ(
+      error_of(
+          "kensa-model: 1\nsystem: {id: s}\ncomponents:\n  - {id: a, internet_exposed: maybe}\n"),
+      "m.yaml:4:31: components[0].internet_exposed: expected true or false");
+  EXPECT_EQ(
+      error_of("kensa-model: 1\nsystem: {id: s}\ncomponents:\n  - {id: a, threats: [XSS]}\n"),
+      "m.yaml:4:23: components[0].threats[0]: unknown threat 'XSS'; expected one of: S, T, R, I, "
+      "D, E, UA, MW, SB, TM, UV, MU, MC");
+  EXPECT_EQ(error_of("kensa-model: 1\nsystem: {id: s}\nsystem: {id: t}\n"),
+            "m.yaml:3:1: duplicate key 'system'");
+  EXPECT_EQ(error_of("kensa-model: 2\nsystem: {id: s}\n"),
+            "m.yaml:1:14: kensa-model: expected format version 1");
   EXPECT_EQ(error_of("kensa-model: 1\n"), "m.yaml:1:1: model: missing required key 'system'");
   EXPECT_EQ(error_of("kensa-model: 1\nsystem: {id: s}\nincidents:\n  - id: i\n    impacts:\n"
                      "      - {stakeholder: nobody}\n"),
@@ -102,6 +109,10 @@ TEST(ModelLoad, ErrorsNameLineColumnAndWhatWasExpected) {
   EXPECT_NE(error_of("{\"kensa-model\": 1,").find("m.yaml:1:"), std::string::npos);
 }
 
+TEST(ModelLoad, AYamlFlowMappingIsNotMistakenForJson) {
+  EXPECT_EQ(load("{kensa-model: 1, system: {id: s}}", "flow.yaml").id, "s");
+}
+
 TEST(ModelLoad, JsonAndYamlGiveTheSameModel) {
   const Model y = load(kMinimal, "m.yaml");
   const Model j = load(to_json(y).dump(), "m.json");
@@ -110,15 +121,16 @@ TEST(ModelLoad, JsonAndYamlGiveTheSameModel) {
 
 TEST(ModelSchema, IsEmbeddedAndNamesEveryTopLevelKey) {
   const json doc = json::parse(model::schema());
-  for (const auto* key : {"kensa-model", "system", "zones", "trust_boundaries", "components", "connections",
-                          "stakeholders", "responsibilities", "incidents", "policies", "data", "evidence",
-                          "seed"}) {
+  for (const auto* key :
+       {"kensa-model", "system", "zones", "trust_boundaries", "components", "connections",
+        "stakeholders", "responsibilities", "incidents", "policies", "data", "evidence", "seed"}) {
     EXPECT_TRUE(doc["properties"].contains(key)) << key;
   }
   // Every component key the loader accepts is in the schema.
   const auto& component = doc["properties"]["components"]["items"]["properties"];
   const json written = to_json(load_file((kFixtures / "iotssf-2-3-3-agv-warehouse.yaml").string()));
-  for (const auto& [key, value] : written["components"][0].items()) EXPECT_TRUE(component.contains(key)) << key;
+  for (const auto& [key, value] : written["components"][0].items())
+    EXPECT_TRUE(component.contains(key)) << key;
 }
 
 TEST(ModelOtm, EveryFixtureRoundTrips) {
@@ -184,9 +196,12 @@ TEST(ModelOtm, BadOtmIsAnInputErrorNamingThePath) {
     }
     return std::string("no error");
   };
-  EXPECT_EQ(message("{\"otmVersion\": \"0.2.0\"}"), "x.otm.json: OTM $: missing required key 'project'");
-  EXPECT_EQ(message(R"({"otmVersion": "0.2.0", "project": {"name": "n", "id": "p"}, "components": [{"id": "a"}]})"),
-            "x.otm.json: OTM $.components[0]: missing required key 'name'");
+  EXPECT_EQ(message("{\"otmVersion\": \"0.2.0\"}"),
+            "x.otm.json: OTM $: missing required key 'project'");
+  EXPECT_EQ(
+      message(
+          R"({"otmVersion": "0.2.0", "project": {"name": "n", "id": "p"}, "components": [{"id": "a"}]})"),
+      "x.otm.json: OTM $.components[0]: missing required key 'name'");
   EXPECT_EQ(message(R"({"otmVersion": "0.2.0", "project": {"name": "n", "id": "p"},
                         "dataflows": [{"id": "f", "source": "a", "destination": "b"}]})"),
             "x.otm.json: connection f from: unknown component 'a' (known: )");

@@ -154,8 +154,9 @@ Graph build_graph(const Model& m) {
 // ---------------------------------------------------------------- threats (seed 002 §2-3 step 3.1)
 
 const std::set<std::string, std::less<>> kGeneralPurpose{
-    "server", "terminal", "pc", "cloud", "gateway", "router", "plc", "controller",
-    "app", "smartphone", "hmi", "scada", "robot", "agv", "drone", "appliance", "camera", "hub"};
+    "server", "terminal",   "pc",    "cloud",      "gateway", "router",
+    "plc",    "controller", "app",   "smartphone", "hmi",     "scada",
+    "robot",  "agv",        "drone", "appliance",  "camera",  "hub"};
 
 // `exposed[i]`: component i is an entry point or reachable from one.
 std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
@@ -183,7 +184,8 @@ std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
     }
     if (c.physical_actuation) derived["T"].push_back("control commands can be altered");
     if (networked && (receives[i] || c.internet_exposed)) {
-      derived["D"].push_back(c.internet_exposed ? "reachable from the internet" : "accepts connections");
+      derived["D"].push_back(c.internet_exposed ? "reachable from the internet"
+                                                : "accepts connections");
     }
     if (c.internet_exposed) derived["D"].push_back("reachable from the internet");
     if (networked && (receives[i] || c.internet_exposed || c.has_accounts)) {
@@ -286,8 +288,8 @@ std::vector<DefaultPolicy> default_policies(const model::Stakeholder& s, const R
   if (r.axis1 > m.target.axis1) {
     out.push_back({"thorough safety measures including fail-safe", {"V1-SYS-15"}});
     if (s.consumer) {
-      out.push_back({"inform users of risks and safe usage",
-                     {"V2-ORG-01", "V2-PRO-04", "V3-ORG-01"}});
+      out.push_back(
+          {"inform users of risks and safe usage", {"V2-ORG-01", "V2-PRO-04", "V3-ORG-01"}});
     }
   }
   return out;
@@ -329,9 +331,9 @@ std::string viewpoint_of(const std::string& id) { return id.substr(0, 2); }
 
 bool compromises(std::string_view kind) {
   static const std::set<std::string, std::less<>> kinds{
-      "default-credential", "empty-password",  "hardcoded-credential", "no-authentication",
+      "default-credential", "empty-password",       "hardcoded-credential",   "no-authentication",
       "mqtt-anonymous",     "coap-unauthenticated", "snmp-default-community", "ftp-anonymous",
-      "debug-service",      "serial-console-open", "cleartext-credential"};
+      "debug-service",      "serial-console-open",  "cleartext-credential"};
   return kinds.count(kind) > 0;
 }
 
@@ -348,7 +350,8 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
   std::unordered_map<std::string, std::size_t> by_target;
   for (std::size_t i = 0; i < n; ++i) {
     by_target.emplace(m.components[i].id, i);
-    if (!m.components[i].firmware.image.empty()) by_target.emplace(m.components[i].firmware.image, i);
+    if (!m.components[i].firmware.image.empty())
+      by_target.emplace(m.components[i].firmware.image, i);
   }
   for (const auto& e : m.evidence) {
     if (e.component.empty()) continue;
@@ -396,7 +399,8 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     }
   }
   if (shared_by_evidence.size() > 1) {
-    for (const auto& id : shared_by_evidence) groups["credential\tshared-credential finding"].push_back(g.index.at(id));
+    for (const auto& id : shared_by_evidence)
+      groups["credential\tshared-credential finding"].push_back(g.index.at(id));
   }
   for (auto& [key, members] : groups) {
     if (members.size() < 2) continue;
@@ -407,7 +411,8 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     std::string exposed_member;
     for (auto i : members) {
       cm.components.push_back(m.components[i].id);
-      if (!entry_reason[i].empty() && entry_reason[i].rfind("common-mode", 0) != 0 && exposed_member.empty()) {
+      if (!entry_reason[i].empty() && entry_reason[i].rfind("common-mode", 0) != 0 &&
+          exposed_member.empty()) {
         exposed_member = m.components[i].id;
       }
     }
@@ -415,7 +420,8 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     if (cm.exposed) {
       for (auto i : members) {
         if (entry_reason[i].empty()) {
-          entry_reason[i] = "common-mode: shares " + cm.kind + " '" + cm.key + "' with " + exposed_member;
+          entry_reason[i] =
+              "common-mode: shares " + cm.kind + " '" + cm.key + "' with " + exposed_member;
         }
       }
     }
@@ -528,9 +534,11 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
       a.blast.push_back(std::move(b));
       ++runs;
     }
-    std::stable_sort(a.blast.begin(), a.blast.end(), [](const BlastRadius& x, const BlastRadius& y) {
-      return std::tie(x.safety_relevant, x.reachable) > std::tie(y.safety_relevant, y.reachable);
-    });
+    std::stable_sort(a.blast.begin(), a.blast.end(),
+                     [](const BlastRadius& x, const BlastRadius& y) {
+                       return std::tie(x.safety_relevant, x.reachable) >
+                              std::tie(y.safety_relevant, y.reachable);
+                     });
   }
 
   // ---- threats and the requirement set
@@ -541,7 +549,7 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
   auto applied = [&](const std::string& id) { return contains(m.viewpoints, viewpoint_of(id)); };
   std::map<std::string, std::vector<std::string>> by_threat;
   for (const auto* item : cat.framework("iotssf") ? cat.framework("iotssf")->items
-                                                   : std::vector<const catalog::Item*>{}) {
+                                                  : std::vector<const catalog::Item*>{}) {
     if (item->type != "requirement") continue;
     for (const auto& t : item->vulnerabilities) by_threat[t].push_back(item->id);
   }
@@ -570,7 +578,8 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
         add_unique(r->delegated_from, c.id);
         add_unique(r->reasons, "threat " + ct.threat + " on constrained " + c.id +
                                    (delegated ? ": protected from the upper-level system"
-                                              : ": no upper-level system to delegate to") + mapping);
+                                              : ": no upper-level system to delegate to") +
+                                   mapping);
         if (!delegated) b.apply(r, c.id);
       } else {
         b.apply(r, c.id);
@@ -583,9 +592,10 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     if (!c.safety_relevant()) continue;
     if (Requirement* r = b.get("iotssf", "V1-SYS-15"); r && applied("V1-SYS-15")) {
       b.apply(r, c.id);
-      add_unique(r->reasons, "fail-safe on " + std::string(c.physical_actuation ? "actuating" : "safety") +
-                                 " component " + c.id +
-                                 "; keep its safety functions independent of external communication");
+      add_unique(r->reasons,
+                 "fail-safe on " + std::string(c.physical_actuation ? "actuating" : "safety") +
+                     " component " + c.id +
+                     "; keep its safety functions independent of external communication");
     }
   }
   // High-impact policies of out-of-bounds stakeholders.
@@ -674,7 +684,8 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
   // Implementers, priorities.
   std::vector<std::vector<std::size_t>> responsible(n);  // component → responsibilities
   for (std::size_t k = 0; k < m.responsibilities.size(); ++k) {
-    for (const auto& comp : m.responsibilities[k].components) responsible[g.index.at(comp)].push_back(k);
+    for (const auto& comp : m.responsibilities[k].components)
+      responsible[g.index.at(comp)].push_back(k);
   }
   std::string applying;
   for (const auto& s : m.stakeholders) {
@@ -684,18 +695,22 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     Requirement& r = b.by_id.at(q);
     for (const auto& comp : r.components) {
       if (comp == "*") {
-        if (!applying.empty() && r.id.rfind("iotssf:", 0) == 0) add_unique(r.stakeholders, applying);
+        if (!applying.empty() && r.id.rfind("iotssf:", 0) == 0)
+          add_unique(r.stakeholders, applying);
         continue;
       }
       if (r.id.rfind("iotssf:", 0) != 0) continue;
-      for (auto k : responsible[g.index.at(comp)]) add_unique(r.stakeholders, m.responsibilities[k].stakeholder);
+      for (auto k : responsible[g.index.at(comp)])
+        add_unique(r.stakeholders, m.responsibilities[k].stakeholder);
     }
     int priority = 3;
     for (const auto& comp : r.components) {
       if (comp == "*") continue;
       const auto i = g.index.at(comp);
-      if (!entry_reason[i].empty()) priority = 1;
-      else if (on_path[i] || dist[i] != kInf) priority = std::min(priority, 2);
+      if (!entry_reason[i].empty())
+        priority = 1;
+      else if (on_path[i] || dist[i] != kInf)
+        priority = std::min(priority, 2);
     }
     if (r.high_impact) priority = 1;
     if (priority == 1) {
@@ -710,8 +725,9 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     r.priority = priority;
     a.requirements.push_back(r);
   }
-  std::stable_sort(a.requirements.begin(), a.requirements.end(),
-                   [](const Requirement& x, const Requirement& y) { return x.priority < y.priority; });
+  std::stable_sort(
+      a.requirements.begin(), a.requirements.end(),
+      [](const Requirement& x, const Requirement& y) { return x.priority < y.priority; });
 
   // ---- responsibility gaps (seed 001 fn 10: who updates the common-space router?)
   if (!m.responsibilities.empty()) {
@@ -750,7 +766,10 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
           }
           if (aspect.find("パーソナル") != std::string::npos && !d.personal) continue;
           if (aspect.find("知的財産") != std::string::npos && !d.trade_secret) continue;
-          DataRisk dr{d.id, e.event, e.component, item->qualified(), aspect, item->title_en.empty() ? item->text_en : item->title_en, {}};
+          DataRisk dr{d.id,        e.event,
+                      e.component, item->qualified(),
+                      aspect,      item->title_en.empty() ? item->text_en : item->title_en,
+                      {}};
           for (const auto& ref : item->refs) {
             if (ref.to.rfind("dmf:DMF-M", 0) == 0) dr.measures.push_back(ref.to);
           }
@@ -760,19 +779,25 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
         Transfer t{d.id, e.component, e.to, {}, {}};
         if (!e.from_country.empty() && !e.to_country.empty() && e.from_country != e.to_country) {
           t.units.push_back("DMF-E3-U1");
-          t.rules.push_back("country/region transfer " + e.from_country + " → " + e.to_country +
-                            ": the laws of both apply, including foreign laws with extraterritorial application");
+          t.rules.push_back(
+              "country/region transfer " + e.from_country + " → " + e.to_country +
+              ": the laws of both apply, including foreign laws with extraterritorial application");
           if (d.personal) {
-            t.rules.push_back("personal data across borders: consent and its validity (DMF-A09), the receiving country's protection regime (DMF-A10)");
+            t.rules.push_back(
+                "personal data across borders: consent and its validity (DMF-A09), the receiving "
+                "country's protection regime (DMF-A10)");
           }
         }
         if (contains(d.places, "DMF-P3") && (!e.to_organisation.empty() || !t.units.empty())) {
-          t.rules.push_back("sensitive-technology control (DMF-P3): screen the provision of technical information to non-residents under export-control law before the transfer");
+          t.rules.push_back(
+              "sensitive-technology control (DMF-P3): screen the provision of technical "
+              "information to non-residents under export-control law before the transfer");
         }
         if (!e.to_organisation.empty()) {
           t.units.push_back("DMF-E3-U2");
           t.rules.push_back("transfer to organisation " + e.to_organisation +
-                            ": a contract between the organisations governs use, purpose (DMF-A03) and rights (DMF-A05)");
+                            ": a contract between the organisations governs use, purpose (DMF-A03) "
+                            "and rights (DMF-A05)");
         }
         const Component* from = e.component.empty() ? nullptr : m.component(e.component);
         const Component* to = e.to.empty() ? nullptr : m.component(e.to);
@@ -783,7 +808,8 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
         }
         if (to && to->layer == model::Layer::device) {
           t.units.push_back("DMF-E3-U4");
-          t.rules.push_back("transfer to device " + to->id + ": medium/storage location changes (DMF-A07)");
+          t.rules.push_back("transfer to device " + to->id +
+                            ": medium/storage location changes (DMF-A07)");
         }
         if (!t.units.empty()) a.transfers.push_back(std::move(t));
       }
@@ -798,7 +824,8 @@ json to_json(const Assessment& a) {
   json out;
   out["schema"] = kRiskSchema;
   out["system"] = a.system;
-  out["target"] = {{"axis1", a.target.axis1}, {"axis2", a.target.axis2}, {"reason", a.target.reason}};
+  out["target"] = {
+      {"axis1", a.target.axis1}, {"axis2", a.target.axis2}, {"reason", a.target.reason}};
   out["ratings"] = json::array();
   for (const auto& r : a.ratings) {
     out["ratings"].push_back({{"stakeholder", r.stakeholder},
@@ -813,56 +840,79 @@ json to_json(const Assessment& a) {
   }
   out["threats"] = json::array();
   for (const auto& t : a.threats) {
-    out["threats"].push_back({{"component", t.component}, {"threat", t.threat},
-                              {"declared", t.declared}, {"derived", t.derived},
-                              {"reasons", t.reasons}, {"incident", t.incident}});
+    out["threats"].push_back({{"component", t.component},
+                              {"threat", t.threat},
+                              {"declared", t.declared},
+                              {"derived", t.derived},
+                              {"reasons", t.reasons},
+                              {"incident", t.incident}});
   }
   out["requirements"] = json::array();
   for (const auto& r : a.requirements) {
-    out["requirements"].push_back(
-        {{"id", r.id}, {"title", r.title}, {"viewpoint", r.viewpoint}, {"target", r.target},
-         {"components", r.components}, {"threats", r.threats}, {"stakeholders", r.stakeholders},
-         {"reasons", r.reasons}, {"policies", r.policies}, {"delegated_from", r.delegated_from},
-         {"priority", r.priority}, {"high_impact", r.high_impact}});
+    out["requirements"].push_back({{"id", r.id},
+                                   {"title", r.title},
+                                   {"viewpoint", r.viewpoint},
+                                   {"target", r.target},
+                                   {"components", r.components},
+                                   {"threats", r.threats},
+                                   {"stakeholders", r.stakeholders},
+                                   {"reasons", r.reasons},
+                                   {"policies", r.policies},
+                                   {"delegated_from", r.delegated_from},
+                                   {"priority", r.priority},
+                                   {"high_impact", r.high_impact}});
   }
   out["entries"] = a.entries;
   out["compromised"] = json::array();
   for (const auto& c : a.compromised) {
-    out["compromised"].push_back({{"component", c.component}, {"finding_kind", c.finding_kind},
-                                  {"check", c.check}, {"origin", c.origin}});
+    out["compromised"].push_back({{"component", c.component},
+                                  {"finding_kind", c.finding_kind},
+                                  {"check", c.check},
+                                  {"origin", c.origin}});
   }
   out["attack_paths"] = json::array();
   for (const auto& p : a.paths) {
     json hops = json::array();
     for (const auto& h : p.hops) {
-      hops.push_back({{"component", h.component}, {"connection", h.connection},
-                      {"authenticated", h.authenticated}, {"encrypted", h.encrypted},
+      hops.push_back({{"component", h.component},
+                      {"connection", h.connection},
+                      {"authenticated", h.authenticated},
+                      {"encrypted", h.encrypted},
                       {"boundary", h.boundary}});
     }
-    out["attack_paths"].push_back({{"entry", p.entry}, {"entry_reason", p.entry_reason},
-                                   {"target", p.target}, {"cost", p.cost}, {"hops", hops}});
+    out["attack_paths"].push_back({{"entry", p.entry},
+                                   {"entry_reason", p.entry_reason},
+                                   {"target", p.target},
+                                   {"cost", p.cost},
+                                   {"hops", hops}});
   }
   out["common_mode"] = json::array();
   for (const auto& c : a.common_modes) {
-    out["common_mode"].push_back({{"kind", c.kind}, {"key", c.key}, {"components", c.components},
-                                  {"exposed", c.exposed}});
+    out["common_mode"].push_back(
+        {{"kind", c.kind}, {"key", c.key}, {"components", c.components}, {"exposed", c.exposed}});
   }
   out["blast_radius"] = json::array();
   for (const auto& b : a.blast) {
-    out["blast_radius"].push_back({{"component", b.component}, {"reachable", b.reachable},
-                                   {"safety_relevant", b.safety_relevant}, {"sample", b.sample}});
+    out["blast_radius"].push_back({{"component", b.component},
+                                   {"reachable", b.reachable},
+                                   {"safety_relevant", b.safety_relevant},
+                                   {"sample", b.sample}});
   }
   out["reachable_from_entries"] = a.reachable_from_entries;
   out["data_risks"] = json::array();
   for (const auto& d : a.data_risks) {
-    out["data_risks"].push_back({{"data", d.data}, {"event", d.event}, {"component", d.component},
-                                 {"risk", d.risk}, {"aspect", d.aspect}, {"text", d.text},
+    out["data_risks"].push_back({{"data", d.data},
+                                 {"event", d.event},
+                                 {"component", d.component},
+                                 {"risk", d.risk},
+                                 {"aspect", d.aspect},
+                                 {"text", d.text},
                                  {"measures", d.measures}});
   }
   out["transfers"] = json::array();
   for (const auto& t : a.transfers) {
-    out["transfers"].push_back({{"data", t.data}, {"from", t.from}, {"to", t.to},
-                                {"units", t.units}, {"rules", t.rules}});
+    out["transfers"].push_back(
+        {{"data", t.data}, {"from", t.from}, {"to", t.to}, {"units", t.units}, {"rules", t.rules}});
   }
   out["responsibility_gaps"] = json::array();
   for (const auto& g : a.gaps) {
@@ -875,7 +925,9 @@ json to_json(const Assessment& a) {
 json requirement_set(const Assessment& a) {
   json out = json::array();
   for (const auto& r : a.requirements) {
-    out.push_back({{"requirement", r.id}, {"components", r.components}, {"priority", r.priority},
+    out.push_back({{"requirement", r.id},
+                   {"components", r.components},
+                   {"priority", r.priority},
                    {"stakeholders", r.stakeholders}});
   }
   return out;
@@ -903,7 +955,8 @@ std::string summary(const Assessment& a, const Model& m) {
       current = t.component;
       s += fmt::format("  {:<28}", current);
     }
-    s += fmt::format(" {}{}", t.threat, t.declared && t.derived ? "" : (t.declared ? "(d)" : "(k)"));
+    s +=
+        fmt::format(" {}{}", t.threat, t.declared && t.derived ? "" : (t.declared ? "(d)" : "(k)"));
   }
   s += "\n\nRequirement set (" + std::to_string(a.requirements.size()) + ")\n";
   for (const auto& r : a.requirements) {
@@ -915,7 +968,8 @@ std::string summary(const Assessment& a, const Model& m) {
   s += fmt::format("\nEntry points: {}; reachable from them: {} components\n", a.entries.size(),
                    a.reachable_from_entries);
   for (const auto& c : a.compromised) {
-    s += fmt::format("  compromised by evidence: {} ({} from {})\n", c.component, c.finding_kind, c.origin);
+    s += fmt::format("  compromised by evidence: {} ({} from {})\n", c.component, c.finding_kind,
+                     c.origin);
   }
   s += fmt::format("Attack paths to safety-relevant components: {}\n", a.paths.size());
   for (std::size_t i = 0; i < a.paths.size() && i < 10; ++i) {
@@ -933,11 +987,12 @@ std::string summary(const Assessment& a, const Model& m) {
   for (const auto& c : a.common_modes) {
     std::string list;
     for (const auto& x : c.components) list += (list.empty() ? "" : ", ") + x;
-    s += fmt::format("Common mode ({} {}){}: {}\n", c.kind, c.key, c.exposed ? " EXPOSED" : "", list);
+    s += fmt::format("Common mode ({} {}){}: {}\n", c.kind, c.key, c.exposed ? " EXPOSED" : "",
+                     list);
   }
   for (std::size_t i = 0; i < a.blast.size() && i < 5; ++i) {
-    s += fmt::format("Blast radius of {}: {} components, {} safety-relevant\n", a.blast[i].component,
-                     a.blast[i].reachable, a.blast[i].safety_relevant);
+    s += fmt::format("Blast radius of {}: {} components, {} safety-relevant\n",
+                     a.blast[i].component, a.blast[i].reachable, a.blast[i].safety_relevant);
   }
   for (const auto& g : a.gaps) s += fmt::format("Responsibility: {}: {}\n", g.component, g.issue);
   if (!a.data_risks.empty()) {
@@ -971,7 +1026,8 @@ std::string to_dot(const Assessment& a, const Model& m) {
   std::size_t k = 0;
   for (const auto& [zone, comps] : by_zone) {
     const bool cluster = !zone.empty();
-    if (cluster) s += "  subgraph cluster_" + std::to_string(k++) + " {\n    label=" + quote(zone) + ";\n";
+    if (cluster)
+      s += "  subgraph cluster_" + std::to_string(k++) + " {\n    label=" + quote(zone) + ";\n";
     for (const auto* c : comps) {
       std::string style;
       if (entries.count(c->id)) style += " color=red penwidth=2";

@@ -15,10 +15,9 @@
 //  - data risks: Data Management Framework risks per data event, transfers across jurisdictions,
 //    organisations and systems.
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
 #include "evidence/evidence.h"
@@ -38,7 +37,7 @@ struct Rating {
 
 struct ComponentThreat {
   std::string component;
-  std::string threat;                // IoT-SSF code
+  std::string threat;  // IoT-SSF code
   bool declared = false, derived = false;
   std::vector<std::string> reasons;  // why it was derived
   std::string incident;              // declared possible incident
@@ -46,17 +45,17 @@ struct ComponentThreat {
 
 // One requirement of the set to verify, with where it applies and why.
 struct Requirement {
-  std::string id;        // qualified catalog id, e.g. "iotssf:V1-SYS-03", "smarthome:MO.1"
+  std::string id;  // qualified catalog id, e.g. "iotssf:V1-SYS-03", "smarthome:MO.1"
   std::string title;
-  std::string viewpoint;  // V1..V4 (IoT-SSF), empty for other frameworks
-  std::string target;     // ORG | PRO | SYS (IoT-SSF)
+  std::string viewpoint;                // V1..V4 (IoT-SSF), empty for other frameworks
+  std::string target;                   // ORG | PRO | SYS (IoT-SSF)
   std::vector<std::string> components;  // "*" = the system as a whole
   std::vector<std::string> threats;
   std::vector<std::string> stakeholders;  // who implements it (from responsibilities)
   std::vector<std::string> reasons;
-  std::vector<std::string> policies;      // high-impact policies it serves
+  std::vector<std::string> policies;        // high-impact policies it serves
   std::vector<std::string> delegated_from;  // constrained components it protects from above
-  int priority = 3;  // 1 first (exposed, high-impact), 2, 3 defence in depth
+  int priority = 3;                         // 1 first (exposed, high-impact), 2, 3 defence in depth
   bool high_impact = false;
 };
 
@@ -96,7 +95,7 @@ struct Compromise {
 
 struct DataRisk {
   std::string data, event, component;
-  std::string risk;   // qualified dmf risk id
+  std::string risk;  // qualified dmf risk id
   std::string aspect;
   std::string text;
   std::vector<std::string> measures;  // qualified dmf measure ids
@@ -135,7 +134,8 @@ struct Options {
 };
 
 Assessment assess(const model::Model& model, const catalog::Catalog& catalog,
-                  const std::vector<evidence::FindingSet>& findings = {}, const Options& options = {});
+                  const std::vector<evidence::FindingSet>& findings = {},
+                  const Options& options = {});
 
 // Finding kinds that make a component compromised-by-assumption.
 bool compromises(std::string_view finding_kind);

@@ -18,7 +18,9 @@ using nlohmann::json;
 
 const fs::path kFixtures = fs::path(KENSA_SOURCE_DIR) / "model" / "fixtures";
 
-model::Model fixture(const std::string& name) { return model::load_file((kFixtures / name).string()); }
+model::Model fixture(const std::string& name) {
+  return model::load_file((kFixtures / name).string());
+}
 
 const catalog::Catalog& cat() { return catalog::Catalog::builtin(); }
 
@@ -89,7 +91,8 @@ TEST(RiskFixtures, CandidateRequirementsCarryTheSeedsThreats) {
       const Requirement* r = find_requirement(a, "iotssf:" + id);
       ASSERT_NE(r, nullptr) << id;
       for (const auto& t : threats) {
-        EXPECT_NE(std::find(r->threats.begin(), r->threats.end(), t.get<std::string>()), r->threats.end())
+        EXPECT_NE(std::find(r->threats.begin(), r->threats.end(), t.get<std::string>()),
+                  r->threats.end())
             << id << " lacks threat " << t;
         ++checked;
       }
@@ -137,8 +140,9 @@ TEST(RiskFixtures, DefaultPolicyLibraryStandsInWhenTheModelDeclaresNone) {
   const auto a = assess(m, cat());
   // Operator (catastrophic economic impact): minimise damage, reliable operation; SIer and AGV
   // maker (recall): security by design, safe updates — the seed's Table 19 plus V1-SYS-02.
-  for (const auto* id : {"iotssf:V1-SYS-06", "iotssf:V1-SYS-12", "iotssf:V1-SYS-10", "iotssf:V2-SYS-04",
-                         "iotssf:V1-SYS-01", "iotssf:V1-SYS-15", "iotssf:V2-SYS-05"}) {
+  for (const auto* id :
+       {"iotssf:V1-SYS-06", "iotssf:V1-SYS-12", "iotssf:V1-SYS-10", "iotssf:V2-SYS-04",
+        "iotssf:V1-SYS-01", "iotssf:V1-SYS-15", "iotssf:V2-SYS-05"}) {
     const Requirement* r = find_requirement(a, id);
     ASSERT_NE(r, nullptr) << id;
     EXPECT_TRUE(r->high_impact) << id;
@@ -149,8 +153,9 @@ TEST(RiskHeuristics, ConstrainedDevicesAreProtectedFromTheUpperLevelSystem) {
   const auto a = assess(fixture("iotssf-2-3-3-agv-warehouse.yaml"), cat());
   const Requirement* anti_malware = find_requirement(a, "iotssf:V1-SYS-09");
   ASSERT_NE(anti_malware, nullptr);
-  EXPECT_NE(std::find(anti_malware->delegated_from.begin(), anti_malware->delegated_from.end(), "agv"),
-            anti_malware->delegated_from.end());
+  EXPECT_NE(
+      std::find(anti_malware->delegated_from.begin(), anti_malware->delegated_from.end(), "agv"),
+      anti_malware->delegated_from.end());
   EXPECT_EQ(std::find(anti_malware->components.begin(), anti_malware->components.end(), "agv"),
             anti_malware->components.end());
   EXPECT_NE(std::find(anti_malware->components.begin(), anti_malware->components.end(), "wcs"),
@@ -161,7 +166,8 @@ TEST(RiskHeuristics, FailSafeOnActuatorsAndViewpointsFollowTheModel) {
   const auto agv = assess(fixture("iotssf-2-3-3-agv-warehouse.yaml"), cat());
   const Requirement* safety = find_requirement(agv, "iotssf:V1-SYS-15");
   ASSERT_NE(safety, nullptr);
-  EXPECT_NE(std::find(safety->components.begin(), safety->components.end(), "agv"), safety->components.end());
+  EXPECT_NE(std::find(safety->components.begin(), safety->components.end(), "agv"),
+            safety->components.end());
   EXPECT_NE(std::find(safety->components.begin(), safety->components.end(), "safety-plc"),
             safety->components.end());
   // V3 is applied in the gas-heater case (consumers) and not in the warehouse.
@@ -233,7 +239,8 @@ evidence:
   ASSERT_EQ(before.paths.size(), 1u);
   EXPECT_EQ(before.paths[0].entry, "cloud");
   const auto findings = evidence::parse_findings(
-      read_file(fs::path(KENSA_SOURCE_DIR) / "examples" / "bench-camera" / "findings.json"), "findings.json");
+      read_file(fs::path(KENSA_SOURCE_DIR) / "examples" / "bench-camera" / "findings.json"),
+      "findings.json");
   const auto after = assess(m, cat(), {findings});
   ASSERT_FALSE(after.compromised.empty());
   EXPECT_EQ(after.compromised[0].component, "cam");
@@ -253,7 +260,8 @@ TEST(RiskSmartHome, StakeholdersPerElementAndTheirRequirements) {
       for (const auto& t : types) expected.insert(t.get<std::string>());
       std::set<std::string> actual;
       for (const auto& r : m.responsibilities) {
-        if (std::find(r.components.begin(), r.components.end(), component) == r.components.end()) continue;
+        if (std::find(r.components.begin(), r.components.end(), component) == r.components.end())
+          continue;
         actual.insert(m.stakeholder(r.stakeholder)->smarthome);
       }
       EXPECT_EQ(actual, expected) << component;
@@ -265,7 +273,8 @@ TEST(RiskSmartHome, StakeholdersPerElementAndTheirRequirements) {
         if (!addressed) continue;
         const Requirement* r = find_requirement(a, item->qualified());
         ASSERT_NE(r, nullptr) << item->id;
-        EXPECT_NE(std::find(r->components.begin(), r->components.end(), component), r->components.end())
+        EXPECT_NE(std::find(r->components.begin(), r->components.end(), component),
+                  r->components.end())
             << item->id << " on " << component;
       }
     }
@@ -290,7 +299,8 @@ TEST(RiskData, DmfUseCaseA4RisksAndTransfers) {
     if (r.data != "operation-design") continue;
     EXPECT_TRUE(r.event == "DMF-E3" || r.event == "DMF-E4");
     aspects.insert(r.aspect);
-    EXPECT_EQ(r.aspect.find("パーソナル"), std::string::npos) << "no personal data in operation design data";
+    EXPECT_EQ(r.aspect.find("パーソナル"), std::string::npos)
+        << "no personal data in operation design data";
   }
   std::set<std::string> expected;
   for (const auto& x : m.seed["aspects"]) expected.insert(x.get<std::string>());
@@ -300,9 +310,11 @@ TEST(RiskData, DmfUseCaseA4RisksAndTransfers) {
   for (const auto& t : a.transfers) {
     if (t.data != "operation-design") continue;
     units.insert(t.units.begin(), t.units.end());
-    for (const auto& rule : t.rules) export_control = export_control || rule.find("export-control") != std::string::npos;
+    for (const auto& rule : t.rules)
+      export_control = export_control || rule.find("export-control") != std::string::npos;
   }
-  for (const auto& u : m.seed["transfer_units"]) EXPECT_TRUE(units.count(u.get<std::string>())) << u;
+  for (const auto& u : m.seed["transfer_units"])
+    EXPECT_TRUE(units.count(u.get<std::string>())) << u;
   EXPECT_TRUE(export_control);
 }
 

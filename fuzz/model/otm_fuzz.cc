@@ -11,7 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   try {
     const auto m = kensa::model::import_otm(text, "fuzz.otm.json");
-    const auto again = kensa::model::import_otm(kensa::model::export_otm(m).dump(), "again.otm.json");
+    const auto again =
+        kensa::model::import_otm(kensa::model::export_otm(m).dump(), "again.otm.json");
     if (kensa::model::to_json(again) != kensa::model::to_json(m)) __builtin_trap();
   } catch (const kensa::InputError&) {
   }
