@@ -12,6 +12,7 @@ Usage: schema_cli_test.py KENSA SOURCE_DIR
 """
 import json
 import pathlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -50,6 +51,24 @@ with tempfile.TemporaryDirectory() as tmp:
         if risk.returncode != 0 or json.loads(risk.stdout)["schema"] != "kensa.risk/1":
             failures += 1
             print(f"FAIL kensa risk {f.name}: exit {risk.returncode} {risk.stderr}")
+
+    dot = pathlib.Path(tmp) / "plant.dot"
+    reqs = pathlib.Path(tmp) / "requirements.json"
+    plant = source / "model" / "fixtures" / "iotssf-2-3-4-chemical-plant.yaml"
+    r = subprocess.run([kensa, "risk", str(plant), "--dot", str(dot), "--requirements-out", str(reqs)],
+                       capture_output=True, text=True)
+    if r.returncode != 0 or "OUT OF BOUNDS" not in r.stdout or not dot.read_text().startswith("digraph"):
+        failures += 1
+        print(f"FAIL kensa risk --dot: exit {r.returncode} {r.stderr}")
+    if not all(e["requirement"].startswith("iotssf:") for e in json.loads(reqs.read_text())):
+        failures += 1
+        print("FAIL requirement set names a non-IoT-SSF requirement for the plant")
+    if not shutil.which("dot"):
+        sys.exit("FAIL: Graphviz `dot` is missing; install graphviz (scripts/deps/model.txt)")
+    svg = subprocess.run(["dot", "-Tsvg", str(dot)], capture_output=True, text=True)
+    if svg.returncode != 0 or "<svg" not in svg.stdout:
+        failures += 1
+        print(f"FAIL Graphviz could not render the DOT (graphviz installed?): {svg.stderr}")
 
     bad = {"kensa-model": 1, "system": {"id": "s"}, "components": [{"id": "a", "layer": "cloud"}]}
     if validator.is_valid(bad):

@@ -226,7 +226,9 @@ std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
         out.push_back(std::move(t));
       }
     }
-    for (auto& [code, reasons] : derived) {
+    for (auto& entry : derived) {
+      const std::string& code = entry.first;
+      auto& reasons = entry.second;
       auto it = std::find_if(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
                              [&](const ComponentThreat& t) { return t.threat == code; });
       if (it == out.end()) {
@@ -545,7 +547,7 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
   std::vector<bool> exposed(n);
   for (std::size_t i = 0; i < n; ++i) exposed[i] = dist[i] != kInf;
   a.threats = derive_threats(m, g, exposed);
-  Builder b{cat, m, {}, {}};
+  Builder b{cat, m, {}, {}, {}};
   auto applied = [&](const std::string& id) { return contains(m.viewpoints, viewpoint_of(id)); };
   std::map<std::string, std::vector<std::string>> by_threat;
   for (const auto* item : cat.framework("iotssf") ? cat.framework("iotssf")->items
