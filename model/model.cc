@@ -976,6 +976,10 @@ json export_otm(const Model& m) {
   return otm;
 }
 
+namespace {
+Model import_otm_document(const json& otm, const std::string& origin);
+}  // namespace
+
 Model import_otm(std::string_view text, const std::string& origin) {
   json otm;
   try {
@@ -983,7 +987,19 @@ Model import_otm(std::string_view text, const std::string& origin) {
   } catch (const json::parse_error& e) {
     const auto p = position_of(text, e.byte == 0 ? 0 : e.byte - 1);
     throw InputError(origin, p.line, p.column, std::string("malformed JSON: ") + e.what());
+  } catch (const json::exception& e) {  // e.g. a number too large for a double
+    throw InputError(origin, 0, 0, std::string("malformed JSON: ") + e.what());
   }
+  try {
+    return import_otm_document(otm, origin);
+  } catch (const json::exception& e) {
+    // A value of an unexpected type in a field the OTM standard leaves open.
+    throw InputError(origin, 0, 0, std::string("OTM: unexpected value: ") + e.what());
+  }
+}
+
+namespace {
+Model import_otm_document(const json& otm, const std::string& origin) {
   if (!otm.is_object()) otm_fail(origin, "$", "expected an object");
   otm_field(otm, "otmVersion", "$", origin, json::value_t::string);
   const json& project = otm_field(otm, "project", "$", origin, json::value_t::object);
@@ -1022,7 +1038,8 @@ Model import_otm(std::string_view text, const std::string& origin) {
   if (otm.contains("threats") && otm["threats"].is_array()) {
     for (const auto& t : otm["threats"]) {
       if (!t.is_object() || !t.contains("id") || !t["id"].is_string()) continue;
-      std::string name = t.value("name", std::string());
+      std::string name =
+          t.contains("name") && t["name"].is_string() ? t["name"].get<std::string>() : "";
       const auto code = std::find(kThreats.begin(), kThreats.end(), name);
       if (code != kThreats.end()) {
         threat_codes[t["id"]] = name;
@@ -1117,5 +1134,6 @@ Model import_otm(std::string_view text, const std::string& origin) {
   // with the element's path.
   return load(doc.dump(), origin);
 }
+}  // namespace
 
 }  // namespace kensa::model
