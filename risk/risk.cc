@@ -304,9 +304,33 @@ struct Builder {
   std::vector<std::string> order;
   std::map<std::string, std::set<std::string, std::less<>>, std::less<>> component_sets;
 
+  // reason → components, per requirement; rendered once at the end so that a reason shared by
+  // thousands of components is one line and costs O(1) per component.
+  std::map<std::string, std::map<std::string, std::vector<std::string>>, std::less<>> grouped;
+  std::map<std::string, std::set<std::string, std::less<>>, std::less<>> delegated;
+
   // Adds a component to a requirement in O(log n): large models put thousands on one requirement.
   void apply(Requirement* r, const std::string& component) {
     if (component_sets[r->id].insert(component).second) r->components.push_back(component);
+  }
+  void note(Requirement* r, const std::string& reason, const std::string& component) {
+    grouped[r->id][reason].push_back(component);
+  }
+  void delegate(Requirement* r, const std::string& component) {
+    if (delegated[r->id].insert(component).second) r->delegated_from.push_back(component);
+  }
+  // Grouped reasons as lines: "threat UA on: a, b, c (3 components)".
+  void render(Requirement& r) {
+    auto it = grouped.find(r.id);
+    if (it == grouped.end()) return;
+    std::vector<std::string> lines;
+    for (const auto& [reason, comps] : it->second) {
+      std::string line = reason + ": ";
+      for (std::size_t i = 0; i < comps.size() && i < 8; ++i) line += (i ? ", " : "") + comps[i];
+      if (comps.size() > 8) line += ", ... (" + std::to_string(comps.size()) + " components)";
+      lines.push_back(std::move(line));
+    }
+    r.reasons.insert(r.reasons.begin(), lines.begin(), lines.end());
   }
 
   Requirement* get(const std::string& framework, const std::string& id) {
@@ -577,15 +601,16 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
           b.apply(r, m.components[nb].id);
           delegated = true;
         }
-        add_unique(r->delegated_from, c.id);
-        add_unique(r->reasons, "threat " + ct.threat + " on constrained " + c.id +
-                                   (delegated ? ": protected from the upper-level system"
-                                              : ": no upper-level system to delegate to") +
-                                   mapping);
+        b.delegate(r, c.id);
+        b.note(r,
+               "threat " + ct.threat + mapping + " on constrained components" +
+                   (delegated ? ", protected from the upper-level system"
+                              : " with no upper-level system to delegate to"),
+               c.id);
         if (!delegated) b.apply(r, c.id);
       } else {
         b.apply(r, c.id);
-        add_unique(r->reasons, "threat " + ct.threat + " on " + c.id + mapping);
+        b.note(r, "threat " + ct.threat + mapping + " on", c.id);
       }
     }
     // Fail-safe on actuating end devices.
@@ -594,10 +619,11 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     if (!c.safety_relevant()) continue;
     if (Requirement* r = b.get("iotssf", "V1-SYS-15"); r && applied("V1-SYS-15")) {
       b.apply(r, c.id);
-      add_unique(r->reasons,
-                 "fail-safe on " + std::string(c.physical_actuation ? "actuating" : "safety") +
-                     " component " + c.id +
-                     "; keep its safety functions independent of external communication");
+      b.note(r,
+             std::string("fail-safe (keep safety functions independent of external "
+                         "communication) on ") +
+                 (c.physical_actuation ? "actuating" : "safety") + " components",
+             c.id);
     }
   }
   // High-impact policies of out-of-bounds stakeholders.
@@ -695,6 +721,7 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
   }
   for (const auto& q : b.order) {
     Requirement& r = b.by_id.at(q);
+    b.render(r);
     for (const auto& comp : r.components) {
       if (comp == "*") {
         if (!applying.empty() && r.id.rfind("iotssf:", 0) == 0)
