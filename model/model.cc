@@ -1,0 +1,1139 @@
+#include "model/model.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+
+#include "base/embedded.h"
+#include "base/error.h"
+#include "base/files.h"
+
+namespace kensa {
+extern const EmbeddedFile kModelSchema[];
+extern const std::size_t kModelSchema_count;
+}  // namespace kensa
+
+namespace kensa::model {
+
+using nlohmann::json;
+
+namespace {
+
+// Positions of the nodes of a document converted from YAML; JSON input has none, and messages then
+// name only the element's path.
+using Positions = std::unordered_map<const json*, Position>;
+
+struct DuplicateKey {
+  YAML::Mark mark;
+  std::string key;
+};
+
+json convert(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      json out = json::object();
+      for (const auto& kv : node) {
+        const auto key = kv.first.as<std::string>();
+        if (out.contains(key)) {
+          throw DuplicateKey{kv.first.Mark(), key};
+        }
+        out[key] = convert(kv.second);
+      }
+      return out;
+    }
+    case YAML::NodeType::Sequence: {
+      json out = json::array();
+      for (const auto& child : node) out.push_back(convert(child));
+      return out;
+    }
+    case YAML::NodeType::Scalar: {
+      // Plain (unquoted) scalars get YAML 1.2 core types, so annotations keep numbers and
+      // booleans; quoted scalars stay strings.
+      const std::string& s = node.Scalar();
+      if (node.Tag() == "?") {
+        if (s == "true" || s == "True") return true;
+        if (s == "false" || s == "False") return false;
+        if (s == "null" || s == "~") return nullptr;
+        if (!s.empty() && s.size() < 18 &&
+            s.find_first_not_of("0123456789", s[0] == '-' ? 1 : 0) == std::string::npos &&
+            s != "-") {
+          return std::stoll(s);
+        }
+      }
+      return s;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+// Second pass over the finished tree: addresses are stable once nothing is inserted any more.
+void record_positions(const YAML::Node& node, const json& value, Positions& positions) {
+  const auto mark = node.Mark();
+  if (!mark.is_null()) {
+    positions[&value] = {static_cast<std::size_t>(mark.line) + 1,
+                         static_cast<std::size_t>(mark.column) + 1};
+  }
+  if (node.IsMap()) {
+    for (const auto& kv : node) {
+      const auto key = kv.first.as<std::string>();
+      record_positions(kv.second, value.at(key), positions);
+    }
+  } else if (node.IsSequence()) {
+    std::size_t i = 0;
+    for (const auto& child : node) record_positions(child, value.at(i++), positions);
+  }
+}
+
+std::string join(const std::vector<std::string>& words, std::size_t limit = 12) {
+  std::string out;
+  for (std::size_t i = 0; i < words.size() && i < limit; ++i) {
+    if (i) out += ", ";
+    out += words[i];
+  }
+  if (words.size() > limit) out += ", ... (" + std::to_string(words.size()) + " in all)";
+  return out;
+}
+
+// Reads the converted document strictly: unknown keys, wrong types and values outside a key's
+// enumeration are errors naming where they are and what was expected.
+class Reader {
+ public:
+  Reader(std::string origin, const Positions& positions)
+      : origin_(std::move(origin)), positions_(positions) {}
+
+  Position position(const json& node) const {
+    const auto it = positions_.find(&node);
+    return it == positions_.end() ? Position{} : it->second;
+  }
+
+  [[noreturn]] void fail(const json& node, const std::string& path, const std::string& what) const {
+    const auto p = position(node);
+    throw InputError(origin_, p.line, p.column, path + ": " + what);
+  }
+
+  const json& object(const json& node, const std::string& path,
+                     std::initializer_list<std::string_view> allowed) const {
+    if (!node.is_object()) fail(node, path, "expected a mapping");
+    for (const auto& [key, value] : node.items()) {
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::vector<std::string> names(allowed.begin(), allowed.end());
+        fail(value, path, "unknown key '" + key + "'; expected one of: " + join(names, 40));
+      }
+    }
+    return node;
+  }
+
+  const json* find(const json& obj, std::string_view key) const {
+    const auto it = obj.find(std::string(key));
+    if (it == obj.end() || it->is_null()) return nullptr;
+    return &*it;
+  }
+
+  std::string text(const json& obj, std::string_view key, const std::string& path,
+                   bool required = false, std::string fallback = {}) const {
+    const json* v = find(obj, key);
+    if (!v) {
+      if (required) fail(obj, path, "missing required key '" + std::string(key) + "'");
+      return fallback;
+    }
+    if (v->is_string()) return v->get<std::string>();
+    if (v->is_number() || v->is_boolean()) return v->dump();
+    fail(*v, path + "." + std::string(key), "expected a string");
+  }
+
+  std::string id(const json& obj, const std::string& path) const {
+    auto value = text(obj, "id", path, true);
+    if (value.empty()) fail(obj, path + ".id", "must not be empty");
+    return value;
+  }
+
+  std::string choice(const json& obj, std::string_view key, const std::string& path,
+                     const std::vector<std::string>& allowed, std::string fallback) const {
+    const auto value = text(obj, key, path, false, fallback);
+    if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
+      fail(*find(obj, key), path + "." + std::string(key),
+           "'" + value + "' is not one of: " + join(allowed, 40));
+    }
+    return value;
+  }
+
+  bool flag(const json& obj, std::string_view key, const std::string& path,
+            bool fallback = false) const {
+    const json* v = find(obj, key);
+    if (!v) return fallback;
+    if (v->is_boolean()) return v->get<bool>();
+    if (v->is_string()) {
+      const auto s = v->get<std::string>();
+      if (s == "true" || s == "yes" || s == "on") return true;
+      if (s == "false" || s == "no" || s == "off") return false;
+    }
+    fail(*v, path + "." + std::string(key), "expected true or false");
+  }
+
+  std::optional<long> integer(const json& obj, std::string_view key, const std::string& path,
+                              long low, long high) const {
+    const json* v = find(obj, key);
+    if (!v) return std::nullopt;
+    long value = 0;
+    if (v->is_number_integer()) {
+      value = v->get<long>();
+    } else if (v->is_string()) {
+      const auto s = v->get<std::string>();
+      std::size_t used = 0;
+      try {
+        value = std::stol(s, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == 0 || used != s.size())
+        fail(*v, path + "." + std::string(key), "expected an integer");
+    } else {
+      fail(*v, path + "." + std::string(key), "expected an integer");
+    }
+    if (value < low || value > high) {
+      fail(*v, path + "." + std::string(key),
+           "expected an integer from " + std::to_string(low) + " to " + std::to_string(high));
+    }
+    return value;
+  }
+
+  std::vector<std::string> list(const json& obj, std::string_view key,
+                                const std::string& path) const {
+    std::vector<std::string> out;
+    const json* v = find(obj, key);
+    if (!v) return out;
+    if (v->is_string()) return {v->get<std::string>()};
+    if (!v->is_array()) fail(*v, path + "." + std::string(key), "expected a list of strings");
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      const auto& e = (*v)[i];
+      if (!e.is_string()) {
+        fail(e, path + "." + std::string(key) + "[" + std::to_string(i) + "]", "expected a string");
+      }
+      out.push_back(e.get<std::string>());
+    }
+    return out;
+  }
+
+  const json* array(const json& obj, std::string_view key, const std::string& path) const {
+    const json* v = find(obj, key);
+    if (!v) return nullptr;
+    if (!v->is_array()) fail(*v, path + std::string(key), "expected a list");
+    return v;
+  }
+
+ private:
+  std::string origin_;
+  const Positions& positions_;
+};
+
+const std::vector<std::string> kLayers{"device", "network", "platform", "service"};
+const std::vector<std::string> kRoles{"user", "developer", "provider", "policy-maker", "other"};
+const std::vector<std::string> kThreats{"S",  "T",  "R",  "I",  "D",  "E", "UA",
+                                        "MW", "SB", "TM", "UV", "MU", "MC"};
+const std::vector<std::string> kViewpoints{"V1", "V2", "V3", "V4"};
+const std::vector<std::string> kSmarthome{"(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)", "(8)"};
+
+int axis_level(const Reader& r, const json& obj, std::string_view key, const std::string& path,
+               int axis) {
+  const json* v = r.find(obj, key);
+  if (!v) return 0;
+  static const std::vector<std::string> a1{"limited", "serious", "fatal"};
+  static const std::vector<std::string> a2{"limited", "serious", "catastrophic"};
+  const auto& names = axis == 1 ? a1 : a2;
+  if (v->is_string()) {
+    const auto s = v->get<std::string>();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (s == names[i] || s == std::to_string(i + 1)) return static_cast<int>(i) + 1;
+    }
+  } else if (v->is_number_integer() && v->get<int>() >= 1 && v->get<int>() <= 3) {
+    return v->get<int>();
+  }
+  r.fail(*v, path + "." + std::string(key), "expected 1..3 or one of: " + join(names));
+}
+
+Model parse_document(const json& doc, const Reader& r, const std::string& origin) {
+  Model m;
+  m.origin = origin;
+  r.object(
+      doc, "model",
+      {"kensa-model", "system", "zones", "trust_boundaries", "components", "connections",
+       "stakeholders", "responsibilities", "incidents", "policies", "data", "evidence", "seed"});
+  const auto format = r.text(doc, "kensa-model", "model", true);
+  if (format != "1")
+    r.fail(*r.find(doc, "kensa-model"), "kensa-model", "expected format version 1");
+
+  const json* system = r.find(doc, "system");
+  if (!system) r.fail(doc, "model", "missing required key 'system'");
+  r.object(*system, "system", {"id", "name", "description", "viewpoints", "legal", "target"});
+  m.id = r.id(*system, "system");
+  m.name = r.text(*system, "name", "system", false, m.id);
+  m.description = r.text(*system, "description", "system");
+  if (r.find(*system, "viewpoints")) {
+    m.viewpoints = r.list(*system, "viewpoints", "system");
+    for (const auto& v : m.viewpoints) {
+      if (std::find(kViewpoints.begin(), kViewpoints.end(), v) == kViewpoints.end()) {
+        r.fail(*r.find(*system, "viewpoints"), "system.viewpoints",
+               "'" + v + "' is not one of: V1, V2, V3, V4");
+      }
+    }
+  }
+  m.legal = r.list(*system, "legal", "system");
+  if (const json* t = r.find(*system, "target")) {
+    r.object(*t, "system.target", {"axis1", "axis2", "reason"});
+    m.target.axis1 = std::max(1, axis_level(r, *t, "axis1", "system.target", 1));
+    m.target.axis2 = std::max(1, axis_level(r, *t, "axis2", "system.target", 2));
+    m.target.reason = r.text(*t, "reason", "system.target");
+  }
+
+  auto each = [&](std::string_view key, auto&& fn) {
+    if (const json* a = r.array(doc, key, "")) {
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        fn((*a)[i], std::string(key) + "[" + std::to_string(i) + "]");
+      }
+    }
+  };
+
+  each("zones", [&](const json& n, const std::string& p) {
+    r.object(n, p, {"id", "name", "kind", "trust"});
+    Zone z;
+    z.id = r.id(n, p);
+    z.name = r.text(n, "name", p, false, z.id);
+    z.kind = r.text(n, "kind", p);
+    z.trust =
+        static_cast<int>(r.integer(n, "trust", p, 0, 100).value_or(z.kind == "internet" ? 0 : 1));
+    z.at = r.position(n);
+    m.zones.push_back(std::move(z));
+  });
+  each("trust_boundaries", [&](const json& n, const std::string& p) {
+    r.object(n, p, {"id", "name", "zones", "enforced_by"});
+    TrustBoundary b;
+    b.id = r.id(n, p);
+    b.name = r.text(n, "name", p, false, b.id);
+    b.zones = r.list(n, "zones", p);
+    if (b.zones.size() < 2) r.fail(n, p + ".zones", "a boundary separates at least two zones");
+    b.enforced_by = r.text(n, "enforced_by", p);
+    b.at = r.position(n);
+    m.boundaries.push_back(std::move(b));
+  });
+  each("components", [&](const json& n, const std::string& p) {
+    r.object(n, p,
+             {"id",
+              "name",
+              "layer",
+              "kind",
+              "vendor",
+              "model",
+              "firmware",
+              "zone",
+              "parent",
+              "internet_exposed",
+              "constrained",
+              "physical_actuation",
+              "safety_functions",
+              "physically_accessible",
+              "user_operated",
+              "has_accounts",
+              "interfaces",
+              "data",
+              "credentials",
+              "threats"});
+    Component c;
+    c.id = r.id(n, p);
+    c.name = r.text(n, "name", p, false, c.id);
+    const auto layer = r.choice(n, "layer", p, kLayers, "device");
+    c.layer =
+        static_cast<Layer>(std::find(kLayers.begin(), kLayers.end(), layer) - kLayers.begin());
+    c.kind = r.text(n, "kind", p);
+    c.vendor = r.text(n, "vendor", p);
+    c.product = r.text(n, "model", p);
+    if (const json* f = r.find(n, "firmware")) {
+      if (f->is_string()) {
+        c.firmware.version = f->get<std::string>();
+      } else {
+        r.object(*f, p + ".firmware", {"version", "image", "sha256"});
+        c.firmware.version = r.text(*f, "version", p + ".firmware");
+        c.firmware.image = r.text(*f, "image", p + ".firmware");
+        c.firmware.sha256 = r.text(*f, "sha256", p + ".firmware");
+      }
+    }
+    c.zone = r.text(n, "zone", p);
+    c.parent = r.text(n, "parent", p);
+    c.internet_exposed = r.flag(n, "internet_exposed", p);
+    c.constrained = r.flag(n, "constrained", p);
+    c.physical_actuation = r.flag(n, "physical_actuation", p);
+    c.safety_functions = r.list(n, "safety_functions", p);
+    c.physically_accessible = r.flag(n, "physically_accessible", p);
+    c.user_operated = r.flag(n, "user_operated", p);
+    c.has_accounts = r.flag(n, "has_accounts", p);
+    c.interfaces = r.list(n, "interfaces", p);
+    c.data = r.list(n, "data", p);
+    c.credentials = r.list(n, "credentials", p);
+    if (const json* a = r.array(n, "threats", p + ".")) {
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        const auto tp = p + ".threats[" + std::to_string(i) + "]";
+        const json& t = (*a)[i];
+        DeclaredThreat d;
+        if (t.is_string()) {
+          d.threat = t.get<std::string>();
+        } else {
+          r.object(t, tp, {"threat", "incident"});
+          d.threat = r.text(t, "threat", tp, true);
+          d.incident = r.text(t, "incident", tp);
+        }
+        if (std::find(kThreats.begin(), kThreats.end(), d.threat) == kThreats.end()) {
+          r.fail(t, tp,
+                 "unknown threat '" + d.threat + "'; expected one of: " + join(kThreats, 20));
+        }
+        c.threats.push_back(std::move(d));
+      }
+    }
+    c.at = r.position(n);
+    m.components.push_back(std::move(c));
+  });
+  each("connections", [&](const json& n, const std::string& p) {
+    r.object(n, p,
+             {"id", "from", "to", "protocol", "port", "encrypted", "authenticated", "bidirectional",
+              "data"});
+    Connection c;
+    c.from = r.text(n, "from", p, true);
+    c.to = r.text(n, "to", p, true);
+    c.id = r.text(n, "id", p, false, c.from + "->" + c.to);
+    c.protocol = r.text(n, "protocol", p);
+    if (auto port = r.integer(n, "port", p, 0, 65535)) c.port = static_cast<int>(*port);
+    c.encrypted = r.flag(n, "encrypted", p);
+    c.authenticated = r.flag(n, "authenticated", p);
+    c.bidirectional = r.flag(n, "bidirectional", p);
+    c.data = r.list(n, "data", p);
+    c.at = r.position(n);
+    m.connections.push_back(std::move(c));
+  });
+  each("stakeholders", [&](const json& n, const std::string& p) {
+    r.object(n, p, {"id", "name", "role", "smarthome", "applying_entity", "consumer"});
+    Stakeholder s;
+    s.id = r.id(n, p);
+    s.name = r.text(n, "name", p, false, s.id);
+    const auto role = r.choice(n, "role", p, kRoles, "other");
+    s.role = static_cast<Role>(std::find(kRoles.begin(), kRoles.end(), role) - kRoles.begin());
+    if (r.find(n, "smarthome")) s.smarthome = r.choice(n, "smarthome", p, kSmarthome, "");
+    s.applying_entity = r.flag(n, "applying_entity", p);
+    s.consumer = r.flag(n, "consumer", p);
+    s.at = r.position(n);
+    m.stakeholders.push_back(std::move(s));
+  });
+  each("responsibilities", [&](const json& n, const std::string& p) {
+    r.object(n, p, {"stakeholder", "components", "duties", "phase"});
+    Responsibility s;
+    s.stakeholder = r.text(n, "stakeholder", p, true);
+    s.components = r.list(n, "components", p);
+    s.duties = r.list(n, "duties", p);
+    s.phase = r.text(n, "phase", p);
+    s.at = r.position(n);
+    m.responsibilities.push_back(std::move(s));
+  });
+  each("incidents", [&](const json& n, const std::string& p) {
+    r.object(n, p, {"id", "description", "entry", "affects", "threats", "impacts"});
+    Incident inc;
+    inc.id = r.id(n, p);
+    inc.description = r.text(n, "description", p);
+    inc.entry = r.text(n, "entry", p);
+    inc.affects = r.list(n, "affects", p);
+    inc.threats = r.list(n, "threats", p);
+    for (const auto& t : inc.threats) {
+      if (std::find(kThreats.begin(), kThreats.end(), t) == kThreats.end()) {
+        r.fail(*r.find(n, "threats"), p + ".threats",
+               "unknown threat '" + t + "'; expected one of: " + join(kThreats, 20));
+      }
+    }
+    if (const json* a = r.array(n, "impacts", p + ".")) {
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        const auto ip = p + ".impacts[" + std::to_string(i) + "]";
+        const json& x = (*a)[i];
+        r.object(x, ip,
+                 {"stakeholder", "safety", "death_unlikely", "privacy", "internal", "external",
+                  "duration", "substitutable", "recall", "liability", "axis1", "axis2", "reason"});
+        Impact im;
+        im.stakeholder = r.text(x, "stakeholder", ip, true);
+        im.safety =
+            r.choice(x, "safety", ip, {"none", "minor-injury", "serious-injury", "death"}, "none");
+        im.death_unlikely = r.flag(x, "death_unlikely", ip);
+        im.privacy = r.choice(x, "privacy", ip, {"none", "minor", "serious"}, "none");
+        im.internal = r.choice(x, "internal", ip, {"none", "degraded", "stop"}, "none");
+        im.external =
+            r.choice(x, "external", ip,
+                     {"none", "customers", "supply-chain", "society", "environment"}, "none");
+        im.duration = r.choice(x, "duration", ip, {"short", "long"}, "short");
+        im.substitutable = r.flag(x, "substitutable", ip, true);
+        im.recall = r.flag(x, "recall", ip);
+        im.liability = r.flag(x, "liability", ip);
+        im.axis1 = axis_level(r, x, "axis1", ip, 1);
+        im.axis2 = axis_level(r, x, "axis2", ip, 2);
+        im.reason = r.text(x, "reason", ip);
+        im.at = r.position(x);
+        inc.impacts.push_back(std::move(im));
+      }
+    }
+    inc.at = r.position(n);
+    m.incidents.push_back(std::move(inc));
+  });
+  each("policies", [&](const json& n, const std::string& p) {
+    r.object(n, p, {"id", "stakeholder", "axis", "text", "requirements"});
+    Policy pol;
+    pol.id = r.id(n, p);
+    pol.stakeholder = r.text(n, "stakeholder", p, true);
+    pol.axis = static_cast<int>(r.integer(n, "axis", p, 1, 2).value_or(2));
+    pol.text = r.text(n, "text", p);
+    pol.requirements = r.list(n, "requirements", p);
+    pol.at = r.position(n);
+    m.policies.push_back(std::move(pol));
+  });
+  each("data", [&](const json& n, const std::string& p) {
+    r.object(n, p, {"id", "name", "attributes", "places", "personal", "trade_secret", "events"});
+    DataItem d;
+    d.id = r.id(n, p);
+    d.name = r.text(n, "name", p, false, d.id);
+    if (const json* a = r.find(n, "attributes")) {
+      if (!a->is_object()) r.fail(*a, p + ".attributes", "expected a mapping DMF-Ann: value");
+      for (const auto& [key, value] : a->items()) {
+        if (key.size() != 7 || key.rfind("DMF-A", 0) != 0) {
+          r.fail(value, p + ".attributes",
+                 "unknown attribute '" + key + "'; expected DMF-A01 ... DMF-A10");
+        }
+        d.attributes[key] = value.is_string() ? value.get<std::string>() : value.dump();
+      }
+    }
+    d.places = r.list(n, "places", p);
+    static const std::vector<std::string> places{"DMF-P1", "DMF-P2",  "DMF-P3",
+                                                 "DMF-P4", "DMF-PT1", "DMF-PT2"};
+    for (const auto& place : d.places) {
+      if (std::find(places.begin(), places.end(), place) == places.end()) {
+        r.fail(*r.find(n, "places"), p + ".places",
+               "unknown place '" + place + "'; expected one of: " + join(places));
+      }
+    }
+    d.personal = r.flag(n, "personal", p);
+    d.trade_secret = r.flag(n, "trade_secret", p);
+    if (const json* a = r.array(n, "events", p + ".")) {
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        const auto ep = p + ".events[" + std::to_string(i) + "]";
+        const json& x = (*a)[i];
+        r.object(x, ep,
+                 {"event", "component", "to", "from_country", "to_country", "to_organisation"});
+        DataEvent e;
+        e.event = r.choice(x, "event", ep, {"DMF-E1", "DMF-E2", "DMF-E3", "DMF-E4", "DMF-E5"}, "");
+        e.component = r.text(x, "component", ep);
+        e.to = r.text(x, "to", ep);
+        e.from_country = r.text(x, "from_country", ep);
+        e.to_country = r.text(x, "to_country", ep);
+        e.to_organisation = r.text(x, "to_organisation", ep);
+        e.at = r.position(x);
+        d.events.push_back(std::move(e));
+      }
+    }
+    d.at = r.position(n);
+    m.data.push_back(std::move(d));
+  });
+  each("evidence", [&](const json& n, const std::string& p) {
+    r.object(n, p, {"component", "address", "firmware", "capture", "ics", "findings"});
+    EvidenceLink e;
+    e.component = r.text(n, "component", p);
+    e.address = r.text(n, "address", p);
+    e.firmware = r.text(n, "firmware", p);
+    e.capture = r.text(n, "capture", p);
+    e.ics = r.text(n, "ics", p);
+    e.findings = r.text(n, "findings", p);
+    if (e.address.empty() && e.firmware.empty() && e.capture.empty() && e.ics.empty() &&
+        e.findings.empty()) {
+      r.fail(n, p, "an evidence link needs one of: address, firmware, capture, ics, findings");
+    }
+    e.at = r.position(n);
+    m.evidence.push_back(std::move(e));
+  });
+  if (const json* s = r.find(doc, "seed")) m.seed = *s;
+  return m;
+}
+
+// Every id must be unique and every reference must resolve; the message names the unknown id and
+// the known ones.
+void check_references(const Model& m) {
+  auto fail = [&](const Position& at, const std::string& what) {
+    throw InputError(m.origin, at.line, at.column, what);
+  };
+  auto unique = [&](const auto& elements, const std::string& what) {
+    std::map<std::string, Position> seen;
+    std::vector<std::string> ids;
+    for (const auto& e : elements) {
+      if (!seen.emplace(e.id, e.at).second) {
+        const auto& first = seen[e.id];
+        fail(e.at, "duplicate " + what + " id '" + e.id + "' (first declared at line " +
+                       std::to_string(first.line) + ")");
+      }
+      ids.push_back(e.id);
+    }
+    return ids;
+  };
+  const auto zones = unique(m.zones, "zone");
+  const auto components = unique(m.components, "component");
+  const auto stakeholders = unique(m.stakeholders, "stakeholder");
+  const auto data = unique(m.data, "data item");
+  unique(m.boundaries, "trust boundary");
+  unique(m.incidents, "incident");
+  unique(m.policies, "policy");
+
+  std::set<std::string_view> zone_set(zones.begin(), zones.end());
+  std::set<std::string_view> component_set(components.begin(), components.end());
+  std::set<std::string_view> stakeholder_set(stakeholders.begin(), stakeholders.end());
+  std::set<std::string_view> data_set(data.begin(), data.end());
+  auto need = [&](const std::set<std::string_view>& known, const std::vector<std::string>& names,
+                  const std::string& id, const Position& at, const std::string& what,
+                  const std::string& where) {
+    if (id.empty() || known.count(id)) return;
+    fail(at, where + ": unknown " + what + " '" + id + "' (known: " + join(names) + ")");
+  };
+
+  for (const auto& b : m.boundaries) {
+    for (const auto& z : b.zones) need(zone_set, zones, z, b.at, "zone", "trust boundary " + b.id);
+    need(component_set, components, b.enforced_by, b.at, "component", "trust boundary " + b.id);
+  }
+  for (const auto& c : m.components) {
+    need(zone_set, zones, c.zone, c.at, "zone", "component " + c.id);
+    need(component_set, components, c.parent, c.at, "component", "component " + c.id + " parent");
+    for (const auto& d : c.data) need(data_set, data, d, c.at, "data item", "component " + c.id);
+  }
+  for (const auto& c : m.connections) {
+    need(component_set, components, c.from, c.at, "component", "connection " + c.id + " from");
+    need(component_set, components, c.to, c.at, "component", "connection " + c.id + " to");
+    for (const auto& d : c.data) need(data_set, data, d, c.at, "data item", "connection " + c.id);
+  }
+  for (const auto& r : m.responsibilities) {
+    need(stakeholder_set, stakeholders, r.stakeholder, r.at, "stakeholder", "responsibility");
+    for (const auto& c : r.components)
+      need(component_set, components, c, r.at, "component", "responsibility");
+  }
+  for (const auto& i : m.incidents) {
+    need(component_set, components, i.entry, i.at, "component", "incident " + i.id + " entry");
+    for (const auto& c : i.affects)
+      need(component_set, components, c, i.at, "component", "incident " + i.id);
+    for (const auto& im : i.impacts) {
+      need(stakeholder_set, stakeholders, im.stakeholder, im.at, "stakeholder", "incident " + i.id);
+    }
+  }
+  for (const auto& p : m.policies) {
+    need(stakeholder_set, stakeholders, p.stakeholder, p.at, "stakeholder", "policy " + p.id);
+  }
+  for (const auto& d : m.data) {
+    for (const auto& e : d.events) {
+      need(component_set, components, e.component, e.at, "component", "data " + d.id + " event");
+      need(component_set, components, e.to, e.at, "component", "data " + d.id + " event to");
+    }
+  }
+  for (const auto& e : m.evidence) {
+    need(component_set, components, e.component, e.at, "component", "evidence");
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(Layer layer) { return kLayers.at(static_cast<std::size_t>(layer)); }
+std::string_view to_string(Role role) { return kRoles.at(static_cast<std::size_t>(role)); }
+
+std::string_view axis1_name(int level) {
+  static constexpr std::string_view names[] = {"none", "limited damage", "serious damage",
+                                               "fatal damage"};
+  return names[std::clamp(level, 0, 3)];
+}
+std::string_view axis2_name(int level) {
+  static constexpr std::string_view names[] = {
+      "none", "limited economic impact", "serious economic impact", "catastrophic economic impact"};
+  return names[std::clamp(level, 0, 3)];
+}
+
+const Component* Model::component(std::string_view id) const {
+  for (const auto& c : components) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+const Stakeholder* Model::stakeholder(std::string_view id) const {
+  for (const auto& s : stakeholders) {
+    if (s.id == id) return &s;
+  }
+  return nullptr;
+}
+const Zone* Model::zone(std::string_view id) const {
+  for (const auto& z : zones) {
+    if (z.id == id) return &z;
+  }
+  return nullptr;
+}
+std::size_t Model::component_index(std::string_view id) const {
+  for (std::size_t i = 0; i < components.size(); ++i) {
+    if (components[i].id == id) return i;
+  }
+  return std::string::npos;
+}
+
+Model load(std::string_view text, const std::string& origin) {
+  json doc;
+  Positions positions;
+  const auto first = text.find_first_not_of(" \t\r\n");
+  bool parsed = false;
+  if (first != std::string_view::npos && text[first] == '{') {
+    // JSON is parsed directly (much faster than through YAML for generated, large models); a YAML
+    // flow mapping also starts with '{', so what is not JSON is read as YAML below.
+    doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    parsed = !doc.is_discarded();
+  }
+  if (!parsed) {
+    try {
+      const YAML::Node root = YAML::Load(std::string(text));
+      doc = convert(root);
+      record_positions(root, doc, positions);
+    } catch (const YAML::Exception& e) {
+      throw InputError(origin, e.mark.is_null() ? 0 : e.mark.line + 1,
+                       e.mark.is_null() ? 0 : e.mark.column + 1, e.msg);
+    } catch (const DuplicateKey& e) {
+      throw InputError(origin, e.mark.line + 1, e.mark.column + 1, "duplicate key '" + e.key + "'");
+    }
+  }
+  const Reader reader(origin, positions);
+  Model m = parse_document(doc, reader, origin);
+  check_references(m);
+  return m;
+}
+
+Model load_file(const std::string& path) { return load(read_file(path), path); }
+
+std::string_view schema() {
+  for (std::size_t i = 0; i < kModelSchema_count; ++i) {
+    if (kModelSchema[i].name == "model.schema.json") return kModelSchema[i].contents;
+  }
+  return {};
+}
+
+namespace {
+json level_json(int axis1, int axis2) {
+  json out = json::object();
+  if (axis1) out["axis1"] = axis1;
+  if (axis2) out["axis2"] = axis2;
+  return out;
+}
+}  // namespace
+
+json to_json(const Model& m) {
+  json doc;
+  doc["kensa-model"] = 1;
+  doc["system"] = {
+      {"id", m.id},
+      {"name", m.name},
+      {"description", m.description},
+      {"viewpoints", m.viewpoints},
+      {"legal", m.legal},
+      {"target",
+       {{"axis1", m.target.axis1}, {"axis2", m.target.axis2}, {"reason", m.target.reason}}}};
+  doc["zones"] = json::array();
+  for (const auto& z : m.zones) {
+    doc["zones"].push_back({{"id", z.id}, {"name", z.name}, {"kind", z.kind}, {"trust", z.trust}});
+  }
+  doc["trust_boundaries"] = json::array();
+  for (const auto& b : m.boundaries) {
+    doc["trust_boundaries"].push_back(
+        {{"id", b.id}, {"name", b.name}, {"zones", b.zones}, {"enforced_by", b.enforced_by}});
+  }
+  doc["components"] = json::array();
+  for (const auto& c : m.components) {
+    json threats = json::array();
+    for (const auto& t : c.threats)
+      threats.push_back({{"threat", t.threat}, {"incident", t.incident}});
+    doc["components"].push_back({{"id", c.id},
+                                 {"name", c.name},
+                                 {"layer", to_string(c.layer)},
+                                 {"kind", c.kind},
+                                 {"vendor", c.vendor},
+                                 {"model", c.product},
+                                 {"firmware",
+                                  {{"version", c.firmware.version},
+                                   {"image", c.firmware.image},
+                                   {"sha256", c.firmware.sha256}}},
+                                 {"zone", c.zone},
+                                 {"parent", c.parent},
+                                 {"internet_exposed", c.internet_exposed},
+                                 {"constrained", c.constrained},
+                                 {"physical_actuation", c.physical_actuation},
+                                 {"safety_functions", c.safety_functions},
+                                 {"physically_accessible", c.physically_accessible},
+                                 {"user_operated", c.user_operated},
+                                 {"has_accounts", c.has_accounts},
+                                 {"interfaces", c.interfaces},
+                                 {"data", c.data},
+                                 {"credentials", c.credentials},
+                                 {"threats", threats}});
+  }
+  doc["connections"] = json::array();
+  for (const auto& c : m.connections) {
+    json j = {{"id", c.id},
+              {"from", c.from},
+              {"to", c.to},
+              {"protocol", c.protocol},
+              {"encrypted", c.encrypted},
+              {"authenticated", c.authenticated},
+              {"bidirectional", c.bidirectional},
+              {"data", c.data}};
+    if (c.port) j["port"] = *c.port;
+    doc["connections"].push_back(std::move(j));
+  }
+  doc["stakeholders"] = json::array();
+  for (const auto& s : m.stakeholders) {
+    json j = {{"id", s.id},
+              {"name", s.name},
+              {"role", to_string(s.role)},
+              {"applying_entity", s.applying_entity},
+              {"consumer", s.consumer}};
+    if (!s.smarthome.empty()) j["smarthome"] = s.smarthome;
+    doc["stakeholders"].push_back(std::move(j));
+  }
+  doc["responsibilities"] = json::array();
+  for (const auto& r : m.responsibilities) {
+    doc["responsibilities"].push_back({{"stakeholder", r.stakeholder},
+                                       {"components", r.components},
+                                       {"duties", r.duties},
+                                       {"phase", r.phase}});
+  }
+  doc["incidents"] = json::array();
+  for (const auto& i : m.incidents) {
+    json impacts = json::array();
+    for (const auto& im : i.impacts) {
+      json j = {{"stakeholder", im.stakeholder},
+                {"safety", im.safety},
+                {"death_unlikely", im.death_unlikely},
+                {"privacy", im.privacy},
+                {"internal", im.internal},
+                {"external", im.external},
+                {"duration", im.duration},
+                {"substitutable", im.substitutable},
+                {"recall", im.recall},
+                {"liability", im.liability},
+                {"reason", im.reason}};
+      j.update(level_json(im.axis1, im.axis2));
+      impacts.push_back(std::move(j));
+    }
+    doc["incidents"].push_back({{"id", i.id},
+                                {"description", i.description},
+                                {"entry", i.entry},
+                                {"affects", i.affects},
+                                {"threats", i.threats},
+                                {"impacts", impacts}});
+  }
+  doc["policies"] = json::array();
+  for (const auto& p : m.policies) {
+    doc["policies"].push_back({{"id", p.id},
+                               {"stakeholder", p.stakeholder},
+                               {"axis", p.axis},
+                               {"text", p.text},
+                               {"requirements", p.requirements}});
+  }
+  doc["data"] = json::array();
+  for (const auto& d : m.data) {
+    json events = json::array();
+    for (const auto& e : d.events) {
+      events.push_back({{"event", e.event},
+                        {"component", e.component},
+                        {"to", e.to},
+                        {"from_country", e.from_country},
+                        {"to_country", e.to_country},
+                        {"to_organisation", e.to_organisation}});
+    }
+    doc["data"].push_back({{"id", d.id},
+                           {"name", d.name},
+                           {"attributes", d.attributes},
+                           {"places", d.places},
+                           {"personal", d.personal},
+                           {"trade_secret", d.trade_secret},
+                           {"events", events}});
+  }
+  doc["evidence"] = json::array();
+  for (const auto& e : m.evidence) {
+    json j = json::object();
+    for (const auto& [k, v] : {std::pair{"component", e.component},
+                               {"address", e.address},
+                               {"firmware", e.firmware},
+                               {"capture", e.capture},
+                               {"ics", e.ics},
+                               {"findings", e.findings}}) {
+      if (!v.empty()) j[k] = v;
+    }
+    doc["evidence"].push_back(std::move(j));
+  }
+  if (!m.seed.is_null()) doc["seed"] = m.seed;
+  return doc;
+}
+
+// ---------------------------------------------------------------- OTM
+
+namespace {
+
+const std::map<std::string, std::string, std::less<>> kStrideNames{
+    {"spoofing", "S"},          {"tampering", "T"},
+    {"repudiation", "R"},       {"information disclosure", "I"},
+    {"denial of service", "D"}, {"elevation of privilege", "E"}};
+
+[[noreturn]] void otm_fail(const std::string& origin, const std::string& path,
+                           const std::string& what) {
+  throw InputError(origin, 0, 0, "OTM " + path + ": " + what);
+}
+
+const json& otm_field(const json& obj, const std::string& key, const std::string& path,
+                      const std::string& origin, json::value_t type) {
+  const auto it = obj.find(key);
+  if (it == obj.end()) otm_fail(origin, path, "missing required key '" + key + "'");
+  const bool ok = type == json::value_t::string  ? it->is_string()
+                  : type == json::value_t::array ? it->is_array()
+                                                 : it->is_object();
+  if (!ok) {
+    otm_fail(origin, path + "." + key,
+             std::string("expected ") + (type == json::value_t::string  ? "a string"
+                                         : type == json::value_t::array ? "an array"
+                                                                        : "an object"));
+  }
+  return *it;
+}
+
+json kensa_attributes(const json& element) {
+  const auto it = element.find("attributes");
+  if (it == element.end() || !it->is_object()) return nullptr;
+  const auto k = it->find("kensa");
+  return k == it->end() ? json() : *k;
+}
+
+}  // namespace
+
+json export_otm(const Model& m) {
+  const json doc = to_json(m);
+  json otm;
+  otm["otmVersion"] = "0.2.0";
+  json rest = doc;
+  for (const auto* key : {"zones", "components", "connections", "kensa-model"}) rest.erase(key);
+  otm["project"] = {{"name", m.name},
+                    {"id", m.id},
+                    {"description", m.description},
+                    {"attributes", {{"kensa", rest}}}};
+  otm["representations"] =
+      json::array({{{"name", "kensa model"}, {"id", "kensa"}, {"type", "threat-model"}}});
+  otm["trustZones"] = json::array();
+  for (const auto& z : doc["zones"]) {
+    otm["trustZones"].push_back({{"id", z["id"]},
+                                 {"name", z["name"]},
+                                 {"risk", {{"trustRating", z["trust"]}}},
+                                 {"attributes", {{"kensa", z}}}});
+  }
+  otm["components"] = json::array();
+  json threats = json::array();
+  std::set<std::string> threat_ids;
+  for (const auto& c : doc["components"]) {
+    json comp = {{"id", c["id"]}, {"name", c["name"]}, {"type", c["kind"]}};
+    if (!c["parent"].get<std::string>().empty()) {
+      comp["parent"] = {{"component", c["parent"]}};
+    } else if (!c["zone"].get<std::string>().empty()) {
+      comp["parent"] = {{"trustZone", c["zone"]}};
+    }
+    json tags = json::array({c["layer"]});
+    if (c["internet_exposed"].get<bool>()) tags.push_back("internet-exposed");
+    if (c["physical_actuation"].get<bool>()) tags.push_back("actuator");
+    comp["tags"] = tags;
+    comp["attributes"] = {{"kensa", c}};
+    json instances = json::array();
+    for (const auto& t : c["threats"]) {
+      const std::string code = t["threat"];
+      if (threat_ids.insert(code).second) {
+        threats.push_back({{"id", "iotssf-" + code},
+                           {"name", code},
+                           {"categories", {"IoT-SSF"}},
+                           {"risk", {{"likelihood", nullptr}, {"impact", nullptr}}}});
+      }
+      instances.push_back({{"threat", "iotssf-" + code}, {"state", "exposed"}});
+    }
+    if (!instances.empty()) comp["threats"] = instances;
+    otm["components"].push_back(std::move(comp));
+  }
+  otm["dataflows"] = json::array();
+  for (const auto& c : doc["connections"]) {
+    json tags = json::array();
+    if (!c["protocol"].get<std::string>().empty()) tags.push_back(c["protocol"]);
+    if (c["encrypted"].get<bool>()) tags.push_back("encrypted");
+    if (c["authenticated"].get<bool>()) tags.push_back("authenticated");
+    otm["dataflows"].push_back({{"id", c["id"]},
+                                {"name", c["id"]},
+                                {"source", c["from"]},
+                                {"destination", c["to"]},
+                                {"bidirectional", c["bidirectional"]},
+                                {"tags", tags},
+                                {"attributes", {{"kensa", c}}}});
+  }
+  otm["threats"] = threats;
+  otm["mitigations"] = json::array();
+  return otm;
+}
+
+namespace {
+Model import_otm_document(const json& otm, const std::string& origin);
+}  // namespace
+
+Model import_otm(std::string_view text, const std::string& origin) {
+  json otm;
+  try {
+    otm = json::parse(text);
+  } catch (const json::parse_error& e) {
+    const auto p = position_of(text, e.byte == 0 ? 0 : e.byte - 1);
+    throw InputError(origin, p.line, p.column, std::string("malformed JSON: ") + e.what());
+  } catch (const json::exception& e) {  // e.g. a number too large for a double
+    throw InputError(origin, 0, 0, std::string("malformed JSON: ") + e.what());
+  }
+  try {
+    return import_otm_document(otm, origin);
+  } catch (const json::exception& e) {
+    // A value of an unexpected type in a field the OTM standard leaves open.
+    throw InputError(origin, 0, 0, std::string("OTM: unexpected value: ") + e.what());
+  }
+}
+
+namespace {
+Model import_otm_document(const json& otm, const std::string& origin) {
+  if (!otm.is_object()) otm_fail(origin, "$", "expected an object");
+  otm_field(otm, "otmVersion", "$", origin, json::value_t::string);
+  const json& project = otm_field(otm, "project", "$", origin, json::value_t::object);
+  json doc = json::object();
+  if (json rest = kensa_attributes(project); rest.is_object()) doc = rest;
+  doc["kensa-model"] = 1;
+  if (!doc.contains("system") || !doc["system"].is_object()) doc["system"] = json::object();
+  doc["system"]["id"] = otm_field(project, "id", "$.project", origin, json::value_t::string);
+  doc["system"]["name"] = otm_field(project, "name", "$.project", origin, json::value_t::string);
+  if (project.contains("description") && project["description"].is_string()) {
+    doc["system"]["description"] = project["description"];
+  }
+  doc["zones"] = json::array();
+  if (otm.contains("trustZones")) {
+    const json& zones = otm_field(otm, "trustZones", "$", origin, json::value_t::array);
+    for (std::size_t i = 0; i < zones.size(); ++i) {
+      const auto path = "$.trustZones[" + std::to_string(i) + "]";
+      const json& z = zones[i];
+      if (!z.is_object()) otm_fail(origin, path, "expected an object");
+      json k = kensa_attributes(z);
+      if (!k.is_object()) {
+        k = {{"id", otm_field(z, "id", path, origin, json::value_t::string)},
+             {"name", otm_field(z, "name", path, origin, json::value_t::string)}};
+        const auto risk = z.find("risk");
+        if (risk != z.end() && risk->is_object() && risk->contains("trustRating") &&
+            (*risk)["trustRating"].is_number()) {
+          k["trust"] = std::clamp((*risk)["trustRating"].get<double>(), 0.0, 100.0);
+          k["trust"] = static_cast<int>(k["trust"].get<double>());
+        }
+      }
+      doc["zones"].push_back(k);
+    }
+  }
+  doc["components"] = json::array();
+  std::map<std::string, std::string> threat_codes;  // OTM threat id → IoT-SSF code
+  if (otm.contains("threats") && otm["threats"].is_array()) {
+    for (const auto& t : otm["threats"]) {
+      if (!t.is_object() || !t.contains("id") || !t["id"].is_string()) continue;
+      std::string name =
+          t.contains("name") && t["name"].is_string() ? t["name"].get<std::string>() : "";
+      const auto code = std::find(kThreats.begin(), kThreats.end(), name);
+      if (code != kThreats.end()) {
+        threat_codes[t["id"]] = name;
+        continue;
+      }
+      std::string lower = name;
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (auto it = kStrideNames.find(lower); it != kStrideNames.end())
+        threat_codes[t["id"]] = it->second;
+      if (t.contains("categories") && t["categories"].is_array()) {
+        for (const auto& c : t["categories"]) {
+          if (!c.is_string()) continue;
+          std::string cat = c;
+          std::transform(cat.begin(), cat.end(), cat.begin(),
+                         [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+          if (auto it = kStrideNames.find(cat); it != kStrideNames.end())
+            threat_codes[t["id"]] = it->second;
+        }
+      }
+    }
+  }
+  if (otm.contains("components")) {
+    const json& comps = otm_field(otm, "components", "$", origin, json::value_t::array);
+    for (std::size_t i = 0; i < comps.size(); ++i) {
+      const auto path = "$.components[" + std::to_string(i) + "]";
+      const json& c = comps[i];
+      if (!c.is_object()) otm_fail(origin, path, "expected an object");
+      json k = kensa_attributes(c);
+      if (!k.is_object()) {
+        k = {{"id", otm_field(c, "id", path, origin, json::value_t::string)},
+             {"name", otm_field(c, "name", path, origin, json::value_t::string)}};
+        if (c.contains("type") && c["type"].is_string()) k["kind"] = c["type"];
+        if (c.contains("parent") && c["parent"].is_object()) {
+          const json& p = c["parent"];
+          if (p.contains("trustZone") && p["trustZone"].is_string()) k["zone"] = p["trustZone"];
+          if (p.contains("component") && p["component"].is_string()) k["parent"] = p["component"];
+        }
+        if (c.contains("tags") && c["tags"].is_array()) {
+          for (const auto& t : c["tags"]) {
+            if (!t.is_string()) continue;
+            if (t == "internet-exposed") k["internet_exposed"] = true;
+            if (t == "actuator") k["physical_actuation"] = true;
+            if (std::find(kLayers.begin(), kLayers.end(), t.get<std::string>()) != kLayers.end()) {
+              k["layer"] = t;
+            }
+          }
+        }
+        if (c.contains("threats") && c["threats"].is_array()) {
+          json declared = json::array();
+          for (const auto& t : c["threats"]) {
+            if (!t.is_object() || !t.contains("threat") || !t["threat"].is_string()) continue;
+            auto it = threat_codes.find(t["threat"].get<std::string>());
+            if (it != threat_codes.end()) declared.push_back({{"threat", it->second}});
+          }
+          if (!declared.empty()) k["threats"] = declared;
+        }
+      }
+      doc["components"].push_back(k);
+    }
+  }
+  doc["connections"] = json::array();
+  if (otm.contains("dataflows")) {
+    const json& flows = otm_field(otm, "dataflows", "$", origin, json::value_t::array);
+    for (std::size_t i = 0; i < flows.size(); ++i) {
+      const auto path = "$.dataflows[" + std::to_string(i) + "]";
+      const json& f = flows[i];
+      if (!f.is_object()) otm_fail(origin, path, "expected an object");
+      json k = kensa_attributes(f);
+      if (!k.is_object()) {
+        k = {{"id", otm_field(f, "id", path, origin, json::value_t::string)},
+             {"from", otm_field(f, "source", path, origin, json::value_t::string)},
+             {"to", otm_field(f, "destination", path, origin, json::value_t::string)}};
+        if (f.contains("bidirectional") && f["bidirectional"].is_boolean())
+          k["bidirectional"] = f["bidirectional"];
+        if (f.contains("tags") && f["tags"].is_array()) {
+          for (const auto& t : f["tags"]) {
+            if (!t.is_string()) continue;
+            if (t == "encrypted")
+              k["encrypted"] = true;
+            else if (t == "authenticated")
+              k["authenticated"] = true;
+            else if (!k.contains("protocol"))
+              k["protocol"] = t;
+          }
+        }
+      }
+      doc["connections"].push_back(k);
+    }
+  }
+  // Validated by the same reader as a model file: an OTM whose content kensa cannot use fails
+  // with the element's path.
+  return load(doc.dump(), origin);
+}
+}  // namespace
+
+}  // namespace kensa::model

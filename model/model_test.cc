@@ -1,0 +1,212 @@
+#include "model/model.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "base/error.h"
+#include "base/files.h"
+
+namespace kensa::model {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path kFixtures = fs::path(KENSA_SOURCE_DIR) / "model" / "fixtures";
+
+std::vector<fs::path> fixtures() {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(kFixtures)) {
+    if (e.path().extension() == ".yaml") out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The message of the InputError that loading `text` throws.
+std::string error_of(const std::string& text) {
+  try {
+    load(text, "m.yaml");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+const std::string kMinimal = R"(kensa-model: 1
+system: {id: s}
+zones: [{id: lan}]
+components:
+  - {id: a, zone: lan}
+  - {id: b, zone: lan}
+connections:
+  - {from: a, to: b}
+)";
+
+TEST(ModelLoad, EveryFixtureLoads) {
+  ASSERT_GE(fixtures().size(), 9u);
+  for (const auto& f : fixtures()) {
+    SCOPED_TRACE(f.filename().string());
+    const Model m = load_file(f.string());
+    EXPECT_FALSE(m.components.empty());
+    EXPECT_FALSE(m.stakeholders.empty());
+    EXPECT_FALSE(m.seed.is_null()) << "fixtures state what the seed says";
+  }
+}
+
+TEST(ModelLoad, ReadsPropertiesAndPositions) {
+  const Model m = load_file((kFixtures / "iotssf-2-3-3-agv-warehouse.yaml").string());
+  const Component* agv = m.component("agv");
+  ASSERT_NE(agv, nullptr);
+  EXPECT_TRUE(agv->constrained);
+  EXPECT_TRUE(agv->physical_actuation);
+  EXPECT_TRUE(agv->safety_relevant());
+  EXPECT_EQ(agv->layer, Layer::device);
+  EXPECT_EQ(agv->threats.size(), 5u);
+  EXPECT_GT(agv->at.line, 1u);
+  EXPECT_EQ(m.target.axis1, 1);
+  EXPECT_EQ(m.target.axis2, 1);
+  // YAML anchors are shared threat tables.
+  EXPECT_EQ(m.component("wcs")->threats.size(), 7u);
+  EXPECT_EQ(m.seed["ratings"]["logistics-operator"]["axis2"], 3);
+}
+
+TEST(ModelLoad, ErrorsNameLineColumnAndWhatWasExpected) {
+  EXPECT_EQ(error_of(kMinimal + "  - {from: a, to: c}\n"),
+            "m.yaml:9:5: connection a->c to: unknown component 'c' (known: a, b)");
+  EXPECT_EQ(
+      error_of("kensa-model: 1\nsystem: {id: s}\ncomponents:\n  - {id: a, colour: red}\n"),
+      "m.yaml:4:21: components[0]: unknown key 'colour'; expected one of: id, name, layer, kind, "
+      "vendor, model, firmware, zone, parent, internet_exposed, constrained, physical_actuation, "
+      "safety_functions, physically_accessible, user_operated, has_accounts, interfaces, data, "
+      "credentials, threats");
+  EXPECT_EQ(error_of("kensa-model: 1\nsystem: {id: s}\ncomponents:\n  - {id: a, layer: cloud}\n"),
+            "m.yaml:4:20: components[0].layer: 'cloud' is not one of: device, network, platform, "
+            "service");
+  EXPECT_EQ(error_of("kensa-model: 1\nsystem: {id: s}\ncomponents:\n  - {id: a}\n  - {id: a}\n"),
+            "m.yaml:5:5: duplicate component id 'a' (first declared at line 4)");
+  EXPECT_EQ(
+      error_of(
+          "kensa-model: 1\nsystem: {id: s}\ncomponents:\n  - {id: a, internet_exposed: maybe}\n"),
+      "m.yaml:4:31: components[0].internet_exposed: expected true or false");
+  EXPECT_EQ(
+      error_of("kensa-model: 1\nsystem: {id: s}\ncomponents:\n  - {id: a, threats: [XSS]}\n"),
+      "m.yaml:4:23: components[0].threats[0]: unknown threat 'XSS'; expected one of: S, T, R, I, "
+      "D, E, UA, MW, SB, TM, UV, MU, MC");
+  EXPECT_EQ(error_of("kensa-model: 1\nsystem: {id: s}\nsystem: {id: t}\n"),
+            "m.yaml:3:1: duplicate key 'system'");
+  EXPECT_EQ(error_of("kensa-model: 2\nsystem: {id: s}\n"),
+            "m.yaml:1:14: kensa-model: expected format version 1");
+  EXPECT_EQ(error_of("kensa-model: 1\n"), "m.yaml:1:1: model: missing required key 'system'");
+  EXPECT_EQ(error_of("kensa-model: 1\nsystem: {id: s}\nincidents:\n  - id: i\n    impacts:\n"
+                     "      - {stakeholder: nobody}\n"),
+            "m.yaml:6:9: incident i: unknown stakeholder 'nobody' (known: )");
+  EXPECT_NE(error_of("kensa-model: 1\nsystem: [unclosed\n").find("m.yaml:"), std::string::npos);
+  EXPECT_EQ(error_of("{\"kensa-model\": 1, \"system\": {\"id\": \"s\"}, \"zones\": 3}"),
+            "m.yaml: zones: expected a list");
+  EXPECT_EQ(error_of("{\"kensa-model\": 1,"), error_of("{\"kensa-model\": 1,"));
+  EXPECT_NE(error_of("{\"kensa-model\": 1,").find("m.yaml:1:"), std::string::npos);
+}
+
+TEST(ModelLoad, AYamlFlowMappingIsNotMistakenForJson) {
+  EXPECT_EQ(load("{kensa-model: 1, system: {id: s}}", "flow.yaml").id, "s");
+}
+
+TEST(ModelLoad, JsonAndYamlGiveTheSameModel) {
+  const Model y = load(kMinimal, "m.yaml");
+  const Model j = load(to_json(y).dump(), "m.json");
+  EXPECT_EQ(to_json(y), to_json(j));
+}
+
+TEST(ModelSchema, IsEmbeddedAndNamesEveryTopLevelKey) {
+  const json doc = json::parse(model::schema());
+  for (const auto* key :
+       {"kensa-model", "system", "zones", "trust_boundaries", "components", "connections",
+        "stakeholders", "responsibilities", "incidents", "policies", "data", "evidence", "seed"}) {
+    EXPECT_TRUE(doc["properties"].contains(key)) << key;
+  }
+  // Every component key the loader accepts is in the schema.
+  const auto& component = doc["properties"]["components"]["items"]["properties"];
+  const json written = to_json(load_file((kFixtures / "iotssf-2-3-3-agv-warehouse.yaml").string()));
+  for (const auto& [key, value] : written["components"][0].items())
+    EXPECT_TRUE(component.contains(key)) << key;
+}
+
+TEST(ModelOtm, EveryFixtureRoundTrips) {
+  for (const auto& f : fixtures()) {
+    SCOPED_TRACE(f.filename().string());
+    const Model m = load_file(f.string());
+    const json otm = export_otm(m);
+    EXPECT_EQ(otm["otmVersion"], "0.2.0");
+    EXPECT_EQ(otm["components"].size(), m.components.size());
+    EXPECT_EQ(otm["dataflows"].size(), m.connections.size());
+    EXPECT_EQ(otm["trustZones"].size(), m.zones.size());
+    const Model back = import_otm(otm.dump(), "round-trip.otm.json");
+    EXPECT_EQ(to_json(back), to_json(m));
+  }
+}
+
+// An OTM written by another tool: no kensa attributes. Trust zones, components, data flows and
+// STRIDE threats map; what OTM cannot say gets kensa's defaults.
+TEST(ModelOtm, ImportsAForeignModel) {
+  const std::string otm = R"({
+    "otmVersion": "0.2.0",
+    "project": {"name": "Smart lock", "id": "smart-lock"},
+    "representations": [{"name": "Diagram", "id": "d1", "type": "diagram"}],
+    "trustZones": [{"id": "internet", "name": "Internet", "risk": {"trustRating": 0}},
+                   {"id": "home", "name": "Home", "risk": {"trustRating": 60}}],
+    "components": [
+      {"id": "app", "name": "Mobile app", "type": "mobile-client", "parent": {"trustZone": "internet"},
+       "tags": ["internet-exposed"]},
+      {"id": "hub", "name": "Hub", "type": "gateway", "parent": {"trustZone": "home"},
+       "threats": [{"threat": "t1", "state": "exposed"}]},
+      {"id": "lock", "name": "Lock", "type": "actuator", "parent": {"component": "hub"}, "tags": ["actuator", "device"]}
+    ],
+    "dataflows": [
+      {"id": "f1", "name": "command", "source": "app", "destination": "hub", "tags": ["https", "encrypted"]},
+      {"id": "f2", "name": "actuate", "source": "hub", "destination": "lock", "bidirectional": true}
+    ],
+    "threats": [{"id": "t1", "name": "Spoofed hub", "categories": ["Spoofing"], "risk": {"likelihood": 50, "impact": 50}}]
+  })";
+  const Model m = import_otm(otm, "lock.otm.json");
+  EXPECT_EQ(m.id, "smart-lock");
+  ASSERT_EQ(m.zones.size(), 2u);
+  EXPECT_EQ(m.zones[0].trust, 0);
+  EXPECT_EQ(m.zones[1].trust, 60);
+  ASSERT_EQ(m.components.size(), 3u);
+  EXPECT_TRUE(m.component("app")->internet_exposed);
+  EXPECT_EQ(m.component("hub")->zone, "home");
+  ASSERT_EQ(m.component("hub")->threats.size(), 1u);
+  EXPECT_EQ(m.component("hub")->threats[0].threat, "S");
+  EXPECT_TRUE(m.component("lock")->physical_actuation);
+  EXPECT_EQ(m.component("lock")->parent, "hub");
+  ASSERT_EQ(m.connections.size(), 2u);
+  EXPECT_EQ(m.connections[0].protocol, "https");
+  EXPECT_TRUE(m.connections[0].encrypted);
+  EXPECT_TRUE(m.connections[1].bidirectional);
+}
+
+TEST(ModelOtm, BadOtmIsAnInputErrorNamingThePath) {
+  auto message = [](const std::string& text) {
+    try {
+      import_otm(text, "x.otm.json");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message("{\"otmVersion\": \"0.2.0\"}"),
+            "x.otm.json: OTM $: missing required key 'project'");
+  EXPECT_EQ(
+      message(
+          R"({"otmVersion": "0.2.0", "project": {"name": "n", "id": "p"}, "components": [{"id": "a"}]})"),
+      "x.otm.json: OTM $.components[0]: missing required key 'name'");
+  EXPECT_EQ(message(R"({"otmVersion": "0.2.0", "project": {"name": "n", "id": "p"},
+                        "dataflows": [{"id": "f", "source": "a", "destination": "b"}]})"),
+            "x.otm.json: connection f from: unknown component 'a' (known: )");
+  EXPECT_NE(message("[1, 2").find("x.otm.json:1:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kensa::model
