@@ -26,7 +26,18 @@ bool at(Bytes d, std::size_t i, std::string_view magic) {
 }
 
 bool cpio_magic(Bytes d, std::size_t i) {
-  return at(d, i, "070701") || at(d, i, "070702") || at(d, i, "070707");
+  if (at(d, i, "070701") || at(d, i, "070702") || at(d, i, "070707")) return true;
+  // Old binary cpio (either byte order): a two-byte magic, so the header must also be plausible:
+  // a name length of 2..1024 and a printable, NUL-terminated name right after the 26-byte header.
+  const bool le = at(d, i, "\xc7\x71"), be = at(d, i, "\x71\xc7");
+  if ((!le && !be) || i + 28 > d.size()) return false;
+  const std::size_t namesize = le ? le16(d, i + 20) : be16(d, i + 20);
+  if (namesize < 2 || namesize > 1024 || i + 26 + namesize > d.size() || d[i + 26 + namesize - 1] != '\0') return false;
+  for (std::size_t k = 0; k + 1 < namesize; ++k) {
+    const unsigned char c = static_cast<unsigned char>(d[i + 26 + k]);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
 }
 
 bool tar_magic(Bytes d, std::size_t i) {
@@ -65,7 +76,7 @@ std::string Extractor::child_id(const std::string& parent, std::uint64_t offset,
 void Extractor::payload(Bytes data, const std::string& parent, std::uint64_t offset, const std::string& compression,
                         int depth) {
   if (compression.empty()) {
-    scan(data, parent, depth);
+    scan(data, parent, depth, offset);
     return;
   }
   std::optional<Decoded> d;
@@ -109,11 +120,12 @@ bool Extractor::try_filesystem(Bytes data, std::size_t i, const std::string& par
   if (fs.entries.empty() && fs.size == 0) return false;
   if (fs.entries.empty() && (format == "tar" || format == "cpio" || format == "zip" || format == "jffs2")) return false;
   Chunk c;
-  c.id = child_id(parent, i, format);
+  const std::uint64_t base = base_;
+  c.id = child_id(parent, base + i, format);
   c.format = format;
   c.parent = parent;
-  c.offset = i;
-  c.end = i + std::max<std::uint64_t>(fs.size, 1);
+  c.offset = base + i;
+  c.end = base + i + std::max<std::uint64_t>(fs.size, 1);
   c.depth = depth;
   c.files = fs.entries.size();
   c.detail = fs.detail;
@@ -151,20 +163,22 @@ bool Extractor::container_signature(Bytes d) {
          cpio_magic(d, 0) || tar_magic(d, 0) || at(d, 0, "PK\x03\x04") || at(d, 0, "UBI#");
 }
 
-void Extractor::scan(Bytes d, const std::string& parent, int depth) {
+void Extractor::scan(Bytes d, const std::string& parent, int depth, std::uint64_t base) {
+  base_ = base;
   if (depth > budget_.limits().max_depth) {
     record_error(parent, fmt::format("nesting deeper than the limit of {}; not descended", budget_.limits().max_depth));
     return;
   }
   // ELF at the start of a blob: a raw binary or kernel; the binary checks pick it up.
   if (at(d, 0, "\x7f" "ELF")) {
-    Chunk c{child_id(parent, 0, "elf"), "elf", parent, 0, d.size(), d.size(), 0, depth, "", ""};
+    Chunk c{child_id(parent, base, "elf"), "elf", parent, base, base + d.size(), d.size(), 0, depth, "", ""};
     add_chunk(std::move(c));
     elf_blobs_.push_back(Blob{parent, std::string(d)});
     return;
   }
   std::size_t i = 0;
   while (i < d.size()) {
+    base_ = base;  // nested scans change it
     std::size_t next = i + 1;
     const unsigned char b = static_cast<unsigned char>(d[i]);
     bool handled = false;
@@ -187,6 +201,8 @@ void Extractor::scan(Bytes d, const std::string& parent, int depth) {
         }
         break;
       case '0':
+      case 0xc7:
+      case 0x71:
         if (cpio_magic(d, i)) handled = try_filesystem(d, i, parent, "cpio", depth, next);
         break;
       case 'P':
@@ -251,18 +267,20 @@ bool Extractor::try_stream(Bytes d, std::size_t i, const std::string& parent, co
   else out = decode_lzma_alone(from, budget_);
   // A magic that decodes to (almost) nothing was a false positive; only LZMA, whose "magic" is weak,
   // needs more than a few bytes of output to count.
-  const std::size_t need = format == "lzma" ? 256 : 1;
-  if (out.output.size() < need && !(out.complete && format != "lzma")) return false;
+  // LZMA has no real magic: only a stream that reaches its end marker, or decodes a good
+  // stretch before damage, counts.
+  if (out.output.empty()) return false;
   if (format == "lzma" && !out.complete && out.output.size() < 64 * 1024) return false;
+  if (format != "lzma" && !out.complete && out.output.size() < 512) return false;
   Chunk c;
-  c.id = child_id(parent, i, format);
+  c.id = child_id(parent, base_ + i, format);
   c.format = format;
   c.parent = parent;
-  c.offset = i;
-  c.end = i + out.consumed;
+  c.offset = base_ + i;
+  c.end = base_ + i + out.consumed;
   c.output_bytes = out.output.size();
   c.depth = depth;
-  if (!out.error.empty()) c.error = fmt::format("at {}: {}", hex_offset(i + out.consumed), out.error);
+  if (!out.error.empty()) c.error = fmt::format("at {}: {}", hex_offset(base_ + i + out.consumed), out.error);
   const std::string id = c.id;
   add_chunk(std::move(c));
   next = i + std::max<std::uint64_t>(out.consumed, 1);
@@ -283,11 +301,11 @@ bool Extractor::try_header(Bytes d, std::size_t i, const std::string& parent, co
   else p = parse_tplink(from);
   if (!p.valid) return false;
   Chunk c;
-  c.id = child_id(parent, i, format);
+  c.id = child_id(parent, base_ + i, format);
   c.format = format == "fit" && p.parts.empty() ? "dtb" : format;
   c.parent = parent;
-  c.offset = i;
-  c.end = i + p.size;
+  c.offset = base_ + i;
+  c.end = base_ + i + p.size;
   c.depth = depth;
   c.detail = p.detail;
   c.error = p.error;

@@ -22,7 +22,8 @@ class Extractor {
   const std::vector<Blob>& elf_blobs() const { return elf_blobs_; }
 
  private:
-  void scan(Bytes d, const std::string& parent, int depth);
+  // Offsets of chunks found in `d` are reported as `base` + position, in the parent's frame.
+  void scan(Bytes d, const std::string& parent, int depth, std::uint64_t base = 0);
   bool try_filesystem(Bytes d, std::size_t i, const std::string& parent, const std::string& format, int depth,
                       std::size_t& next);
   bool try_stream(Bytes d, std::size_t i, const std::string& parent, const std::string& format, int depth,
@@ -41,6 +42,7 @@ class Extractor {
   Analysis& out_;
   std::list<Blob> blobs_;
   std::vector<Blob> elf_blobs_;
+  std::uint64_t base_ = 0;  // of the scan in progress
 };
 
 // Writes every filesystem's regular files and directories below `root` (one directory per

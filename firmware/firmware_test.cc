@@ -105,6 +105,7 @@ void make_rootfs(const fs::path& root) {
   write(root / "etc/inittab",
         "::sysinit:/etc/init.d/rcS\n::respawn:/usr/sbin/telnetd -F -l /bin/login\nttyS0::respawn:-/bin/sh\n");
   write(root / "etc/init.d/rcS", "#!/bin/sh\nmount -a\n");
+  fs::create_directories(root / "etc/ssl/private");
   sh(fmt::format("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out {} 2>/dev/null",
                  (root / "etc/ssl/private/device.key").string().c_str()));
   std::string lib(8192, '\0');
