@@ -244,7 +244,7 @@ Analysis analyze_one(const std::filesystem::path& image, const AnalysisOptions& 
     analyse_content(a, ctx, cache, "image", bytes, elves, hardening);
   }
   add_check_run(ctx, "firmware.elf-hardening", {"missing-hardening", "risky-function"},
-                fmt::format("{} ELF binaries ({} distinct), {} lacking a mitigation", elves, cache.size(), hardening));
+                fmt::format("{} ELF binaries, {} distinct files analysed, {} binaries lacking a mitigation", elves, cache.size(), hardening));
   match_components(a, options, ctx);
 
   // Extraction itself: a damaged chunk makes every filesystem check incomplete for what it hid.

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
-#include <regex>
 #include <set>
 
 #include <fmt/format.h>
@@ -257,6 +256,62 @@ bool parse_dropbear_key(Bytes d, std::string& type, int& bits) {
   return true;
 }
 
+bool key_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// `name = value` / `name: "value"` where name ends in a secret-ish word (password, psk, token...).
+// Hand-written rather than std::regex: this runs over every configuration line of the image.
+std::optional<std::pair<std::string, std::string>> find_assignment(std::string_view line) {
+  static const std::string_view words[] = {"password", "passwd", "passphrase", "pwd", "secret", "api_key",
+                                           "apikey", "token", "wpa_psk", "psk"};
+  std::string lower(line);
+  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+  for (auto w : words) {
+    for (std::size_t at = lower.find(w); at != std::string::npos; at = lower.find(w, at + 1)) {
+      std::size_t end = at + w.size();
+      if (end < lower.size() && key_char(lower[end])) continue;  // the word must end the key
+      std::size_t start = at;
+      while (start > 0 && key_char(lower[start - 1])) --start;
+      if (start > 0 && std::string_view(" \t;{,\"'").find(lower[start - 1]) == std::string_view::npos) continue;
+      std::size_t p = end;
+      if (p < line.size() && (line[p] == '"' || line[p] == '\'')) ++p;
+      while (p < line.size() && (line[p] == ' ' || line[p] == '\t')) ++p;
+      if (p >= line.size() || (line[p] != '=' && line[p] != ':')) continue;
+      ++p;
+      while (p < line.size() && (line[p] == ' ' || line[p] == '\t')) ++p;
+      if (p < line.size() && (line[p] == '"' || line[p] == '\'')) ++p;
+      std::size_t v = p;
+      while (v < line.size() && std::string_view(" \t\"';,<>").find(line[v]) == std::string_view::npos) ++v;
+      if (v - p < 4) continue;
+      return std::make_pair(std::string(line.substr(start, end - start)), std::string(line.substr(p, v - p)));
+    }
+  }
+  return std::nullopt;
+}
+
+// http/ftp/tftp URLs whose path names an update (firmware, upgrade, update, ota, fw).
+std::vector<std::string> cleartext_update_urls(Bytes text) {
+  std::vector<std::string> out;
+  for (std::string_view scheme : {"http://", "ftp://", "tftp://"}) {
+    for (std::size_t at = text.find(scheme); at != Bytes::npos && out.size() < 32; at = text.find(scheme, at + 1)) {
+      if (scheme == "ftp://" && at > 0 && text[at - 1] == 't') continue;  // counted as tftp
+      std::size_t end = at + scheme.size();
+      while (end < text.size() && std::string_view(" \t\r\n\"'<>()").find(text[end]) == std::string_view::npos) ++end;
+      const std::string url(text.substr(at, end - at));
+      const std::size_t slash = url.find('/', scheme.size());
+      if (slash == std::string::npos) continue;
+      std::string path = url.substr(slash);
+      std::transform(path.begin(), path.end(), path.begin(), ::tolower);
+      for (std::string_view w : {"firmware", "upgrade", "update", "ota", "fw"}) {
+        if (path.find(w) != std::string::npos) {
+          out.push_back(url);
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
 bool is_config_like(const std::string& path) {
   static const std::vector<std::string_view> exts = {".conf", ".cfg", ".ini", ".json", ".xml", ".sh", ".txt", ".yaml", ".yml", ".env", ".properties", ".lua", ".js"};
   for (auto e : exts) {
@@ -269,9 +324,7 @@ bool is_config_like(const std::string& path) {
 
 void check_secrets(const Filesystem& fs, CheckContext& ctx) {
   std::size_t keys = 0, certs = 0, creds = 0, scanned = 0;
-  static const std::regex assignment(
-      R"((?:^|[\s;{,"'])((?:[A-Za-z_]*_)?(?:password|passwd|passphrase|pwd|secret|api_?key|token|wpa_psk|psk))["']?\s*[:=]\s*["']?([^\s"';,<>]{4,}))",
-      std::regex::icase);
+
   for (const auto& e : fs.entries) {
     if (e.type != EntryType::regular || e.data.empty()) continue;
     const std::string_view name = std::string_view(e.path).substr(e.path.rfind('/') + 1);
@@ -354,9 +407,9 @@ void check_secrets(const Filesystem& fs, CheckContext& ctx) {
       if (line.size() > 400) continue;
       const std::size_t first = line.find_first_not_of(" \t");
       if (first == std::string_view::npos || line[first] == '#') continue;
-      std::match_results<std::string_view::const_iterator> m;
-      if (!std::regex_search(line.begin(), line.end(), m, assignment)) continue;
-      const std::string value = m[2].str();
+      const auto found = find_assignment(line);
+      if (!found) continue;
+      const auto& [key, value] = *found;
       std::string lower = value;
       std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
       static const std::set<std::string> placeholders = {"none", "null", "true", "false", "password", "required", "yes", "no", "optional", "changeme_not_set"};
@@ -366,7 +419,7 @@ void check_secrets(const Filesystem& fs, CheckContext& ctx) {
       }
       ++creds;
       add_finding(ctx, "firmware.secrets", "hardcoded-credential", e.path,
-                  fmt::format("{}: {} = {}", e.path, m[1].str(), mask(value)), {{"key", m[1].str()}, {"value_masked", mask(value)}});
+                  fmt::format("{}: {} = {}", e.path, key, mask(value)), {{"key", key}, {"value_masked", mask(value)}});
       if (creds > 200) break;
     }
   }
@@ -561,8 +614,7 @@ void check_update(const std::vector<Filesystem>& filesystems, CheckContext& ctx)
                                                            "esp_secure_boot", "mender-artifact"};
   std::set<std::string> mech_found, verify_found;
   std::vector<std::pair<std::string, std::string>> insecure_urls;
-  static const std::regex url(R"((https?|ftp|tftp)://[A-Za-z0-9._\-]+(?::\d+)?/[^\s"'<>]*(firmware|upgrade|update|ota|fw)[^\s"'<>]*)",
-                              std::regex::icase);
+
   std::size_t entries = 0;
   for (const auto& fs : filesystems) entries += fs.entries.size();
   if (entries < 16) {
@@ -591,11 +643,7 @@ void check_update(const std::vector<Filesystem>& filesystems, CheckContext& ctx)
       if (memmem(d.data(), d.size(), v.data(), v.size())) verify_found.insert(std::string(v) + " (in " + e.path + ")");
     }
     if (looks_like_text(d) && d.size() < 512 * 1024) {
-      const std::string text(d);
-      for (auto it = std::sregex_iterator(text.begin(), text.end(), url); it != std::sregex_iterator(); ++it) {
-        const std::string scheme = (*it)[1].str();
-        if (scheme != "https" && scheme != "HTTPS") insecure_urls.emplace_back(e.path, it->str());
-      }
+      for (auto& u : cleartext_update_urls(d)) insecure_urls.emplace_back(e.path, std::move(u));
     }
   }
   if (mech_found.empty()) {

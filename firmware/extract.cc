@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <set>
@@ -38,6 +39,15 @@ bool cpio_magic(Bytes d, std::size_t i) {
     if (c < 0x20 || c > 0x7e) return false;
   }
   return true;
+}
+
+// A JFFS2 node header: magic 0x1985 then a known node type, in either byte order.
+bool jffs2_magic(Bytes d, std::size_t i) {
+  if (i + 12 > d.size()) return false;
+  const bool le = at(d, i, "\x85\x19"), be = at(d, i, "\x19\x85");
+  if (!le && !be) return false;
+  const std::uint16_t type = le ? le16(d, i + 2) : be16(d, i + 2);
+  return type == 0xE001 || type == 0xE002 || type == 0x2003 || type == 0x2004 || type == 0x2006;
 }
 
 bool tar_magic(Bytes d, std::size_t i) {
@@ -118,6 +128,15 @@ bool Extractor::try_filesystem(Bytes data, std::size_t i, const std::string& par
   else if (format == "jffs2") fs = read_jffs2(data.substr(i), budget_);
   else fs = read_archive(data.substr(i), budget_, format);
   if (fs.entries.empty() && fs.size == 0) return false;
+  // An /etc overlay partition (passwd, shadow, inittab at its root): check it where it is mounted.
+  const bool has_etc = std::any_of(fs.entries.begin(), fs.entries.end(), [](const Entry& e) { return e.path.rfind("/etc/", 0) == 0; });
+  const bool etc_like = std::any_of(fs.entries.begin(), fs.entries.end(), [](const Entry& e) {
+    return e.path == "/passwd" || e.path == "/shadow" || e.path == "/inittab" || e.path == "/init.d";
+  });
+  if (!has_etc && etc_like) {
+    for (auto& e : fs.entries) e.path = e.path == "/" ? "/etc" : "/etc" + e.path;
+    fs.detail += ", mounted at /etc (an /etc overlay, judged from its contents)";
+  }
   if (fs.entries.empty() && (format == "tar" || format == "cpio" || format == "zip" || format == "jffs2")) return false;
   Chunk c;
   const std::uint64_t base = base_;
@@ -196,7 +215,7 @@ void Extractor::scan(Bytes d, const std::string& parent, int depth, std::uint64_
         break;
       case 0x85:
       case 0x19:
-        if (at(d, i, "\x85\x19\x01\xe0") || at(d, i, "\x19\x85\xe0\x01")) {
+        if (jffs2_magic(d, i)) {
           handled = try_filesystem(d, i, parent, "jffs2", depth, next);
         }
         break;

@@ -424,6 +424,22 @@ TEST(FirmwareVendor, Esp32CramfsAllFiles) {
   EXPECT_TRUE(has_finding(a, "ssh-password-auth", "-B"));
 }
 
+TEST(FirmwareVendor, Esp32Jffs2EtcOverlay) {
+  const fs::path image = kShared / "esp32s3-buildroot-etc.jffs2";
+  ASSERT_TRUE(fs::exists(image));
+  const Analysis a = analyze(image, options());
+  const Chunk* c = chunk_of(a, "jffs2");
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(c->error.empty()) << c->error;
+  EXPECT_EQ(c->end, 0x561cu);
+  EXPECT_TRUE(has_finding(a, "empty-password", "/etc/shadow"));
+  EXPECT_TRUE(has_finding(a, "ssh-password-auth", "-B"));
+  EXPECT_TRUE(has_finding(a, "private-key-embedded", "ssh-ed25519"));
+  // The rootfs and its /etc overlay share root's empty password.
+  const auto both = analyze_all({kShared / "esp32s3-buildroot-rootfs.cramfs", image}, options());
+  EXPECT_TRUE(has_finding(both[0], "shared-credential", "'root'"));
+}
+
 TEST(FirmwareVendor, FormatSamples) {
   struct Case {
     const char* file;
@@ -437,7 +453,8 @@ TEST(FirmwareVendor, FormatSamples) {
       {"patool__test.tar", "tar", ""},                    {"sevenz__test.gz", "gzip", ""},
       {"sevenz__test.xz", "xz", ""},                      {"sevenz__cramfs.img", "cramfs", "/testfile1"},
       {"trx__trx.img", "trx", ""},                        {"uboot__uboot.image_with_header", "uimage", ""},
-      {"test__trailing_data.lzma", "lzma", ""},
+      {"test__trailing_data.lzma", "lzma", ""},           {"jffs2__jffs2_le.img", "jffs2", "/testfile1"},
+      {"jffs2__jffs2_be.img", "jffs2", "/testfile1"},
   };
   for (const auto& c : cases) {
     const fs::path image = kShared / "formats" / c.file;
