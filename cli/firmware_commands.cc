@@ -1,4 +1,5 @@
-// `kensa firmware IMAGE...` and `kensa cve import FILE...`, and the firmware input of `kensa assess`.
+// `kensa firmware IMAGE...` and `kensa cve import FILE...`, and the firmware input of `kensa
+// assess`.
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -47,14 +48,27 @@ firmware::AnalysisOptions to_options(const FirmwareArgs& args) {
 nlohmann::json summary_json(const firmware::Analysis& a) {
   nlohmann::json chunks = nlohmann::json::array();
   for (const auto& c : a.chunks) {
-    chunks.push_back({{"id", c.id}, {"format", c.format}, {"parent", c.parent}, {"offset", c.offset}, {"end", c.end},
-                      {"output_bytes", c.output_bytes}, {"files", c.files}, {"depth", c.depth}, {"detail", c.detail},
+    chunks.push_back({{"id", c.id},
+                      {"format", c.format},
+                      {"parent", c.parent},
+                      {"offset", c.offset},
+                      {"end", c.end},
+                      {"output_bytes", c.output_bytes},
+                      {"files", c.files},
+                      {"depth", c.depth},
+                      {"detail", c.detail},
                       {"error", c.error}});
   }
   nlohmann::json components = nlohmann::json::array();
-  for (const auto& c : a.components) components.push_back({{"name", c.name}, {"version", c.version}, {"cpe", c.cpe}});
-  return {{"image", a.image}, {"bytes", a.image_bytes}, {"chunks", chunks}, {"files_extracted", a.files_extracted},
-          {"files_written", a.files_written}, {"components", components}, {"errors", a.errors},
+  for (const auto& c : a.components)
+    components.push_back({{"name", c.name}, {"version", c.version}, {"cpe", c.cpe}});
+  return {{"image", a.image},
+          {"bytes", a.image_bytes},
+          {"chunks", chunks},
+          {"files_extracted", a.files_extracted},
+          {"files_written", a.files_written},
+          {"components", components},
+          {"errors", a.errors},
           {"findings", a.findings.findings.size()}};
 }
 
@@ -91,16 +105,20 @@ int run_firmware(const FirmwareArgs& args) {
     std::cout << fmt::format("{} ({} bytes)\n", a.image, a.image_bytes);
     for (const auto& c : a.chunks) {
       if (c.parent.empty()) continue;
-      std::cout << fmt::format("  {:<48} {:>10x}-{:<10x} {:<9} {}{}\n", c.id, c.offset, c.end, c.format,
-                               c.files ? fmt::format("{} entries ", c.files) : "", c.detail);
+      std::cout << fmt::format("  {:<48} {:>10x}-{:<10x} {:<9} {}{}\n", c.id, c.offset, c.end,
+                               c.format, c.files ? fmt::format("{} entries ", c.files) : "",
+                               c.detail);
       if (!c.error.empty()) std::cout << fmt::format("  {:<48} error: {}\n", "", c.error);
     }
-    std::cout << fmt::format("  {} entries extracted{}\n", a.files_extracted,
-                             a.files_written ? fmt::format(", {} files written", a.files_written) : "");
-    for (const auto& c : a.components) std::cout << fmt::format("  component {} {}\n", c.name, c.version);
+    std::cout << fmt::format(
+        "  {} entries extracted{}\n", a.files_extracted,
+        a.files_written ? fmt::format(", {} files written", a.files_written) : "");
+    for (const auto& c : a.components)
+      std::cout << fmt::format("  component {} {}\n", c.name, c.version);
     for (const auto& f : a.findings.findings) {
       if (f.kind == "component-identified") continue;
-      std::cout << fmt::format("  [{}] {}: {}\n", evidence::to_string(f.severity), f.kind, f.evidence_text);
+      std::cout << fmt::format("  [{}] {}: {}\n", evidence::to_string(f.severity), f.kind,
+                               f.evidence_text);
     }
   }
   return 0;
@@ -108,19 +126,25 @@ int run_firmware(const FirmwareArgs& args) {
 
 void add_firmware_options(CLI::App* cmd, FirmwareArgs& args) {
   cmd->add_option("--extract", args.extract, "Write the extracted files below this directory");
-  cmd->add_option("--cve-db", args.cve_db, "CVE index from `kensa cve import` (default $KENSA_CVE_DB)");
-  cmd->add_option("--credentials", args.credentials, "Default-credential dictionary (user<TAB>password lines)")
+  cmd->add_option("--cve-db", args.cve_db,
+                  "CVE index from `kensa cve import` (default $KENSA_CVE_DB)");
+  cmd->add_option("--credentials", args.credentials,
+                  "Default-credential dictionary (user<TAB>password lines)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--max-depth", args.max_depth, "Nesting limit (default 8)");
-  cmd->add_option("--max-total-mb", args.max_total_mb, "Limit on all extracted bytes, MiB (default 2048)");
+  cmd->add_option("--max-total-mb", args.max_total_mb,
+                  "Limit on all extracted bytes, MiB (default 2048)");
   cmd->add_option("--max-files", args.max_files, "Limit on extracted entries (default 200000)");
-  cmd->add_option("--max-ratio", args.max_ratio, "Limit on one stream's compression ratio (default 200)");
+  cmd->add_option("--max-ratio", args.max_ratio,
+                  "Limit on one stream's compression ratio (default 200)");
 }
 
 void add_firmware_commands(CLI::App& app, Options& options) {
   auto args = std::make_shared<FirmwareArgs>();
-  CLI::App* cmd = app.add_subcommand("firmware", "Extract a firmware image and check it; findings, SBOM and CVEs");
-  cmd->add_option("image", args->images, "Firmware image(s); several images are also compared for shared credentials")
+  CLI::App* cmd = app.add_subcommand(
+      "firmware", "Extract a firmware image and check it; findings, SBOM and CVEs");
+  cmd->add_option("image", args->images,
+                  "Firmware image(s); several images are also compared for shared credentials")
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--sbom", args->sbom, "Write a CycloneDX 1.5 JSON SBOM here");
@@ -133,21 +157,24 @@ void add_firmware_commands(CLI::App& app, Options& options) {
   auto cve_db = std::make_shared<std::string>();
   CLI::App* cve = app.add_subcommand("cve", "Offline CVE index");
   cve->require_subcommand(1);
-  CLI::App* import = cve->add_subcommand("import", "Import NVD CVE JSON 2.0 / CVE JSON 5 records into the SQLite index");
+  CLI::App* import = cve->add_subcommand(
+      "import", "Import NVD CVE JSON 2.0 / CVE JSON 5 records into the SQLite index");
   import->add_option("files", *cve_files, "Record files")->required()->check(CLI::ExistingFile);
   import->add_option("--db", *cve_db, "Index file (default $KENSA_CVE_DB or kensa-cve.sqlite)");
   import->callback([&options, cve_files, cve_db] {
     options.run = [cve_files, cve_db] {
       std::string db = *cve_db;
-      if (db.empty()) db = std::getenv("KENSA_CVE_DB") ? std::getenv("KENSA_CVE_DB") : "kensa-cve.sqlite";
-      std::vector<std::filesystem::path> files(cve_files->begin(), cve_files->end());
-      const auto stats = firmware::import_cves(db, files);
-      std::cout << fmt::format("{}: {} records, {} affected ranges\n", db, stats.records, stats.ranges);
-      for (const auto& s : stats.skipped) std::cout << "  no range: " << s << "\n";
-      return 0;
-    };
-  });
-}
+  if (db.empty())
+    db = std::getenv("KENSA_CVE_DB") ? std::getenv("KENSA_CVE_DB") : "kensa-cve.sqlite";
+  std::vector<std::filesystem::path> files(cve_files->begin(), cve_files->end());
+  const auto stats = firmware::import_cves(db, files);
+  std::cout << fmt::format("{}: {} records, {} affected ranges\n", db, stats.records, stats.ranges);
+  for (const auto& s : stats.skipped) std::cout << "  no range: " << s << "\n";
+  return 0;
+};
+}  // namespace
+);
+}  // namespace kensa::cli
 
 // `kensa assess --firmware IMAGE`
 auto assess_args = std::make_shared<FirmwareArgs>();
@@ -155,15 +182,18 @@ auto assess_args = std::make_shared<FirmwareArgs>();
 const RegisterAssessInput registered_input{AssessInput{
     "firmware",
     [](CLI::App& assess) {
-      assess.add_option("--firmware", assess_args->images, "Firmware image(s) to extract and check")
+      assess
+          .add_option("--firmware", assess_args->images, "Firmware image(s) to extract and check")
           ->check(CLI::ExistingFile);
       assess.add_option("--cve-db", assess_args->cve_db, "CVE index for the firmware's components");
-      assess.add_option("--sbom", assess_args->sbom, "Write the firmware's CycloneDX SBOM here (one image)");
+      assess.add_option("--firmware-sbom", assess_args->sbom,
+                        "Write the firmware image's CycloneDX SBOM here (one image)");
     },
     [] {
       std::vector<evidence::FindingSet> sets;
       if (assess_args->images.empty()) return sets;
-      std::vector<std::filesystem::path> images(assess_args->images.begin(), assess_args->images.end());
+      std::vector<std::filesystem::path> images(assess_args->images.begin(),
+                                                assess_args->images.end());
       auto results = firmware::analyze_all(images, to_options(*assess_args));
       if (!assess_args->sbom.empty() && results.size() == 1) {
         write_file_atomic(assess_args->sbom, firmware::cyclonedx_sbom(results[0]).dump(2) + "\n");

@@ -1,4 +1,5 @@
 // The firmware collector: extraction, filesystem checks, binary checks, components, CVEs.
+#include <fmt/format.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -8,11 +9,9 @@
 #include <set>
 #include <unordered_map>
 
-#include <fmt/format.h>
-
+#include "base/embedded.h"
 #include "base/error.h"
 #include "base/files.h"
-#include "base/embedded.h"
 #include "firmware/extract.h"
 #include "firmware/internal.h"
 
@@ -39,7 +38,8 @@ std::vector<Credential> parse_credentials(const std::string& text, const std::st
     if (line.empty() || line[0] == '#') continue;
     const std::size_t tab = line.find('\t');
     if (tab == std::string::npos) {
-      throw InputError(origin, line_no, 1, "expected 'user<TAB>password' (see data/credentials/README.md)");
+      throw InputError(origin, line_no, 1,
+                       "expected 'user<TAB>password' (see data/credentials/README.md)");
     }
     auto unescape = [](std::string s) {
       if (s == "<empty>") return std::string();
@@ -54,7 +54,8 @@ const std::vector<Credential>& builtin_credentials() {
   static const std::vector<Credential> creds = [] {
     for (std::size_t i = 0; i < kFirmwareDataFiles_count; ++i) {
       if (kFirmwareDataFiles[i].name == "default-credentials.txt") {
-        return parse_credentials(std::string(kFirmwareDataFiles[i].contents), "default-credentials.txt");
+        return parse_credentials(std::string(kFirmwareDataFiles[i].contents),
+                                 "default-credentials.txt");
       }
     }
     return std::vector<Credential>{};
@@ -75,7 +76,8 @@ std::string sha256_hex(std::string_view data) {
 }
 
 const std::set<std::string>& risky_functions() {
-  static const std::set<std::string> names = {"gets", "strcpy", "strcat", "sprintf", "vsprintf", "system", "popen", "stpcpy", "wcscpy"};
+  static const std::set<std::string> names = {"gets",   "strcpy", "strcat", "sprintf", "vsprintf",
+                                              "system", "popen",  "stpcpy", "wcscpy"};
   return names;
 }
 
@@ -87,15 +89,27 @@ struct BinaryResult {
 // Per-content cache: identical files (busybox copies, duplicated libraries) are analysed once.
 using ContentCache = std::unordered_map<std::string, BinaryResult>;
 
-void report_binary(CheckContext& ctx, const std::string& path, const ElfInfo& info, std::size_t& hardening_findings) {
-  json flags = {{"machine", info.machine}, {"bits", info.bits}, {"endian", info.big_endian ? "big" : "little"},
-                {"type", info.type}, {"nx", info.nx}, {"pie", info.is_pie}, {"relro", info.relro_full ? "full" : info.relro_partial ? "partial" : "none"},
-                {"canary", info.canary}, {"fortify", info.fortify}, {"static", info.statically_linked}};
+void report_binary(CheckContext& ctx, const std::string& path, const ElfInfo& info,
+                   std::size_t& hardening_findings) {
+  json flags = {{"machine", info.machine},
+                {"bits", info.bits},
+                {"endian", info.big_endian ? "big" : "little"},
+                {"type", info.type},
+                {"nx", info.nx},
+                {"pie", info.is_pie},
+                {"relro", info.relro_full      ? "full"
+                          : info.relro_partial ? "partial"
+                                               : "none"},
+                {"canary", info.canary},
+                {"fortify", info.fortify},
+                {"static", info.statically_linked}};
   std::vector<std::string> missing;
   if (!info.nx) missing.push_back("NX");
   if (info.type == "executable" && !info.statically_linked) missing.push_back("PIE");
-  if (!info.relro_partial) missing.push_back("RELRO");
-  else if (!info.relro_full) missing.push_back("full RELRO");
+  if (!info.relro_partial)
+    missing.push_back("RELRO");
+  else if (!info.relro_full)
+    missing.push_back("full RELRO");
   if (!info.canary) missing.push_back("stack canary");
   if (!info.fortify) missing.push_back("FORTIFY");
   if (info.type != "executable" && info.type != "shared-object") return;
@@ -103,8 +117,8 @@ void report_binary(CheckContext& ctx, const std::string& path, const ElfInfo& in
     ++hardening_findings;
     flags["missing"] = missing;
     add_finding(ctx, "firmware.elf-hardening", "missing-hardening", path,
-                fmt::format("{} ({} {}-bit {}): no {}", path, info.machine, info.bits, info.big_endian ? "BE" : "LE",
-                            fmt::join(missing, ", ")),
+                fmt::format("{} ({} {}-bit {}): no {}", path, info.machine, info.bits,
+                            info.big_endian ? "BE" : "LE", fmt::join(missing, ", ")),
                 flags);
   }
   std::vector<std::string> risky;
@@ -133,7 +147,8 @@ void add_component(Analysis& a, const ComponentHit& hit, const std::string& wher
   c.product = hit.product;
   c.purl = fmt::format("pkg:generic/{}@{}", hit.name, hit.version);
   const char part = hit.product == "linux_kernel" ? 'o' : 'a';
-  c.cpe = fmt::format("cpe:2.3:{}:{}:{}:{}:*:*:*:*:*:*:*", part, hit.vendor, hit.product, hit.version);
+  c.cpe =
+      fmt::format("cpe:2.3:{}:{}:{}:{}:*:*:*:*:*:*:*", part, hit.vendor, hit.product, hit.version);
   c.evidence_paths.push_back(where);
   a.components.push_back(std::move(c));
 }
@@ -146,9 +161,11 @@ void check_binaries(const Filesystem&, CheckContext&) {}
 
 namespace {
 
-void analyse_content(Analysis& a, CheckContext& ctx, ContentCache& cache, const std::string& where, std::string_view data,
-                     std::size_t& elves, std::size_t& hardening_findings) {
-  const bool is_elf = data.size() >= 52 && data.substr(0, 4) == "\x7f" "ELF";
+void analyse_content(Analysis& a, CheckContext& ctx, ContentCache& cache, const std::string& where,
+                     std::string_view data, std::size_t& elves, std::size_t& hardening_findings) {
+  const bool is_elf = data.size() >= 52 && data.substr(0, 4) ==
+                                               "\x7f"
+                                               "ELF";
   // Component strings live in binaries and in kernel images; small text files are skipped.
   if (!is_elf && data.size() < 4096) return;
   const std::string key = sha256_hex(data);
@@ -172,13 +189,25 @@ void analyse_content(Analysis& a, CheckContext& ctx, ContentCache& cache, const 
 void match_components(Analysis& a, const AnalysisOptions& options, CheckContext& ctx) {
   std::size_t matched = 0;
   for (const auto& c : a.components) {
-    json ev = {{"name", c.name}, {"version", c.version}, {"purl", c.purl}, {"cpe", c.cpe}, {"paths", c.evidence_paths}};
-    add_finding(ctx, "firmware.components", "component-identified", c.evidence_paths.empty() ? "" : c.evidence_paths[0],
-                fmt::format("{} {} ({})", c.name, c.version, c.evidence_paths.empty() ? "" : c.evidence_paths[0]), ev);
+    json ev = {{"name", c.name},
+               {"version", c.version},
+               {"purl", c.purl},
+               {"cpe", c.cpe},
+               {"paths", c.evidence_paths}};
+    add_finding(ctx, "firmware.components", "component-identified",
+                c.evidence_paths.empty() ? "" : c.evidence_paths[0],
+                fmt::format("{} {} ({})", c.name, c.version,
+                            c.evidence_paths.empty() ? "" : c.evidence_paths[0]),
+                ev);
   }
   if (!options.cve_db) {
-    evidence::CheckRun run{"firmware.cve-match", a.image, std::nullopt, "firmware", evidence::CheckStatus::skipped,
-                           {"vulnerable-component"}, "no CVE index given (kensa cve import, then --cve-db)"};
+    evidence::CheckRun run{"firmware.cve-match",
+                           a.image,
+                           std::nullopt,
+                           "firmware",
+                           evidence::CheckStatus::skipped,
+                           {"vulnerable-component"},
+                           "no CVE index given (kensa cve import, then --cve-db)"};
     a.findings.checks.push_back(run);
     return;
   }
@@ -192,14 +221,21 @@ void match_components(Analysis& a, const AnalysisOptions& options, CheckContext&
     for (const auto& m : matches) {
       worst = std::max(worst, m.cvss);
       ids.push_back(m.cve);
-      list.push_back({{"cve", m.cve}, {"cvss", m.cvss}, {"vector", m.cvss_vector}, {"range", m.range}});
+      list.push_back(
+          {{"cve", m.cve}, {"cvss", m.cvss}, {"vector", m.cvss_vector}, {"range", m.range}});
     }
-    auto& f = add_finding(ctx, "firmware.cve-match", "vulnerable-component", c.evidence_paths.empty() ? "" : c.evidence_paths[0],
-                          fmt::format("{} {}: {} (highest CVSS {:.1f})", c.name, c.version, fmt::join(ids, ", "), worst),
-                          {{"component", c.name}, {"version", c.version}, {"cpe", c.cpe}, {"matches", list}});
+    auto& f = add_finding(
+        ctx, "firmware.cve-match", "vulnerable-component",
+        c.evidence_paths.empty() ? "" : c.evidence_paths[0],
+        fmt::format("{} {}: {} (highest CVSS {:.1f})", c.name, c.version, fmt::join(ids, ", "),
+                    worst),
+        {{"component", c.name}, {"version", c.version}, {"cpe", c.cpe}, {"matches", list}});
     f.cves = ids;
-    f.severity = worst >= 9.0 ? evidence::Severity::critical : worst >= 7.0 ? evidence::Severity::high
-                 : worst >= 4.0 ? evidence::Severity::medium : worst > 0 ? evidence::Severity::low : evidence::Severity::high;
+    f.severity = worst >= 9.0   ? evidence::Severity::critical
+                 : worst >= 7.0 ? evidence::Severity::high
+                 : worst >= 4.0 ? evidence::Severity::medium
+                 : worst > 0    ? evidence::Severity::low
+                                : evidence::Severity::high;
   }
   add_check_run(ctx, "firmware.cve-match", {"vulnerable-component"},
                 fmt::format("{} components matched against {}: {} vulnerable", a.components.size(),
@@ -219,7 +255,8 @@ Analysis analyze_one(const std::filesystem::path& image, const AnalysisOptions& 
   extractor.run(bytes);
 
   std::vector<Credential> custom;
-  if (options.credentials) custom = parse_credentials(read_file(*options.credentials), options.credentials->string());
+  if (options.credentials)
+    custom = parse_credentials(read_file(*options.credentials), options.credentials->string());
   const auto& dict = options.credentials ? custom : builtin_credentials();
 
   ContentCache cache;
@@ -232,27 +269,37 @@ Analysis analyze_one(const std::filesystem::path& image, const AnalysisOptions& 
     check_boot_services(fs, ctx);
     check_permissions(fs, ctx);
     for (const auto& e : fs.entries) {
-      if (e.type == EntryType::regular) analyse_content(a, ctx, cache, e.path, e.data, elves, hardening);
+      if (e.type == EntryType::regular)
+        analyse_content(a, ctx, cache, e.path, e.data, elves, hardening);
     }
   }
   ctx.chunk = "image";
   check_update(a.filesystems, ctx);
-  for (const auto& blob : extractor.blobs()) analyse_content(a, ctx, cache, blob.id, blob.data, elves, hardening);
-  for (const auto& blob : extractor.elf_blobs()) analyse_content(a, ctx, cache, blob.id, blob.data, elves, hardening);
+  for (const auto& blob : extractor.blobs())
+    analyse_content(a, ctx, cache, blob.id, blob.data, elves, hardening);
+  for (const auto& blob : extractor.elf_blobs())
+    analyse_content(a, ctx, cache, blob.id, blob.data, elves, hardening);
   if (a.filesystems.empty()) {
     // A bare image (kernel, raw binary) still gets its version strings looked at.
     analyse_content(a, ctx, cache, "image", bytes, elves, hardening);
   }
-  add_check_run(ctx, "firmware.elf-hardening", {"missing-hardening", "risky-function"},
-                fmt::format("{} ELF binaries, {} distinct files analysed, {} binaries lacking a mitigation", elves, cache.size(), hardening));
+  add_check_run(
+      ctx, "firmware.elf-hardening", {"missing-hardening", "risky-function"},
+      fmt::format("{} ELF binaries, {} distinct files analysed, {} binaries lacking a mitigation",
+                  elves, cache.size(), hardening));
   match_components(a, options, ctx);
 
   // Extraction itself: a damaged chunk makes every filesystem check incomplete for what it hid.
-  evidence::CheckRun run{"firmware.extract", a.image, std::nullopt, "firmware",
-                         a.errors.empty() ? evidence::CheckStatus::completed : evidence::CheckStatus::error,
-                         {},
-                         fmt::format("{} chunks, {} filesystems, {} entries{}", a.chunks.size(), a.filesystems.size(),
-                                     a.files_extracted, a.errors.empty() ? "" : "; " + fmt::format("{}", fmt::join(a.errors, "; ")))};
+  evidence::CheckRun run{
+      "firmware.extract",
+      a.image,
+      std::nullopt,
+      "firmware",
+      a.errors.empty() ? evidence::CheckStatus::completed : evidence::CheckStatus::error,
+      {},
+      fmt::format("{} chunks, {} filesystems, {} entries{}", a.chunks.size(), a.filesystems.size(),
+                  a.files_extracted,
+                  a.errors.empty() ? "" : "; " + fmt::format("{}", fmt::join(a.errors, "; ")))};
   a.findings.checks.insert(a.findings.checks.begin(), run);
 
   if (options.extract_dir) {
@@ -269,10 +316,12 @@ Analysis analyze(const std::filesystem::path& image, const AnalysisOptions& opti
   return analyze_one(image, options, nullptr);
 }
 
-std::vector<Analysis> analyze_all(const std::vector<std::filesystem::path>& images, const AnalysisOptions& options) {
+std::vector<Analysis> analyze_all(const std::vector<std::filesystem::path>& images,
+                                  const AnalysisOptions& options) {
   std::vector<Analysis> out;
   std::vector<std::vector<std::pair<std::string, std::string>>> seen(images.size());
-  for (std::size_t i = 0; i < images.size(); ++i) out.push_back(analyze_one(images[i], options, &seen[i]));
+  for (std::size_t i = 0; i < images.size(); ++i)
+    out.push_back(analyze_one(images[i], options, &seen[i]));
   // The same user with the same password (or hash) in two images: one credential for many devices.
   std::map<std::pair<std::string, std::string>, std::set<std::size_t>> where;
   for (std::size_t i = 0; i < images.size(); ++i) {
@@ -288,15 +337,18 @@ std::vector<Analysis> analyze_all(const std::vector<std::filesystem::path>& imag
       for (auto k : in) {
         if (k != i) others.push_back(out[k].image);
       }
-      const std::string how = cred.second.rfind("hash:", 0) == 0 ? "the same password hash" :
-                              cred.second == "<empty>" ? "an empty password" : "the same password";
+      const std::string how = cred.second.rfind("hash:", 0) == 0 ? "the same password hash"
+                              : cred.second == "<empty>"         ? "an empty password"
+                                                                 : "the same password";
       add_finding(ctx, "firmware.shared-credential", "shared-credential", "",
-                  fmt::format("account '{}' has {} in {} images (also in {})", cred.first, how, in.size(), fmt::join(others, ", ")),
+                  fmt::format("account '{}' has {} in {} images (also in {})", cred.first, how,
+                              in.size(), fmt::join(others, ", ")),
                   {{"user", cred.first}, {"images", in.size()}, {"also_in", others}});
     }
     if (images.size() > 1) {
-      add_check_run(ctx, "firmware.shared-credential", {"shared-credential"},
-                    fmt::format("credentials compared across {} images: {} shared", images.size(), shared));
+      add_check_run(
+          ctx, "firmware.shared-credential", {"shared-credential"},
+          fmt::format("credentials compared across {} images: {} shared", images.size(), shared));
     }
   }
   return out;
@@ -307,7 +359,11 @@ std::vector<Analysis> analyze_all(const std::vector<std::filesystem::path>& imag
 nlohmann::json cyclonedx_sbom(const Analysis& a) {
   json components = json::array();
   for (const auto& c : a.components) {
-    json comp = {{"type", c.product == "linux_kernel" ? "operating-system" : c.name == "uclibc" || c.name == "glibc" || c.name == "musl" || c.name == "openssl" || c.name == "zlib" ? "library" : "application"},
+    json comp = {{"type", c.product == "linux_kernel" ? "operating-system"
+                          : c.name == "uclibc" || c.name == "glibc" || c.name == "musl" ||
+                                  c.name == "openssl" || c.name == "zlib"
+                              ? "library"
+                              : "application"},
                  {"bom-ref", c.purl},
                  {"name", c.name},
                  {"version", c.version},
@@ -315,7 +371,8 @@ nlohmann::json cyclonedx_sbom(const Analysis& a) {
                  {"cpe", c.cpe}};
     if (!c.vendor.empty()) comp["supplier"] = {{"name", c.vendor}};
     json props = json::array();
-    for (const auto& p : c.evidence_paths) props.push_back({{"name", "kensa:evidence-path"}, {"value", p}});
+    for (const auto& p : c.evidence_paths)
+      props.push_back({{"name", "kensa:evidence-path"}, {"value", p}});
     comp["properties"] = props;
     components.push_back(comp);
   }
@@ -328,24 +385,25 @@ nlohmann::json cyclonedx_sbom(const Analysis& a) {
   }();
   std::string serial = image_hash.size() >= 32 ? image_hash.substr(0, 32) : std::string(32, '0');
   // A UUID derived from the image hash: the same image gives the same serial number.
-  serial = fmt::format("urn:uuid:{}-{}-5{}-8{}-{}", serial.substr(0, 8), serial.substr(8, 4), serial.substr(13, 3),
-                       serial.substr(17, 3), serial.substr(20, 12));
-  json meta = {{"tools", {{"components", json::array({{{"type", "application"}, {"name", "kensa"}, {"version", "0.1.0"}}})}}},
-               {"component",
-                {{"type", "firmware"},
-                 {"bom-ref", "firmware-image"},
-                 {"name", std::filesystem::path(a.image).filename().string()}}}};
-  if (!image_hash.empty()) meta["component"]["hashes"] = json::array({{{"alg", "SHA-256"}, {"content", image_hash}}});
+  serial = fmt::format("urn:uuid:{}-{}-5{}-8{}-{}", serial.substr(0, 8), serial.substr(8, 4),
+                       serial.substr(13, 3), serial.substr(17, 3), serial.substr(20, 12));
+  json meta = {
+      {"tools",
+       {{"components",
+         json::array({{{"type", "application"}, {"name", "kensa"}, {"version", "0.1.0"}}})}}},
+      {"component",
+       {{"type", "firmware"},
+        {"bom-ref", "firmware-image"},
+        {"name", std::filesystem::path(a.image).filename().string()}}}};
+  if (!image_hash.empty())
+    meta["component"]["hashes"] = json::array({{{"alg", "SHA-256"}, {"content", image_hash}}});
   json deps = json::array();
   json refs = json::array();
   for (const auto& c : a.components) refs.push_back(c.purl);
   deps.push_back({{"ref", "firmware-image"}, {"dependsOn", refs}});
-  return json{{"bomFormat", "CycloneDX"},
-              {"specVersion", "1.5"},
-              {"serialNumber", serial},
-              {"version", 1},
-              {"metadata", meta},
-              {"components", components},
+  return json{{"bomFormat", "CycloneDX"}, {"specVersion", "1.5"},
+              {"serialNumber", serial},   {"version", 1},
+              {"metadata", meta},         {"components", components},
               {"dependencies", deps}};
 }
 

@@ -2,11 +2,10 @@
 // normalised paths; hard links copy their target's data; nothing touches the disk here.
 #include <archive.h>
 #include <archive_entry.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <map>
-
-#include <fmt/format.h>
 
 #include "firmware/internal.h"
 
@@ -42,13 +41,20 @@ std::string normalize_entry_path(std::string_view name, bool& escaped) {
 namespace {
 EntryType type_of(mode_t type) {
   switch (type) {
-    case AE_IFDIR: return EntryType::directory;
-    case AE_IFLNK: return EntryType::symlink;
-    case AE_IFCHR: return EntryType::character_device;
-    case AE_IFBLK: return EntryType::block_device;
-    case AE_IFIFO: return EntryType::fifo;
-    case AE_IFSOCK: return EntryType::socket;
-    default: return EntryType::regular;
+    case AE_IFDIR:
+      return EntryType::directory;
+    case AE_IFLNK:
+      return EntryType::symlink;
+    case AE_IFCHR:
+      return EntryType::character_device;
+    case AE_IFBLK:
+      return EntryType::block_device;
+    case AE_IFIFO:
+      return EntryType::fifo;
+    case AE_IFSOCK:
+      return EntryType::socket;
+    default:
+      return EntryType::regular;
   }
 }
 }  // namespace
@@ -65,7 +71,8 @@ FsRead read_archive(Bytes data, Budget& budget, std::string_view format) {
   }
   archive_read_support_filter_none(a);
   if (archive_read_open_memory(a, data.data(), data.size()) != ARCHIVE_OK) {
-    r.error = fmt::format("not a readable {} archive: {}", format, archive_error_string(a) ? archive_error_string(a) : "");
+    r.error = fmt::format("not a readable {} archive: {}", format,
+                          archive_error_string(a) ? archive_error_string(a) : "");
     archive_read_free(a);
     return r;
   }
@@ -89,7 +96,8 @@ FsRead read_archive(Bytes data, Budget& budget, std::string_view format) {
     Entry e;
     bool escaped = false;
     e.path = normalize_entry_path(raw ? raw : "", escaped);
-    if (escaped && raw && raw[0] == '/' && std::string_view(raw).find("..") == std::string_view::npos) {
+    if (escaped && raw && raw[0] == '/' &&
+        std::string_view(raw).find("..") == std::string_view::npos) {
       ++absolute;  // usual in kernel initramfs lists; kept below the root
     } else if (escaped) {
       ++escapes;
@@ -112,7 +120,8 @@ FsRead read_archive(Bytes data, Budget& budget, std::string_view format) {
       for (;;) {
         const la_ssize_t got = archive_read_data(a, buffer.data(), buffer.size());
         if (got < 0) {
-          r.error = fmt::format("{}: damaged data: {}", e.path, archive_error_string(a) ? archive_error_string(a) : "");
+          r.error = fmt::format("{}: damaged data: {}", e.path,
+                                archive_error_string(a) ? archive_error_string(a) : "");
           break;
         }
         if (got == 0) break;
@@ -128,13 +137,15 @@ FsRead read_archive(Bytes data, Budget& budget, std::string_view format) {
     if (!r.error.empty()) break;
   }
   if (escapes > 0) {
-    const std::string note = fmt::format("{} entries with '..' paths climbing above the root were kept inside the root", escapes);
+    const std::string note = fmt::format(
+        "{} entries with '..' paths climbing above the root were kept inside the root", escapes);
     r.error = r.error.empty() ? note : r.error + "; " + note;
   }
   const la_int64_t used = archive_filter_bytes(a, -1);
   r.size = used > 0 ? std::min<std::uint64_t>(std::uint64_t(used), data.size()) : data.size();
-  r.detail = fmt::format("{} ({}), {} entries{}", format, archive_format_name(a) ? archive_format_name(a) : "?",
-                         r.entries.size(), absolute ? fmt::format(", {} with absolute paths", absolute) : "");
+  r.detail = fmt::format("{} ({}), {} entries{}", format,
+                         archive_format_name(a) ? archive_format_name(a) : "?", r.entries.size(),
+                         absolute ? fmt::format(", {} with absolute paths", absolute) : "");
   archive_read_free(a);
   return r;
 }

@@ -1,6 +1,7 @@
 // Checks over one extracted filesystem. Each check records a CheckRun naming the finding kinds it
 // tests for, so that the verdict engine can tell "looked and found nothing" from "did not look".
 #include <crypt.h>
+#include <fmt/format.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -11,16 +12,14 @@
 #include <map>
 #include <set>
 
-#include <fmt/format.h>
-
 #include "firmware/internal.h"
 
 namespace kensa::firmware::detail {
 
 using nlohmann::json;
 
-evidence::Finding& add_finding(CheckContext& ctx, std::string check, std::string kind, std::string path,
-                               std::string evidence_text, json evidence) {
+evidence::Finding& add_finding(CheckContext& ctx, std::string check, std::string kind,
+                               std::string path, std::string evidence_text, json evidence) {
   evidence::Finding f;
   f.check = std::move(check);
   f.kind = std::move(kind);
@@ -38,7 +37,8 @@ evidence::Finding& add_finding(CheckContext& ctx, std::string check, std::string
   return ctx.out->findings.back();
 }
 
-void add_check_run(CheckContext& ctx, std::string check, std::vector<std::string> tests_for, std::string detail) {
+void add_check_run(CheckContext& ctx, std::string check, std::vector<std::string> tests_for,
+                   std::string detail) {
   evidence::CheckRun run;
   run.check = std::move(check);
   run.target = ctx.target;
@@ -109,7 +109,8 @@ std::vector<std::string> split(std::string_view s, char sep) {
 
 std::string mask(std::string_view secret) {
   if (secret.size() <= 2) return std::string(secret.size(), '*');
-  return std::string(1, secret.front()) + std::string(secret.size() - 2, '*') + std::string(1, secret.back());
+  return std::string(1, secret.front()) + std::string(secret.size() - 2, '*') +
+         std::string(1, secret.back());
 }
 
 std::string hash_scheme(const std::string& hash) {
@@ -118,8 +119,9 @@ std::string hash_scheme(const std::string& hash) {
   if (hash.rfind("$5$", 0) == 0) return "sha256crypt";
   if (hash.rfind("$6$", 0) == 0) return "sha512crypt";
   if (hash.rfind("$y$", 0) == 0) return "yescrypt";
-  if (hash.size() == 13 && hash.find_first_not_of("./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") ==
-                               std::string::npos) {
+  if (hash.size() == 13 &&
+      hash.find_first_not_of("./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") ==
+          std::string::npos) {
     return "descrypt";
   }
   return "unknown";
@@ -139,8 +141,8 @@ struct Account {
 }  // namespace
 
 void check_accounts(const Filesystem& fs, CheckContext& ctx) {
-  static const std::vector<std::string> kinds = {"empty-password", "weak-password-hash", "default-credential",
-                                                 "hardcoded-credential"};
+  static const std::vector<std::string> kinds = {"empty-password", "weak-password-hash",
+                                                 "default-credential", "hardcoded-credential"};
   std::map<std::string, Account> accounts;  // by file + user
   std::vector<std::string> files;
   for (const auto& e : fs.entries) {
@@ -170,10 +172,12 @@ void check_accounts(const Filesystem& fs, CheckContext& ctx) {
   }
   std::size_t cracked = 0;
   const auto& dict = *ctx.dictionary;
-  for (auto& [key, a] : accounts) {
+  for (auto& entry : accounts) {
+    Account& a = entry.second;
     json ev = {{"user", a.user}, {"file", a.file}};
     if (a.hash.empty()) {
-      add_finding(ctx, "firmware.accounts", "empty-password", a.file, fmt::format("{}: account '{}' has no password", a.file, a.user), ev);
+      add_finding(ctx, "firmware.accounts", "empty-password", a.file,
+                  fmt::format("{}: account '{}' has no password", a.file, a.user), ev);
       if (ctx.credentials_seen) ctx.credentials_seen->emplace_back(a.user, "<empty>");
       continue;
     }
@@ -202,19 +206,25 @@ void check_accounts(const Filesystem& fs, CheckContext& ctx) {
       ++cracked;
       ev["password_masked"] = mask(*found);
       add_finding(ctx, "firmware.accounts", "default-credential", a.file,
-                  fmt::format("{}: account '{}' has the well-known password {} ({})", a.file, a.user, mask(*found), scheme), ev);
+                  fmt::format("{}: account '{}' has the well-known password {} ({})", a.file,
+                              a.user, mask(*found), scheme),
+                  ev);
       if (ctx.credentials_seen) ctx.credentials_seen->emplace_back(a.user, "password:" + *found);
     } else if (ctx.credentials_seen) {
       ctx.credentials_seen->emplace_back(a.user, "hash:" + a.hash);
     }
-    add_finding(ctx, "firmware.accounts", "hardcoded-credential", a.file,
-                fmt::format("{}: account '{}' ships with a fixed {} password hash, the same on every device", a.file,
-                            a.user, scheme),
-                ev);
+    add_finding(
+        ctx, "firmware.accounts", "hardcoded-credential", a.file,
+        fmt::format(
+            "{}: account '{}' ships with a fixed {} password hash, the same on every device",
+            a.file, a.user, scheme),
+        ev);
   }
-  add_check_run(ctx, "firmware.accounts", kinds,
-                fmt::format("{} account files, {} accounts with passwords, {} cracked with {} dictionary entries",
-                            files.size(), accounts.size(), cracked, dict.size()));
+  add_check_run(
+      ctx, "firmware.accounts", kinds,
+      fmt::format(
+          "{} account files, {} accounts with passwords, {} cracked with {} dictionary entries",
+          files.size(), accounts.size(), cracked, dict.size()));
 }
 
 // ---- Secrets ----
@@ -261,8 +271,8 @@ bool key_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c 
 // `name = value` / `name: "value"` where name ends in a secret-ish word (password, psk, token...).
 // Hand-written rather than std::regex: this runs over every configuration line of the image.
 std::optional<std::pair<std::string, std::string>> find_assignment(std::string_view line) {
-  static const std::string_view words[] = {"password", "passwd", "passphrase", "pwd", "secret", "api_key",
-                                           "apikey", "token", "wpa_psk", "psk"};
+  static const std::string_view words[] = {"password", "passwd", "passphrase", "pwd",     "secret",
+                                           "api_key",  "apikey", "token",      "wpa_psk", "psk"};
   std::string lower(line);
   std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
   for (auto w : words) {
@@ -271,7 +281,9 @@ std::optional<std::pair<std::string, std::string>> find_assignment(std::string_v
       if (end < lower.size() && key_char(lower[end])) continue;  // the word must end the key
       std::size_t start = at;
       while (start > 0 && key_char(lower[start - 1])) --start;
-      if (start > 0 && std::string_view(" \t;{,\"'").find(lower[start - 1]) == std::string_view::npos) continue;
+      if (start > 0 &&
+          std::string_view(" \t;{,\"'").find(lower[start - 1]) == std::string_view::npos)
+        continue;
       std::size_t p = end;
       if (p < line.size() && (line[p] == '"' || line[p] == '\'')) ++p;
       while (p < line.size() && (line[p] == ' ' || line[p] == '\t')) ++p;
@@ -280,9 +292,12 @@ std::optional<std::pair<std::string, std::string>> find_assignment(std::string_v
       while (p < line.size() && (line[p] == ' ' || line[p] == '\t')) ++p;
       if (p < line.size() && (line[p] == '"' || line[p] == '\'')) ++p;
       std::size_t v = p;
-      while (v < line.size() && std::string_view(" \t\"';,<>").find(line[v]) == std::string_view::npos) ++v;
+      while (v < line.size() &&
+             std::string_view(" \t\"';,<>").find(line[v]) == std::string_view::npos)
+        ++v;
       if (v - p < 4) continue;
-      return std::make_pair(std::string(line.substr(start, end - start)), std::string(line.substr(p, v - p)));
+      return std::make_pair(std::string(line.substr(start, end - start)),
+                            std::string(line.substr(p, v - p)));
     }
   }
   return std::nullopt;
@@ -292,10 +307,13 @@ std::optional<std::pair<std::string, std::string>> find_assignment(std::string_v
 std::vector<std::string> cleartext_update_urls(Bytes text) {
   std::vector<std::string> out;
   for (std::string_view scheme : {"http://", "ftp://", "tftp://"}) {
-    for (std::size_t at = text.find(scheme); at != Bytes::npos && out.size() < 32; at = text.find(scheme, at + 1)) {
+    for (std::size_t at = text.find(scheme); at != Bytes::npos && out.size() < 32;
+         at = text.find(scheme, at + 1)) {
       if (scheme == "ftp://" && at > 0 && text[at - 1] == 't') continue;  // counted as tftp
       std::size_t end = at + scheme.size();
-      while (end < text.size() && std::string_view(" \t\r\n\"'<>()").find(text[end]) == std::string_view::npos) ++end;
+      while (end < text.size() &&
+             std::string_view(" \t\r\n\"'<>()").find(text[end]) == std::string_view::npos)
+        ++end;
       const std::string url(text.substr(at, end - at));
       const std::size_t slash = url.find('/', scheme.size());
       if (slash == std::string::npos) continue;
@@ -313,9 +331,12 @@ std::vector<std::string> cleartext_update_urls(Bytes text) {
 }
 
 bool is_config_like(const std::string& path) {
-  static const std::vector<std::string_view> exts = {".conf", ".cfg", ".ini", ".json", ".xml", ".sh", ".txt", ".yaml", ".yml", ".env", ".properties", ".lua", ".js"};
+  static const std::vector<std::string_view> exts = {
+      ".conf", ".cfg", ".ini", ".json",       ".xml", ".sh", ".txt",
+      ".yaml", ".yml", ".env", ".properties", ".lua", ".js"};
   for (auto e : exts) {
-    if (path.size() > e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0) return true;
+    if (path.size() > e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0)
+      return true;
   }
   return path.rfind("/etc/", 0) == 0 || path.find("/init.d/") != std::string::npos;
 }
@@ -333,9 +354,11 @@ void check_secrets(const Filesystem& fs, CheckContext& ctx) {
       int bits = 0;
       if (parse_dropbear_key(e.data, type, bits)) {
         ++keys;
-        add_finding(ctx, "firmware.secrets", "private-key-embedded", e.path,
-                    fmt::format("{}: dropbear {} host private key ({} bits), identical on every device", e.path, type, bits),
-                    {{"key_type", type}, {"bits", bits}, {"format", "dropbear"}});
+        add_finding(
+            ctx, "firmware.secrets", "private-key-embedded", e.path,
+            fmt::format("{}: dropbear {} host private key ({} bits), identical on every device",
+                        e.path, type, bits),
+            {{"key_type", type}, {"bits", bits}, {"format", "dropbear"}});
         continue;
       }
     }
@@ -363,15 +386,17 @@ void check_secrets(const Filesystem& fs, CheckContext& ctx) {
       at = block_end;
       // Key material, not a format string in a binary that mentions the markers.
       const std::size_t body = pem.find("-----", 11 + label.size()) + 5;
-      const std::size_t base64 = std::count_if(pem.begin() + std::min(body, pem.size()), pem.end(), [](char ch) {
-        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '+' || ch == '/';
-      });
+      const std::size_t base64 =
+          std::count_if(pem.begin() + std::min(body, pem.size()), pem.end(), [](char ch) {
+            return std::isalnum(static_cast<unsigned char>(ch)) || ch == '+' || ch == '/';
+          });
       if (base64 < 64) continue;
       if (label.find("PRIVATE KEY") != std::string::npos) {
         ++keys;
         std::string type = label == "OPENSSH PRIVATE KEY" ? "openssh" : "unknown";
         int bits = 0;
-        bool encrypted = label.find("ENCRYPTED") != std::string::npos || pem.find("Proc-Type: 4,ENCRYPTED") != std::string::npos;
+        bool encrypted = label.find("ENCRYPTED") != std::string::npos ||
+                         pem.find("Proc-Type: 4,ENCRYPTED") != std::string::npos;
         BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
         auto no_password = [](char*, int, int, void*) { return 0; };
         if (EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, no_password, nullptr)) {
@@ -379,20 +404,24 @@ void check_secrets(const Filesystem& fs, CheckContext& ctx) {
           EVP_PKEY_free(key);
         }
         BIO_free(bio);
-        add_finding(ctx, "firmware.secrets", "private-key-embedded", e.path,
-                    fmt::format("{}: {}{} private key{}", e.path, encrypted ? "encrypted " : "", type,
-                                bits ? fmt::format(" ({} bits)", bits) : ""),
-                    {{"key_type", type}, {"bits", bits}, {"encrypted", encrypted}, {"pem_label", label}});
+        add_finding(
+            ctx, "firmware.secrets", "private-key-embedded", e.path,
+            fmt::format("{}: {}{} private key{}", e.path, encrypted ? "encrypted " : "", type,
+                        bits ? fmt::format(" ({} bits)", bits) : ""),
+            {{"key_type", type}, {"bits", bits}, {"encrypted", encrypted}, {"pem_label", label}});
       } else if (label == "CERTIFICATE") {
         ++certs;
         BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
         if (X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
           int bits = 0;
           if (EVP_PKEY* pub = X509_get0_pubkey(cert)) bits = EVP_PKEY_get_bits(pub);
-          const std::string base = EVP_PKEY_get0_type_name(X509_get0_pubkey(cert)) ? EVP_PKEY_get0_type_name(X509_get0_pubkey(cert)) : "";
+          const std::string base = EVP_PKEY_get0_type_name(X509_get0_pubkey(cert))
+                                       ? EVP_PKEY_get0_type_name(X509_get0_pubkey(cert))
+                                       : "";
           if (base == "RSA" && bits > 0 && bits < 2048) {
             add_finding(ctx, "firmware.secrets", "tls-weak-key", e.path,
-                        fmt::format("{}: certificate with a {}-bit RSA key", e.path, bits), {{"bits", bits}});
+                        fmt::format("{}: certificate with a {}-bit RSA key", e.path, bits),
+                        {{"bits", bits}});
           }
           X509_free(cert);
         }
@@ -401,7 +430,8 @@ void check_secrets(const Filesystem& fs, CheckContext& ctx) {
     }
     if (!is_config_like(e.path) || !looks_like_text(d) || d.size() > 256 * 1024) continue;
     // Templates shipped beside the real file are not used as they are.
-    if (name.ends_with(".example") || name.ends_with(".sample") || name.ends_with(".dist")) continue;
+    if (name.ends_with(".example") || name.ends_with(".sample") || name.ends_with(".dist"))
+      continue;
     if (name == "passwd" || name == "shadow" || name.rfind("passwd", 0) == 0) continue;
     for (auto line : split_lines(d)) {
       if (line.size() > 400) continue;
@@ -412,20 +442,26 @@ void check_secrets(const Filesystem& fs, CheckContext& ctx) {
       const auto& [key, value] = *found;
       std::string lower = value;
       std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-      static const std::set<std::string> placeholders = {"none", "null", "true", "false", "password", "required", "yes", "no", "optional", "changeme_not_set"};
-      if (value[0] == '$' || value[0] == '`' || value[0] == '%' || value[0] == '(' || value[0] == '[' || value[0] == '{' ||
-          placeholders.count(lower) || value.find("${") != std::string::npos) {
+      static const std::set<std::string> placeholders = {
+          "none",     "null", "true", "false",    "password",
+          "required", "yes",  "no",   "optional", "changeme_not_set"};
+      if (value[0] == '$' || value[0] == '`' || value[0] == '%' || value[0] == '(' ||
+          value[0] == '[' || value[0] == '{' || placeholders.count(lower) ||
+          value.find("${") != std::string::npos) {
         continue;
       }
       ++creds;
       add_finding(ctx, "firmware.secrets", "hardcoded-credential", e.path,
-                  fmt::format("{}: {} = {}", e.path, key, mask(value)), {{"key", key}, {"value_masked", mask(value)}});
+                  fmt::format("{}: {} = {}", e.path, key, mask(value)),
+                  {{"key", key}, {"value_masked", mask(value)}});
       if (creds > 200) break;
     }
   }
-  add_check_run(ctx, "firmware.secrets", {"private-key-embedded", "hardcoded-credential", "tls-weak-key"},
-                fmt::format("{} files scanned: {} private keys, {} certificates, {} credentials in configuration", scanned,
-                            keys, certs, creds));
+  add_check_run(
+      ctx, "firmware.secrets", {"private-key-embedded", "hardcoded-credential", "tls-weak-key"},
+      fmt::format(
+          "{} files scanned: {} private keys, {} certificates, {} credentials in configuration",
+          scanned, keys, certs, creds));
 }
 
 // ---- Boot services ----
@@ -470,7 +506,8 @@ bool runs_program(const std::string& file, std::string_view line, std::string_vi
     if (colons < 3) return false;
     l = l.substr(at);
   }
-  if (l.rfind("ExecStart", 0) == 0 && l.find('=') != std::string_view::npos) l = l.substr(l.find('=') + 1);
+  if (l.rfind("ExecStart", 0) == 0 && l.find('=') != std::string_view::npos)
+    l = l.substr(l.find('=') + 1);
   const bool inetd = file == "/etc/inetd.conf" || file.rfind("/etc/xinetd.d/", 0) == 0;
   std::size_t at = 0;
   while (at <= l.size()) {
@@ -478,9 +515,10 @@ bool runs_program(const std::string& file, std::string_view line, std::string_vi
     if (end == std::string_view::npos) end = l.size();
     auto tokens = tokens_of(l.substr(at, end - at));
     std::size_t first = 0;
-    while (first < tokens.size() && (tokens[first].find('=') != std::string_view::npos || tokens[first] == "exec" ||
-                                     tokens[first] == "nohup" || tokens[first] == "busybox" || tokens[first] == "-" ||
-                                     tokens[first] == "then" || tokens[first] == "do" || tokens[first] == "else")) {
+    while (first < tokens.size() &&
+           (tokens[first].find('=') != std::string_view::npos || tokens[first] == "exec" ||
+            tokens[first] == "nohup" || tokens[first] == "busybox" || tokens[first] == "-" ||
+            tokens[first] == "then" || tokens[first] == "do" || tokens[first] == "else")) {
       ++first;
     }
     if (first < tokens.size()) {
@@ -488,8 +526,9 @@ bool runs_program(const std::string& file, std::string_view line, std::string_vi
       while (!cmd.empty() && (cmd.front() == '-' || cmd.front() == '@')) cmd.remove_prefix(1);
       const std::string_view base = basename_of(cmd);
       if (base == program) return true;
-      const bool launcher = base == "start-stop-daemon" || base == "procd_set_param" || base == "service_start" ||
-                            base == "udpsvd" || base == "tcpsvd" || base == "inetd";
+      const bool launcher = base == "start-stop-daemon" || base == "procd_set_param" ||
+                            base == "service_start" || base == "udpsvd" || base == "tcpsvd" ||
+                            base == "inetd";
       for (std::size_t k = first + 1; k < tokens.size() && (launcher || inetd); ++k) {
         if (basename_of(tokens[k]) == program) return true;
       }
@@ -510,15 +549,18 @@ void check_boot_services(const Filesystem& fs, CheckContext& ctx) {
   std::vector<BootLine> lines;
   std::vector<std::string> files;
   for (const auto& e : fs.entries) {
-    const Entry* file = e.type == EntryType::symlink ? resolve(fs, e.path) : (e.type == EntryType::regular ? &e : nullptr);
+    const Entry* file = e.type == EntryType::symlink
+                            ? resolve(fs, e.path)
+                            : (e.type == EntryType::regular ? &e : nullptr);
     if (!file) continue;
     const std::string& p = e.path;
-    const bool boot = p == "/etc/inittab" || p == "/etc/inetd.conf" || p.rfind("/etc/init.d/", 0) == 0 ||
-                      p.rfind("/etc/rc.d/", 0) == 0 || p.rfind("/etc/rc", 0) == 0 || p.rfind("/etc/xinetd.d/", 0) == 0 ||
-                      p == "/etc/profile" ||
-                      ((p.rfind("/etc/systemd/", 0) == 0 || p.rfind("/lib/systemd/system/", 0) == 0 ||
-                        p.rfind("/usr/lib/systemd/system/", 0) == 0) &&
-                       p.size() > 8 && p.compare(p.size() - 8, 8, ".service") == 0);
+    const bool boot =
+        p == "/etc/inittab" || p == "/etc/inetd.conf" || p.rfind("/etc/init.d/", 0) == 0 ||
+        p.rfind("/etc/rc.d/", 0) == 0 || p.rfind("/etc/rc", 0) == 0 ||
+        p.rfind("/etc/xinetd.d/", 0) == 0 || p == "/etc/profile" ||
+        ((p.rfind("/etc/systemd/", 0) == 0 || p.rfind("/lib/systemd/system/", 0) == 0 ||
+          p.rfind("/usr/lib/systemd/system/", 0) == 0) &&
+         p.size() > 8 && p.compare(p.size() - 8, 8, ".service") == 0);
     if (!boot || !looks_like_text(file->data) || file->data.size() > 512 * 1024) continue;
     files.push_back(p);
     for (auto line : split_lines(file->data)) {
@@ -551,17 +593,19 @@ void check_boot_services(const Filesystem& fs, CheckContext& ctx) {
       const std::string key = std::string(s.word) + l.file;
       if (!reported.insert(key).second) continue;
       add_finding(ctx, "firmware.boot-services", std::string(s.kind), l.file,
-                  fmt::format("{}: {} started at boot: {}", l.file, s.what, l.text), {{"service", s.word}, {"line", l.text}});
+                  fmt::format("{}: {} started at boot: {}", l.file, s.what, l.text),
+                  {{"service", s.word}, {"line", l.text}});
     }
     if (runs_program(l.file, l.text, "dropbear")) {
       // -s disables password logins; -B allows blank passwords; -g disables them for root.
       const bool no_passwords = l.text.find(" -s") != std::string::npos;
       const bool blank = l.text.find(" -B") != std::string::npos;
       if (!no_passwords && reported.insert("dropbear" + l.file).second) {
-        auto& f = add_finding(ctx, "firmware.boot-services", "ssh-password-auth", l.file,
-                              fmt::format("{}: dropbear started with password logins{}: {}", l.file,
-                                          blank ? " and blank passwords allowed (-B)" : "", l.text),
-                              {{"service", "dropbear"}, {"line", l.text}, {"blank_passwords", blank}});
+        auto& f =
+            add_finding(ctx, "firmware.boot-services", "ssh-password-auth", l.file,
+                        fmt::format("{}: dropbear started with password logins{}: {}", l.file,
+                                    blank ? " and blank passwords allowed (-B)" : "", l.text),
+                        {{"service", "dropbear"}, {"line", l.text}, {"blank_passwords", blank}});
         if (blank) f.severity = evidence::Severity::high;
       }
     }
@@ -576,28 +620,36 @@ void check_boot_services(const Filesystem& fs, CheckContext& ctx) {
     const std::string& action = fields[2];
     std::string process = fields[3];
     for (std::size_t k = 4; k < fields.size(); ++k) process += ":" + fields[k];
-    if (action != "respawn" && action != "askfirst" && action != "once" && action != "sysinit" && action != "wait") continue;
+    if (action != "respawn" && action != "askfirst" && action != "once" && action != "sysinit" &&
+        action != "wait")
+      continue;
     std::string cmd = process;
     if (!cmd.empty() && cmd[0] == '-') cmd.erase(0, 1);
     const std::string prog = cmd.substr(0, cmd.find(' '));
     const std::string base = prog.substr(prog.rfind('/') + 1);
-    const bool shell = base == "sh" || base == "ash" || base == "bash" || base == "hush" || base == "msh";
-    const bool getty_no_login = (base == "getty" || base == "agetty") && (cmd.find(" -n") != std::string::npos ||
-                                                                         cmd.find("-l /bin/sh") != std::string::npos);
+    const bool shell =
+        base == "sh" || base == "ash" || base == "bash" || base == "hush" || base == "msh";
+    const bool getty_no_login =
+        (base == "getty" || base == "agetty") &&
+        (cmd.find(" -n") != std::string::npos || cmd.find("-l /bin/sh") != std::string::npos);
     if ((shell && action != "sysinit" && action != "wait") || getty_no_login) {
       add_finding(ctx, "firmware.boot-services", "serial-console-open", l.file,
-                  fmt::format("{}: console '{}' runs '{}' without a login", l.file, fields[0].empty() ? "console" : fields[0], process),
+                  fmt::format("{}: console '{}' runs '{}' without a login", l.file,
+                              fields[0].empty() ? "console" : fields[0], process),
                   {{"line", l.text}, {"tty", fields[0]}});
     }
   }
   for (const auto& l : lines) {
-    if (l.file.find("serial-getty") != std::string::npos && l.text.find("--autologin") != std::string::npos) {
+    if (l.file.find("serial-getty") != std::string::npos &&
+        l.text.find("--autologin") != std::string::npos) {
       add_finding(ctx, "firmware.boot-services", "serial-console-open", l.file,
-                  fmt::format("{}: serial getty logs in automatically: {}", l.file, l.text), {{"line", l.text}});
+                  fmt::format("{}: serial getty logs in automatically: {}", l.file, l.text),
+                  {{"line", l.text}});
     }
   }
   add_check_run(ctx, "firmware.boot-services",
-                {"insecure-service-at-boot", "serial-console-open", "ssh-password-auth", "upnp-exposed", "debug-service"},
+                {"insecure-service-at-boot", "serial-console-open", "ssh-password-auth",
+                 "upnp-exposed", "debug-service"},
                 fmt::format("{} boot files, {} command lines{}", files.size(), lines.size(),
                             console_checked ? ", inittab present" : ", no inittab"));
 }
@@ -605,50 +657,62 @@ void check_boot_services(const Filesystem& fs, CheckContext& ctx) {
 // ---- Update mechanism ----
 
 void check_update(const std::vector<Filesystem>& filesystems, CheckContext& ctx) {
-  static const std::vector<std::string_view> mechanisms = {"sysupgrade", "fw_setenv", "swupdate", "rauc", "mender",
-                                                            "opkg", "fwupdate", "firmware_upgrade", "ota_update",
-                                                            "softup", "upgrade.cgi", "fw_upgrade", "mtd write", "esp_ota"};
-  static const std::vector<std::string_view> verifiers = {"usign", "signify", "gpgv", "dgst -verify", "rauc verify",
-                                                           "verify_signature", "RSA_verify", "EVP_DigestVerify",
-                                                           "mbedtls_pk_verify", "opkg/keys", "BEGIN PUBLIC KEY",
-                                                           "esp_secure_boot", "mender-artifact"};
+  static const std::vector<std::string_view> mechanisms = {
+      "sysupgrade",  "fw_setenv",  "swupdate",         "rauc",       "mender",
+      "opkg",        "fwupdate",   "firmware_upgrade", "ota_update", "softup",
+      "upgrade.cgi", "fw_upgrade", "mtd write",        "esp_ota"};
+  static const std::vector<std::string_view> verifiers = {
+      "usign",          "signify",          "gpgv",
+      "dgst -verify",   "rauc verify",      "verify_signature",
+      "RSA_verify",     "EVP_DigestVerify", "mbedtls_pk_verify",
+      "opkg/keys",      "BEGIN PUBLIC KEY", "esp_secure_boot",
+      "mender-artifact"};
   std::set<std::string> mech_found, verify_found;
   std::vector<std::pair<std::string, std::string>> insecure_urls;
 
   std::size_t entries = 0;
   for (const auto& fs : filesystems) entries += fs.entries.size();
   if (entries < 16) {
-    evidence::CheckRun run{"firmware.update", ctx.target, std::nullopt, "firmware", evidence::CheckStatus::skipped,
+    evidence::CheckRun run{"firmware.update",
+                           ctx.target,
+                           std::nullopt,
+                           "firmware",
+                           evidence::CheckStatus::skipped,
                            {"no-update-mechanism", "update-unsigned", "update-insecure-channel"},
                            fmt::format("no root filesystem in the image ({} entries)", entries)};
     ctx.out->checks.push_back(run);
     return;
   }
   for (const auto& fs : filesystems)
-  for (const auto& e : fs.entries) {
-    if (e.type != EntryType::regular && e.type != EntryType::symlink) continue;
-    const std::string_view base = std::string_view(e.path).substr(e.path.rfind('/') + 1);
-    for (auto m : mechanisms) {
-      if (base == m || base.find(m) != std::string_view::npos) mech_found.insert(std::string(m) + " (" + e.path + ")");
+    for (const auto& e : fs.entries) {
+      if (e.type != EntryType::regular && e.type != EntryType::symlink) continue;
+      const std::string_view base = std::string_view(e.path).substr(e.path.rfind('/') + 1);
+      for (auto m : mechanisms) {
+        if (base == m || base.find(m) != std::string_view::npos)
+          mech_found.insert(std::string(m) + " (" + e.path + ")");
+      }
+      if (e.path.find("/opkg/keys/") != std::string::npos ||
+          e.path.find("/etc/swupdate") != std::string::npos) {
+        verify_found.insert(e.path);
+      }
+      if (e.type != EntryType::regular || e.data.size() > 8 * 1024 * 1024) continue;
+      const Bytes d = e.data;
+      for (auto m : mechanisms) {
+        if (m.size() >= 6 && memmem(d.data(), d.size(), m.data(), m.size()))
+          mech_found.insert(std::string(m) + " (in " + e.path + ")");
+      }
+      for (auto v : verifiers) {
+        if (memmem(d.data(), d.size(), v.data(), v.size()))
+          verify_found.insert(std::string(v) + " (in " + e.path + ")");
+      }
+      if (looks_like_text(d) && d.size() < 512 * 1024) {
+        for (auto& u : cleartext_update_urls(d)) insecure_urls.emplace_back(e.path, std::move(u));
+      }
     }
-    if (e.path.find("/opkg/keys/") != std::string::npos || e.path.find("/etc/swupdate") != std::string::npos) {
-      verify_found.insert(e.path);
-    }
-    if (e.type != EntryType::regular || e.data.size() > 8 * 1024 * 1024) continue;
-    const Bytes d = e.data;
-    for (auto m : mechanisms) {
-      if (m.size() >= 6 && memmem(d.data(), d.size(), m.data(), m.size())) mech_found.insert(std::string(m) + " (in " + e.path + ")");
-    }
-    for (auto v : verifiers) {
-      if (memmem(d.data(), d.size(), v.data(), v.size())) verify_found.insert(std::string(v) + " (in " + e.path + ")");
-    }
-    if (looks_like_text(d) && d.size() < 512 * 1024) {
-      for (auto& u : cleartext_update_urls(d)) insecure_urls.emplace_back(e.path, std::move(u));
-    }
-  }
   if (mech_found.empty()) {
     add_finding(ctx, "firmware.update", "no-update-mechanism", "",
-                "no update tool, script or upgrade handler was found in the filesystem", json::object());
+                "no update tool, script or upgrade handler was found in the filesystem",
+                json::object());
   } else if (verify_found.empty()) {
     add_finding(ctx, "firmware.update", "update-unsigned", "",
                 fmt::format("update mechanism found ({}) but no sign of signature verification",
@@ -656,31 +720,37 @@ void check_update(const std::vector<Filesystem>& filesystems, CheckContext& ctx)
                 {{"mechanisms", std::vector<std::string>(mech_found.begin(), mech_found.end())}});
   }
   for (const auto& [path, u] : insecure_urls) {
-    add_finding(ctx, "firmware.update", "update-insecure-channel", path, fmt::format("{}: update URL {}", path, u),
-                {{"url", u}});
+    add_finding(ctx, "firmware.update", "update-insecure-channel", path,
+                fmt::format("{}: update URL {}", path, u), {{"url", u}});
   }
-  add_check_run(ctx, "firmware.update", {"no-update-mechanism", "update-unsigned", "update-insecure-channel"},
-                fmt::format("{} update mechanism signs, {} verification signs, {} cleartext update URLs", mech_found.size(),
-                            verify_found.size(), insecure_urls.size()));
+  add_check_run(
+      ctx, "firmware.update", {"no-update-mechanism", "update-unsigned", "update-insecure-channel"},
+      fmt::format("{} update mechanism signs, {} verification signs, {} cleartext update URLs",
+                  mech_found.size(), verify_found.size(), insecure_urls.size()));
 }
 
 void check_permissions(const Filesystem& fs, CheckContext& ctx) {
   std::size_t ww = 0, suid = 0;
   for (const auto& e : fs.entries) {
-    const bool world_writable = (e.mode & 0002) &&
-                                ((e.type == EntryType::regular) || (e.type == EntryType::directory && !(e.mode & 01000)));
+    const bool world_writable =
+        (e.mode & 0002) &&
+        ((e.type == EntryType::regular) || (e.type == EntryType::directory && !(e.mode & 01000)));
     if (world_writable && ++ww <= 100) {
-      add_finding(ctx, "firmware.permissions", "world-writable", e.path,
-                  fmt::format("{}: mode {:04o}{}", e.path, e.mode, e.type == EntryType::directory ? " (directory without sticky bit)" : ""),
-                  {{"mode", fmt::format("{:04o}", e.mode)}});
+      add_finding(
+          ctx, "firmware.permissions", "world-writable", e.path,
+          fmt::format("{}: mode {:04o}{}", e.path, e.mode,
+                      e.type == EntryType::directory ? " (directory without sticky bit)" : ""),
+          {{"mode", fmt::format("{:04o}", e.mode)}});
     }
     if (e.type == EntryType::regular && (e.mode & 06000) && ++suid <= 100) {
       add_finding(ctx, "firmware.permissions", "setuid-binary", e.path,
-                  fmt::format("{}: mode {:04o}, owner uid {}", e.path, e.mode, e.uid), {{"mode", fmt::format("{:04o}", e.mode)}, {"uid", e.uid}});
+                  fmt::format("{}: mode {:04o}, owner uid {}", e.path, e.mode, e.uid),
+                  {{"mode", fmt::format("{:04o}", e.mode)}, {"uid", e.uid}});
     }
   }
-  add_check_run(ctx, "firmware.permissions", {"world-writable", "setuid-binary"},
-                fmt::format("{} entries: {} world-writable, {} setuid/setgid", fs.entries.size(), ww, suid));
+  add_check_run(
+      ctx, "firmware.permissions", {"world-writable", "setuid-binary"},
+      fmt::format("{} entries: {} world-writable, {} setuid/setgid", fs.entries.size(), ww, suid));
 }
 
 }  // namespace kensa::firmware::detail

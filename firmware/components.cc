@@ -50,12 +50,14 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 std::string version_at(Bytes d, std::size_t p, bool letter_suffix) {
   std::size_t q = p;
   int dots = 0;
-  while (q < d.size() && q - p < 24 && (is_digit(d[q]) || (d[q] == '.' && q + 1 < d.size() && is_digit(d[q + 1])))) {
+  while (q < d.size() && q - p < 24 &&
+         (is_digit(d[q]) || (d[q] == '.' && q + 1 < d.size() && is_digit(d[q + 1])))) {
     if (d[q] == '.') ++dots;
     ++q;
   }
   if (q == p || dots == 0 || !is_digit(d[p])) return {};
-  if (letter_suffix && q < d.size() && d[q] >= 'a' && d[q] <= 'z' && (q + 1 >= d.size() || !std::isalnum(static_cast<unsigned char>(d[q + 1])))) {
+  if (letter_suffix && q < d.size() && d[q] >= 'a' && d[q] <= 'z' &&
+      (q + 1 >= d.size() || !std::isalnum(static_cast<unsigned char>(d[q + 1])))) {
     ++q;
   }
   return std::string(d.substr(p, q - p));
@@ -66,15 +68,18 @@ std::string version_at(Bytes d, std::size_t p, bool letter_suffix) {
 std::vector<ComponentHit> identify_components(Bytes data, std::string_view path) {
   std::vector<ComponentHit> hits;
   std::set<std::string> seen;
-  auto add = [&](std::string_view name, std::string_view vendor, std::string_view product, std::string version) {
+  auto add = [&](std::string_view name, std::string_view vendor, std::string_view product,
+                 std::string version) {
     if (version.empty() || !seen.insert(std::string(name) + "@" + version).second) return;
-    hits.push_back(ComponentHit{std::string(name), std::move(version), std::string(vendor), std::string(product)});
+    hits.push_back(ComponentHit{std::string(name), std::move(version), std::string(vendor),
+                                std::string(product)});
   };
   for (const auto& rule : kRules) {
     std::size_t from = 0;
     int found = 0;
-    while (found < 4) {
-      const void* hit = memmem(data.data() + from, data.size() - from, rule.marker.data(), rule.marker.size());
+    while (found < 4 && from < data.size()) {
+      const void* hit =
+          memmem(data.data() + from, data.size() - from, rule.marker.data(), rule.marker.size());
       if (!hit) break;
       const std::size_t at = static_cast<const char*>(hit) - data.data();
       from = at + 1;
@@ -101,7 +106,8 @@ std::vector<ComponentHit> identify_components(Bytes data, std::string_view path)
   // Libraries named after their version.
   const std::size_t slash = path.rfind('/');
   const std::string_view base = slash == std::string_view::npos ? path : path.substr(slash + 1);
-  auto from_name = [&](std::string_view prefix, std::string_view name, std::string_view vendor, std::string_view product) {
+  auto from_name = [&](std::string_view prefix, std::string_view name, std::string_view vendor,
+                       std::string_view product) {
     if (base.substr(0, prefix.size()) == prefix) {
       std::string v = version_at(base, prefix.size(), false);
       if (!v.empty()) add(name, vendor, product, v);
@@ -111,7 +117,8 @@ std::vector<ComponentHit> identify_components(Bytes data, std::string_view path)
   from_name("ld-uClibc-", "uclibc", "uclibc", "uclibc");
   from_name("libc-", "glibc", "gnu", "glibc");
   if (base.substr(0, 7) == "ld-musl") {
-    // musl's dynamic linker prints "musl libc (arch)\nVersion %s"; the version is a separate string.
+    // musl's dynamic linker prints "musl libc (arch)\nVersion %s"; the version is a separate
+    // string.
     const void* hit = memmem(data.data(), data.size(), "musl libc", 9);
     if (hit) {
       // The version string sits in .rodata near the banner; take the first "1.x.y" after it.

@@ -35,30 +35,41 @@ Inode inode_at(Bytes d, std::size_t at) {
 
 EntryType type_of(std::uint32_t mode) {
   switch (mode & S_IFMT) {
-    case S_IFDIR: return EntryType::directory;
-    case S_IFLNK: return EntryType::symlink;
-    case S_IFCHR: return EntryType::character_device;
-    case S_IFBLK: return EntryType::block_device;
-    case S_IFIFO: return EntryType::fifo;
-    case S_IFSOCK: return EntryType::socket;
-    default: return EntryType::regular;
+    case S_IFDIR:
+      return EntryType::directory;
+    case S_IFLNK:
+      return EntryType::symlink;
+    case S_IFCHR:
+      return EntryType::character_device;
+    case S_IFBLK:
+      return EntryType::block_device;
+    case S_IFIFO:
+      return EntryType::fifo;
+    case S_IFSOCK:
+      return EntryType::socket;
+    default:
+      return EntryType::regular;
   }
 }
 
 class Reader {
  public:
-  Reader(Bytes d, std::uint32_t flags, Budget& budget, FsRead& out) : d_(d), flags_(flags), budget_(budget), out_(out) {}
+  Reader(Bytes d, std::uint32_t flags, Budget& budget, FsRead& out)
+      : d_(d), flags_(flags), budget_(budget), out_(out) {}
 
   void directory(const Inode& dir, const std::string& path, int depth) {
-    if (depth > kMaxDepth) return fail(fmt::format("{}: directories nested deeper than {}", path, kMaxDepth));
-    if (!visited_.insert(dir.offset).second && dir.size > 0) return fail(fmt::format("{}: directory loop", path));
+    if (depth > kMaxDepth)
+      return fail(fmt::format("{}: directories nested deeper than {}", path, kMaxDepth));
+    if (!visited_.insert(dir.offset).second && dir.size > 0)
+      return fail(fmt::format("{}: directory loop", path));
     std::size_t at = dir.offset;
     const std::size_t end = std::size_t(dir.offset) + dir.size;
     if (end > d_.size()) return fail(fmt::format("{}: directory beyond the image end", path));
     while (at + 12 <= end && out_.error.empty()) {
       const Inode child = inode_at(d_, at);
       at += 12;
-      if (child.namelen == 0 || at + child.namelen > end) return fail(fmt::format("{}: damaged directory entry at {}", path, hex_offset(at - 12)));
+      if (child.namelen == 0 || at + child.namelen > end)
+        return fail(fmt::format("{}: damaged directory entry at {}", path, hex_offset(at - 12)));
       std::string name(d_.substr(at, child.namelen));
       name.resize(name.find('\0') == std::string::npos ? name.size() : name.find('\0'));
       at += child.namelen;
@@ -192,7 +203,8 @@ FsRead read_cramfs(Bytes data, Budget& budget) {
     r.error = *err;
     return r;
   }
-  r.entries.push_back(Entry{"/", EntryType::directory, root.mode & 07777, root.uid, root.gid, {}, {}});
+  r.entries.push_back(
+      Entry{"/", EntryType::directory, root.mode & 07777, root.uid, root.gid, {}, {}});
   reader.directory(root, "", 0);
   return r;
 }

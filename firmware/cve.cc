@@ -1,13 +1,12 @@
 // Offline CVE index in SQLite: `kensa cve import` reads NVD CVE JSON 2.0 (API responses, feed
 // files, single `cve` objects) and CVE JSON 5 records; matching compares a component's version
 // against the stored affected ranges.
+#include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <cctype>
 #include <regex>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "base/error.h"
 #include "base/files.h"
@@ -43,10 +42,13 @@ struct Db {
 struct Stmt {
   sqlite3_stmt* s = nullptr;
   Stmt(sqlite3* db, const char* sql) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(db));
+    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK)
+      throw std::runtime_error(sqlite3_errmsg(db));
   }
   ~Stmt() { sqlite3_finalize(s); }
-  void bind(int i, const std::string& v) { sqlite3_bind_text(s, i, v.c_str(), -1, SQLITE_TRANSIENT); }
+  void bind(int i, const std::string& v) {
+    sqlite3_bind_text(s, i, v.c_str(), -1, SQLITE_TRANSIENT);
+  }
   void bind(int i, double v) { sqlite3_bind_double(s, i, v); }
   void run() {
     sqlite3_step(s);
@@ -97,7 +99,8 @@ void cvss_from_cve5(const json& metrics, Record& r) {
 }
 
 // cpe:2.3:a:vendor:product:version:...
-bool split_cpe(const std::string& cpe, std::string& vendor, std::string& product, std::string& version) {
+bool split_cpe(const std::string& cpe, std::string& vendor, std::string& product,
+               std::string& version) {
   std::vector<std::string> parts;
   std::size_t at = 0;
   while (parts.size() < 6) {
@@ -138,7 +141,8 @@ void ranges_from_text(const std::string& text, Record& r) {
   static const std::regex before(
       R"((busybox|dnsmasq|openssl|dropbear|lighttpd|uclibc|musl|glibc|openssh|curl|hostapd|wpa_supplicant|miniupnpd|zlib|mosquitto)\s+(?:v(?:ersion)?\s*)?(before|prior to|through|up to|<=?)\s+v?(\d[0-9a-z.]*[0-9a-z]))",
       std::regex::icase);
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), before); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), before);
+       it != std::sregex_iterator(); ++it) {
     Range range;
     range.product = lower((*it)[1].str());
     const std::string op = lower((*it)[2].str());
@@ -153,7 +157,8 @@ void ranges_from_text(const std::string& text, Record& r) {
 }
 
 void ranges_from_cve5(const json& affected, Record& r) {
-  static const std::regex span(R"(Affected\s+([0-9][0-9a-z.]*)\s*-\s*([0-9][0-9a-z.]*))", std::regex::icase);
+  static const std::regex span(R"(Affected\s+([0-9][0-9a-z.]*)\s*-\s*([0-9][0-9a-z.]*))",
+                               std::regex::icase);
   static const std::regex list(R"(Affected\s+([0-9][0-9a-z.,\s]*))", std::regex::icase);
   if (!affected.is_array()) return;
   for (const auto& a : affected) {
@@ -243,7 +248,8 @@ std::vector<Record> parse_records(const json& doc) {
 void create_schema(Db& db) {
   db.exec(
       "CREATE TABLE IF NOT EXISTS cve(id TEXT PRIMARY KEY, cvss REAL, vector TEXT, summary TEXT);"
-      "CREATE TABLE IF NOT EXISTS affected(cve TEXT, vendor TEXT, product TEXT, exact TEXT, start_incl TEXT,"
+      "CREATE TABLE IF NOT EXISTS affected(cve TEXT, vendor TEXT, product TEXT, exact TEXT, "
+      "start_incl TEXT,"
       " start_excl TEXT, end_incl TEXT, end_excl TEXT);"
       "CREATE INDEX IF NOT EXISTS affected_product ON affected(product);");
 }
@@ -275,7 +281,8 @@ int compare_versions(const std::string& a, const std::string& b) {
   for (std::size_t i = 0; i < std::max(ta.size(), tb.size()); ++i) {
     if (i >= ta.size()) return -1;
     if (i >= tb.size()) return 1;
-    const bool na = std::isdigit(static_cast<unsigned char>(ta[i][0])), nb = std::isdigit(static_cast<unsigned char>(tb[i][0]));
+    const bool na = std::isdigit(static_cast<unsigned char>(ta[i][0])),
+               nb = std::isdigit(static_cast<unsigned char>(tb[i][0]));
     if (na && nb) {
       const std::string x = ta[i].substr(std::min(ta[i].find_first_not_of('0'), ta[i].size() - 1));
       const std::string y = tb[i].substr(std::min(tb[i].find_first_not_of('0'), tb[i].size() - 1));
@@ -290,7 +297,8 @@ int compare_versions(const std::string& a, const std::string& b) {
   return 0;
 }
 
-CveImportStats import_cves(const std::filesystem::path& db_path, const std::vector<std::filesystem::path>& files) {
+CveImportStats import_cves(const std::filesystem::path& db_path,
+                           const std::vector<std::filesystem::path>& files) {
   CveImportStats stats;
   Db db(db_path, true);
   create_schema(db);
@@ -299,7 +307,8 @@ CveImportStats import_cves(const std::filesystem::path& db_path, const std::vect
   Stmt del_aff(db.db, "DELETE FROM affected WHERE cve = ?");
   Stmt ins_cve(db.db, "INSERT INTO cve(id, cvss, vector, summary) VALUES(?,?,?,?)");
   Stmt ins_aff(db.db,
-               "INSERT INTO affected(cve, vendor, product, exact, start_incl, start_excl, end_incl, end_excl)"
+               "INSERT INTO affected(cve, vendor, product, exact, start_incl, start_excl, "
+               "end_incl, end_excl)"
                " VALUES(?,?,?,?,?,?,?,?)");
   for (const auto& file : files) {
     const std::string text = read_file(file);
@@ -316,7 +325,8 @@ CveImportStats import_cves(const std::filesystem::path& db_path, const std::vect
       records = parse_records(doc);
     } catch (const json::exception& e) {
       db.exec("ROLLBACK");
-      throw InputError(file.string(), 0, 0, std::string("unexpected CVE record structure: ") + e.what());
+      throw InputError(file.string(), 0, 0,
+                       std::string("unexpected CVE record structure: ") + e.what());
     }
     if (records.empty()) {
       db.exec("ROLLBACK");
@@ -325,7 +335,9 @@ CveImportStats import_cves(const std::filesystem::path& db_path, const std::vect
     for (const auto& r : records) {
       if (r.id.empty()) continue;
       ++stats.records;
-      if (r.ranges.empty()) stats.skipped.push_back(fmt::format("{} ({}): no affected product range", r.id, file.filename().string()));
+      if (r.ranges.empty())
+        stats.skipped.push_back(
+            fmt::format("{} ({}): no affected product range", r.id, file.filename().string()));
       del_cve.bind(1, r.id);
       del_cve.run();
       del_aff.bind(1, r.id);
@@ -355,10 +367,12 @@ CveImportStats import_cves(const std::filesystem::path& db_path, const std::vect
 
 std::vector<CveMatch> match_cves(const std::filesystem::path& db_path, const Component& component) {
   std::vector<CveMatch> out;
-  if (!std::filesystem::exists(db_path)) throw InputError(db_path.string(), 0, 0, "CVE index not found (kensa cve import)");
+  if (!std::filesystem::exists(db_path))
+    throw InputError(db_path.string(), 0, 0, "CVE index not found (kensa cve import)");
   Db db(db_path, false);
   Stmt q(db.db,
-         "SELECT a.cve, a.vendor, a.exact, a.start_incl, a.start_excl, a.end_incl, a.end_excl, c.cvss, c.vector, c.summary"
+         "SELECT a.cve, a.vendor, a.exact, a.start_incl, a.start_excl, a.end_incl, a.end_excl, "
+         "c.cvss, c.vector, c.summary"
          " FROM affected a JOIN cve c ON c.id = a.cve WHERE a.product = ? OR a.product = ?");
   q.bind(1, lower(component.product));
   q.bind(2, lower(component.name));
@@ -368,8 +382,10 @@ std::vector<CveMatch> match_cves(const std::filesystem::path& db_path, const Com
   };
   std::set<std::string> seen;
   while (sqlite3_step(q.s) == SQLITE_ROW) {
-    const std::string id = col(0), vendor = col(1), exact = col(2), si = col(3), se = col(4), ei = col(5), ee = col(6);
-    if (!vendor.empty() && vendor != lower(component.vendor) && vendor != lower(component.name)) continue;
+    const std::string id = col(0), vendor = col(1), exact = col(2), si = col(3), se = col(4),
+                      ei = col(5), ee = col(6);
+    if (!vendor.empty() && vendor != lower(component.vendor) && vendor != lower(component.name))
+      continue;
     const std::string& v = component.version;
     bool hit;
     std::string range;

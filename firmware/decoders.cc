@@ -2,11 +2,10 @@
 // does not report how many input bytes a stream used; carving needs the exact end of every stream
 // (firmware puts the next partition right after it), and the decoders' own APIs report it.
 #include <bzlib.h>
+#include <fmt/format.h>
 #include <lzma.h>
 #include <zlib.h>
 #include <zstd.h>
-
-#include <fmt/format.h>
 
 #include "firmware/internal.h"
 
@@ -23,7 +22,8 @@ Decoded failed(std::string why) {
 
 std::string hex_offset(std::uint64_t offset) { return fmt::format("0x{:x}", offset); }
 
-std::optional<std::string> Budget::charge_bytes(std::uint64_t n, std::uint64_t input, std::uint64_t produced) {
+std::optional<std::string> Budget::charge_bytes(std::uint64_t n, std::uint64_t input,
+                                                std::uint64_t produced) {
   total_bytes_ += n;
   if (total_bytes_ > limits_.max_total_bytes) {
     return fmt::format("total extracted bytes above the limit of {}", limits_.max_total_bytes);
@@ -33,14 +33,15 @@ std::optional<std::string> Budget::charge_bytes(std::uint64_t n, std::uint64_t i
   }
   if (produced > limits_.ratio_floor_bytes && input > 0 &&
       double(produced) / double(input) > limits_.max_ratio) {
-    return fmt::format("compression ratio above the limit of {:.0f} ({} bytes from {})", limits_.max_ratio,
-                       produced, input);
+    return fmt::format("compression ratio above the limit of {:.0f} ({} bytes from {})",
+                       limits_.max_ratio, produced, input);
   }
   return std::nullopt;
 }
 
 std::optional<std::string> Budget::charge_file() {
-  if (++files_ > limits_.max_files) return fmt::format("file count above the limit of {}", limits_.max_files);
+  if (++files_ > limits_.max_files)
+    return fmt::format("file count above the limit of {}", limits_.max_files);
   return std::nullopt;
 }
 
@@ -69,7 +70,9 @@ Decoded decode_gzip(Bytes data, Budget& budget) {
       break;
     }
     if (rc != Z_OK) {
-      d.error = rc == Z_BUF_ERROR ? "truncated gzip stream" : fmt::format("corrupt gzip stream ({})", s.msg ? s.msg : "error");
+      d.error = rc == Z_BUF_ERROR
+                    ? "truncated gzip stream"
+                    : fmt::format("corrupt gzip stream ({})", s.msg ? s.msg : "error");
       break;
     }
   }
@@ -117,8 +120,9 @@ Decoded run_lzma(lzma_stream& s, Bytes data, Budget& budget, const char* what) {
       break;
     }
     if (rc != LZMA_OK) {
-      d.error = rc == LZMA_BUF_ERROR ? fmt::format("truncated {} stream", what)
-                                     : fmt::format("corrupt {} stream (liblzma error {})", what, int(rc));
+      d.error = rc == LZMA_BUF_ERROR
+                    ? fmt::format("truncated {} stream", what)
+                    : fmt::format("corrupt {} stream (liblzma error {})", what, int(rc));
       break;
     }
   }
@@ -206,7 +210,8 @@ Decoded decode_bzip2(Bytes data, Budget& budget) {
       break;
     }
     if (rc != BZ_OK || (s.avail_in == 0 && got == 0)) {
-      d.error = rc == BZ_OK ? "truncated bzip2 stream" : fmt::format("corrupt bzip2 stream ({})", rc);
+      d.error =
+          rc == BZ_OK ? "truncated bzip2 stream" : fmt::format("corrupt bzip2 stream ({})", rc);
       break;
     }
   }

@@ -16,16 +16,26 @@ namespace kensa::firmware::detail {
 namespace {
 std::string machine_name(unsigned m) {
   switch (m) {
-    case EM_386: return "x86";
-    case EM_X86_64: return "x86-64";
-    case EM_ARM: return "ARM";
-    case EM_AARCH64: return "AArch64";
-    case EM_MIPS: return "MIPS";
-    case EM_PPC: return "PowerPC";
-    case EM_XTENSA: return "Xtensa";
-    case EM_RISCV: return "RISC-V";
-    case EM_SH: return "SuperH";
-    default: return "machine-" + std::to_string(m);
+    case EM_386:
+      return "x86";
+    case EM_X86_64:
+      return "x86-64";
+    case EM_ARM:
+      return "ARM";
+    case EM_AARCH64:
+      return "AArch64";
+    case EM_MIPS:
+      return "MIPS";
+    case EM_PPC:
+      return "PowerPC";
+    case EM_XTENSA:
+      return "Xtensa";
+    case EM_RISCV:
+      return "RISC-V";
+    case EM_SH:
+      return "SuperH";
+    default:
+      return "machine-" + std::to_string(m);
   }
 }
 bool ends_with(std::string_view s, std::string_view suffix) {
@@ -36,7 +46,10 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 std::optional<ElfInfo> parse_elf(Bytes data) {
   static std::once_flag once;
   std::call_once(once, [] { elf_version(EV_CURRENT); });
-  if (data.size() < 52 || data.substr(0, 4) != "\x7f" "ELF") return std::nullopt;
+  if (data.size() < 52 || data.substr(0, 4) !=
+                              "\x7f"
+                              "ELF")
+    return std::nullopt;
   // libelf only reads through the pointer with ELF_C_READ_MEMORY; it wants a non-const one.
   Elf* elf = elf_memory(const_cast<char*>(data.data()), data.size());
   if (!elf) return std::nullopt;
@@ -50,13 +63,23 @@ std::optional<ElfInfo> parse_elf(Bytes data) {
   info.bits = gelf_getclass(elf) == ELFCLASS64 ? 64 : 32;
   info.big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
   switch (eh.e_type) {
-    case ET_EXEC: info.type = "executable"; break;
-    case ET_DYN: info.type = "shared-object"; break;
-    case ET_REL: info.type = "relocatable"; break;
-    case ET_CORE: info.type = "core"; break;
-    default: info.type = "other";
+    case ET_EXEC:
+      info.type = "executable";
+      break;
+    case ET_DYN:
+      info.type = "shared-object";
+      break;
+    case ET_REL:
+      info.type = "relocatable";
+      break;
+    case ET_CORE:
+      info.type = "core";
+      break;
+    default:
+      info.type = "other";
   }
-  bool has_gnu_stack = false, stack_exec = false, has_dynamic = false, bind_now = false, flag_pie = false;
+  bool has_gnu_stack = false, stack_exec = false, has_dynamic = false, bind_now = false,
+       flag_pie = false;
   std::size_t phnum = 0;
   elf_getphdrnum(elf, &phnum);
   for (std::size_t i = 0; i < phnum && i < 4096; ++i) {
@@ -113,7 +136,8 @@ std::optional<ElfInfo> parse_elf(Bytes data) {
         if (s == "__stack_chk_fail" || s == "__stack_chk_guard") info.canary = true;
         if (sym.st_shndx == SHN_UNDEF) {
           info.imports.emplace_back(s);
-          if (ends_with(s, "_chk") && s.substr(0, 2) == "__" && s != "__stack_chk_fail") info.fortify = true;
+          if (ends_with(s, "_chk") && s.substr(0, 2) == "__" && s != "__stack_chk_fail")
+            info.fortify = true;
         }
       }
     }

@@ -4,19 +4,17 @@
 // chunk's end, so nothing is decoded twice. Files inside filesystems are only descended into when
 // they start with a container signature (a .tar.gz, a kernel uImage), not carved at every offset:
 // that is what keeps the pass linear in the image size without losing nested images.
+#include "firmware/extract.h"
+
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <set>
-
-#include <fmt/format.h>
-
-#include "firmware/extract.h"
-
 #include <list>
+#include <set>
 
 namespace kensa::firmware::detail {
 
@@ -33,7 +31,9 @@ bool cpio_magic(Bytes d, std::size_t i) {
   const bool le = at(d, i, "\xc7\x71"), be = at(d, i, "\x71\xc7");
   if ((!le && !be) || i + 28 > d.size()) return false;
   const std::size_t namesize = le ? le16(d, i + 20) : be16(d, i + 20);
-  if (namesize < 2 || namesize > 1024 || i + 26 + namesize > d.size() || d[i + 26 + namesize - 1] != '\0') return false;
+  if (namesize < 2 || namesize > 1024 || i + 26 + namesize > d.size() ||
+      d[i + 26 + namesize - 1] != '\0')
+    return false;
   for (std::size_t k = 0; k + 1 < namesize; ++k) {
     const unsigned char c = static_cast<unsigned char>(d[i + 26 + k]);
     if (c < 0x20 || c > 0x7e) return false;
@@ -51,7 +51,8 @@ bool jffs2_magic(Bytes d, std::size_t i) {
 }
 
 bool tar_magic(Bytes d, std::size_t i) {
-  return i + 512 <= d.size() && (at(d, i + 257, "ustar\0") || at(d, i + 257, "ustar ")) && d[i] != '\0';
+  return i + 512 <= d.size() && (at(d, i + 257, "ustar\0") || at(d, i + 257, "ustar ")) &&
+         d[i] != '\0';
 }
 
 }  // namespace
@@ -78,23 +79,29 @@ std::size_t Extractor::add_chunk(Chunk c) {
   return out_.chunks.size() - 1;
 }
 
-std::string Extractor::child_id(const std::string& parent, std::uint64_t offset, const std::string& format) {
+std::string Extractor::child_id(const std::string& parent, std::uint64_t offset,
+                                const std::string& format) {
   const std::string here = fmt::format("{}.{}", hex_offset(offset), format);
   return parent == "image" ? here : parent + "/" + here;
 }
 
-void Extractor::payload(Bytes data, const std::string& parent, std::uint64_t offset, const std::string& compression,
-                        int depth) {
+void Extractor::payload(Bytes data, const std::string& parent, std::uint64_t offset,
+                        const std::string& compression, int depth) {
   if (compression.empty()) {
     scan(data, parent, depth, offset);
     return;
   }
   std::optional<Decoded> d;
-  if (compression == "gzip") d = decode_gzip(data, budget_);
-  else if (compression == "lzma") d = decode_lzma_alone(data, budget_);
-  else if (compression == "xz") d = decode_xz(data, budget_);
-  else if (compression == "zstd") d = decode_zstd(data, budget_);
-  else if (compression == "bzip2") d = decode_bzip2(data, budget_);
+  if (compression == "gzip")
+    d = decode_gzip(data, budget_);
+  else if (compression == "lzma")
+    d = decode_lzma_alone(data, budget_);
+  else if (compression == "xz")
+    d = decode_xz(data, budget_);
+  else if (compression == "zstd")
+    d = decode_zstd(data, budget_);
+  else if (compression == "bzip2")
+    d = decode_bzip2(data, budget_);
   if (!d) {
     record_error(parent, fmt::format("payload compression '{}' not supported", compression));
     return;
@@ -107,7 +114,8 @@ void Extractor::payload(Bytes data, const std::string& parent, std::uint64_t off
   c.end = offset + d->consumed;
   c.output_bytes = d->output.size();
   c.depth = depth;
-  c.error = d->error.empty() ? "" : fmt::format("at {}: {}", hex_offset(offset + d->consumed), d->error);
+  c.error =
+      d->error.empty() ? "" : fmt::format("at {}: {}", hex_offset(offset + d->consumed), d->error);
   const std::string id = c.id;
   add_chunk(std::move(c));
   keep_blob(id, std::move(d->output), depth);
@@ -120,24 +128,32 @@ void Extractor::keep_blob(const std::string& id, std::string bytes, int depth) {
   scan(stored, id, depth + 1);
 }
 
-bool Extractor::try_filesystem(Bytes data, std::size_t i, const std::string& parent, const std::string& format,
-                               int depth, std::size_t& next) {
+bool Extractor::try_filesystem(Bytes data, std::size_t i, const std::string& parent,
+                               const std::string& format, int depth, std::size_t& next) {
   FsRead fs;
-  if (format == "squashfs") fs = read_squashfs(data.substr(i), budget_);
-  else if (format == "cramfs") fs = read_cramfs(data.substr(i), budget_);
-  else if (format == "jffs2") fs = read_jffs2(data.substr(i), budget_);
-  else fs = read_archive(data.substr(i), budget_, format);
+  if (format == "squashfs")
+    fs = read_squashfs(data.substr(i), budget_);
+  else if (format == "cramfs")
+    fs = read_cramfs(data.substr(i), budget_);
+  else if (format == "jffs2")
+    fs = read_jffs2(data.substr(i), budget_);
+  else
+    fs = read_archive(data.substr(i), budget_, format);
   if (fs.entries.empty() && fs.size == 0) return false;
   // An /etc overlay partition (passwd, shadow, inittab at its root): check it where it is mounted.
-  const bool has_etc = std::any_of(fs.entries.begin(), fs.entries.end(), [](const Entry& e) { return e.path.rfind("/etc/", 0) == 0; });
+  const bool has_etc = std::any_of(fs.entries.begin(), fs.entries.end(),
+                                   [](const Entry& e) { return e.path.rfind("/etc/", 0) == 0; });
   const bool etc_like = std::any_of(fs.entries.begin(), fs.entries.end(), [](const Entry& e) {
-    return e.path == "/passwd" || e.path == "/shadow" || e.path == "/inittab" || e.path == "/init.d";
+    return e.path == "/passwd" || e.path == "/shadow" || e.path == "/inittab" ||
+           e.path == "/init.d";
   });
   if (!has_etc && etc_like) {
     for (auto& e : fs.entries) e.path = e.path == "/" ? "/etc" : "/etc" + e.path;
     fs.detail += ", mounted at /etc (an /etc overlay, judged from its contents)";
   }
-  if (fs.entries.empty() && (format == "tar" || format == "cpio" || format == "zip" || format == "jffs2")) return false;
+  if (fs.entries.empty() &&
+      (format == "tar" || format == "cpio" || format == "zip" || format == "jffs2"))
+    return false;
   Chunk c;
   const std::uint64_t base = base_;
   c.id = child_id(parent, base + i, format);
@@ -177,20 +193,36 @@ void Extractor::descend_into_files(std::size_t fs_index, int depth) {
 }
 
 bool Extractor::container_signature(Bytes d) {
-  return at(d, 0, "\x1f\x8b\x08") || at(d, 0, "\xfd" "7zXZ\0") || at(d, 0, "hsqs") || at(d, 0, "\x45\x3d\xcd\x28") ||
-         at(d, 0, "\x27\x05\x19\x56") || at(d, 0, "HDR0") || at(d, 0, "\x28\xb5\x2f\xfd") || at(d, 0, "BZh") ||
-         cpio_magic(d, 0) || tar_magic(d, 0) || at(d, 0, "PK\x03\x04") || at(d, 0, "UBI#");
+  return at(d, 0, "\x1f\x8b\x08") ||
+         at(d, 0,
+            "\xfd"
+            "7zXZ\0") ||
+         at(d, 0, "hsqs") || at(d, 0, "\x45\x3d\xcd\x28") || at(d, 0, "\x27\x05\x19\x56") ||
+         at(d, 0, "HDR0") || at(d, 0, "\x28\xb5\x2f\xfd") || at(d, 0, "BZh") || cpio_magic(d, 0) ||
+         tar_magic(d, 0) || at(d, 0, "PK\x03\x04") || at(d, 0, "UBI#");
 }
 
 void Extractor::scan(Bytes d, const std::string& parent, int depth, std::uint64_t base) {
   base_ = base;
   if (depth > budget_.limits().max_depth) {
-    record_error(parent, fmt::format("nesting deeper than the limit of {}; not descended", budget_.limits().max_depth));
+    record_error(parent, fmt::format("nesting deeper than the limit of {}; not descended",
+                                     budget_.limits().max_depth));
     return;
   }
   // ELF at the start of a blob: a raw binary or kernel; the binary checks pick it up.
-  if (at(d, 0, "\x7f" "ELF")) {
-    Chunk c{child_id(parent, base, "elf"), "elf", parent, base, base + d.size(), d.size(), 0, depth, "", ""};
+  if (at(d, 0,
+         "\x7f"
+         "ELF")) {
+    Chunk c{child_id(parent, base, "elf"),
+            "elf",
+            parent,
+            base,
+            base + d.size(),
+            d.size(),
+            0,
+            depth,
+            "",
+            ""};
     add_chunk(std::move(c));
     elf_blobs_.push_back(Blob{parent, std::string(d)});
     return;
@@ -207,11 +239,13 @@ void Extractor::scan(Bytes d, const std::string& parent, int depth, std::uint64_
         break;
       case 's':
         if (at(d, i, "sqsh") && i + 32 <= d.size()) {
-          record_error(parent, fmt::format("big-endian squashfs at {} not supported by libsquashfs", hex_offset(i)));
+          record_error(parent, fmt::format("big-endian squashfs at {} not supported by libsquashfs",
+                                           hex_offset(i)));
         }
         break;
       case 0x45:
-        if (at(d, i, "\x45\x3d\xcd\x28")) handled = try_filesystem(d, i, parent, "cramfs", depth, next);
+        if (at(d, i, "\x45\x3d\xcd\x28"))
+          handled = try_filesystem(d, i, parent, "cramfs", depth, next);
         break;
       case 0x85:
       case 0x19:
@@ -228,12 +262,16 @@ void Extractor::scan(Bytes d, const std::string& parent, int depth, std::uint64_
         if (at(d, i, "PK\x03\x04")) handled = try_filesystem(d, i, parent, "zip", depth, next);
         break;
       case 0x1f:
-        if (at(d, i, "\x1f\x8b\x08") && i + 10 <= d.size() && (static_cast<unsigned char>(d[i + 3]) & 0xE0) == 0) {
+        if (at(d, i, "\x1f\x8b\x08") && i + 10 <= d.size() &&
+            (static_cast<unsigned char>(d[i + 3]) & 0xE0) == 0) {
           handled = try_stream(d, i, parent, "gzip", depth, next);
         }
         break;
       case 0xfd:
-        if (at(d, i, "\xfd" "7zXZ\0")) handled = try_stream(d, i, parent, "xz", depth, next);
+        if (at(d, i,
+               "\xfd"
+               "7zXZ\0"))
+          handled = try_stream(d, i, parent, "xz", depth, next);
         break;
       case 0x28:
         if (at(d, i, "\x28\xb5\x2f\xfd")) handled = try_stream(d, i, parent, "zstd", depth, next);
@@ -245,7 +283,8 @@ void Extractor::scan(Bytes d, const std::string& parent, int depth, std::uint64_
         }
         break;
       case 0x5d:
-        if (plausible_lzma_header(d.substr(i))) handled = try_stream(d, i, parent, "lzma", depth, next);
+        if (plausible_lzma_header(d.substr(i)))
+          handled = try_stream(d, i, parent, "lzma", depth, next);
         break;
       case 0x27:
         if (at(d, i, "\x27\x05\x19\x56")) handled = try_header(d, i, parent, "uimage", depth, next);
@@ -258,7 +297,9 @@ void Extractor::scan(Bytes d, const std::string& parent, int depth, std::uint64_
         break;
       case 'U':
         if (at(d, i, "UBI#")) {
-          record_error(parent, fmt::format("UBI image at {} not extracted (UBI is not supported yet)", hex_offset(i)));
+          record_error(parent,
+                       fmt::format("UBI image at {} not extracted (UBI is not supported yet)",
+                                   hex_offset(i)));
           next = d.size();
         }
         break;
@@ -275,19 +316,23 @@ void Extractor::scan(Bytes d, const std::string& parent, int depth, std::uint64_
   }
 }
 
-bool Extractor::try_stream(Bytes d, std::size_t i, const std::string& parent, const std::string& format, int depth,
-                           std::size_t& next) {
+bool Extractor::try_stream(Bytes d, std::size_t i, const std::string& parent,
+                           const std::string& format, int depth, std::size_t& next) {
   Decoded out;
   const Bytes from = d.substr(i);
-  if (format == "gzip") out = decode_gzip(from, budget_);
-  else if (format == "xz") out = decode_xz(from, budget_);
-  else if (format == "zstd") out = decode_zstd(from, budget_);
-  else if (format == "bzip2") out = decode_bzip2(from, budget_);
-  else out = decode_lzma_alone(from, budget_);
-  // A magic that decodes to (almost) nothing was a false positive; only LZMA, whose "magic" is weak,
-  // needs more than a few bytes of output to count.
-  // LZMA has no real magic: only a stream that reaches its end marker, or decodes a good
-  // stretch before damage, counts.
+  if (format == "gzip")
+    out = decode_gzip(from, budget_);
+  else if (format == "xz")
+    out = decode_xz(from, budget_);
+  else if (format == "zstd")
+    out = decode_zstd(from, budget_);
+  else if (format == "bzip2")
+    out = decode_bzip2(from, budget_);
+  else
+    out = decode_lzma_alone(from, budget_);
+  // A magic that decodes to (almost) nothing was a false positive; only LZMA, whose "magic" is
+  // weak, needs more than a few bytes of output to count. LZMA has no real magic: only a stream
+  // that reaches its end marker, or decodes a good stretch before damage, counts.
   if (out.output.empty()) return false;
   if (format == "lzma" && !out.complete && out.output.size() < 64 * 1024) return false;
   if (format != "lzma" && !out.complete && out.output.size() < 512) return false;
@@ -299,7 +344,8 @@ bool Extractor::try_stream(Bytes d, std::size_t i, const std::string& parent, co
   c.end = base_ + i + out.consumed;
   c.output_bytes = out.output.size();
   c.depth = depth;
-  if (!out.error.empty()) c.error = fmt::format("at {}: {}", hex_offset(base_ + i + out.consumed), out.error);
+  if (!out.error.empty())
+    c.error = fmt::format("at {}: {}", hex_offset(base_ + i + out.consumed), out.error);
   const std::string id = c.id;
   add_chunk(std::move(c));
   next = i + std::max<std::uint64_t>(out.consumed, 1);
@@ -310,14 +356,18 @@ bool Extractor::try_stream(Bytes d, std::size_t i, const std::string& parent, co
   return true;
 }
 
-bool Extractor::try_header(Bytes d, std::size_t i, const std::string& parent, const std::string& format, int depth,
-                           std::size_t& next) {
+bool Extractor::try_header(Bytes d, std::size_t i, const std::string& parent,
+                           const std::string& format, int depth, std::size_t& next) {
   const Bytes from = d.substr(i);
   Parsed p;
-  if (format == "uimage") p = parse_uimage(from);
-  else if (format == "trx") p = parse_trx(from);
-  else if (format == "fit") p = parse_fit(from);
-  else p = parse_tplink(from);
+  if (format == "uimage")
+    p = parse_uimage(from);
+  else if (format == "trx")
+    p = parse_trx(from);
+  else if (format == "fit")
+    p = parse_fit(from);
+  else
+    p = parse_tplink(from);
   if (!p.valid) return false;
   Chunk c;
   c.id = child_id(parent, base_ + i, format);
@@ -371,8 +421,8 @@ bool write_exclusive(const std::filesystem::path& path, Bytes data, std::string&
 }
 }  // namespace
 
-std::uint64_t write_tree(const Analysis& analysis, const std::list<Blob>& blobs, const std::filesystem::path& root,
-                         std::vector<std::string>& errors) {
+std::uint64_t write_tree(const Analysis& analysis, const std::list<Blob>& blobs,
+                         const std::filesystem::path& root, std::vector<std::string>& errors) {
   namespace fs = std::filesystem;
   std::uint64_t written = 0;
   fs::create_directories(root);
@@ -402,13 +452,15 @@ std::uint64_t write_tree(const Analysis& analysis, const std::list<Blob>& blobs,
       std::error_code ec;
       if (e.type == EntryType::directory) {
         fs::create_directories(target, ec);
-        if (ec && !fs::is_directory(target)) errors.push_back(fmt::format("{}: {}", target.string(), ec.message()));
+        if (ec && !fs::is_directory(target))
+          errors.push_back(fmt::format("{}: {}", target.string(), ec.message()));
         continue;
       }
       if (e.type != EntryType::regular) continue;  // links, devices, FIFOs: recorded, never created
       fs::create_directories(target.parent_path(), ec);
       if (fs::is_symlink(target.parent_path()) || !fs::is_directory(target.parent_path())) {
-        errors.push_back(fmt::format("{}: parent is not a directory; not written", target.string()));
+        errors.push_back(
+            fmt::format("{}: parent is not a directory; not written", target.string()));
         continue;
       }
       std::string error;

@@ -9,11 +9,10 @@
 // created, and every entry path is normalised so that `..` and absolute paths cannot leave it.
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "evidence/evidence.h"
 
@@ -22,20 +21,20 @@ namespace kensa::firmware {
 // Bounds against decompression bombs and hostile archives. Reaching one stops the affected chunk
 // with an error naming the limit; everything extracted before that is kept.
 struct Limits {
-  int max_depth = 8;                                  // nesting of containers
-  std::uint64_t max_total_bytes = 2ULL << 30;         // all extracted bytes together
-  std::uint64_t max_file_bytes = 512ULL << 20;        // one extracted file or stream
-  std::uint64_t max_files = 200000;                   // filesystem entries together
-  double max_ratio = 200.0;                           // output/input of one decompression ...
-  std::uint64_t ratio_floor_bytes = 4ULL << 20;       // ... checked once output exceeds this
+  int max_depth = 8;                             // nesting of containers
+  std::uint64_t max_total_bytes = 2ULL << 30;    // all extracted bytes together
+  std::uint64_t max_file_bytes = 512ULL << 20;   // one extracted file or stream
+  std::uint64_t max_files = 200000;              // filesystem entries together
+  double max_ratio = 200.0;                      // output/input of one decompression ...
+  std::uint64_t ratio_floor_bytes = 4ULL << 20;  // ... checked once output exceeds this
 };
 
 // One carved or decoded piece of the input, with exact byte offsets in its parent.
 struct Chunk {
-  std::string id;         // "0x1000.squashfs" or "0x200.lzma/0x0.cpio" (path of nesting)
-  std::string format;     // squashfs, cramfs, gzip, xz, lzma, zstd, bzip2, cpio, tar, zip, uimage,
-                          // fit, trx, tplink, jffs2, elf, linux-kernel
-  std::string parent;     // id of the enclosing chunk; empty for the input itself
+  std::string id;      // "0x1000.squashfs" or "0x200.lzma/0x0.cpio" (path of nesting)
+  std::string format;  // squashfs, cramfs, gzip, xz, lzma, zstd, bzip2, cpio, tar, zip, uimage,
+                       // fit, trx, tplink, jffs2, elf, linux-kernel
+  std::string parent;  // id of the enclosing chunk; empty for the input itself
   std::uint64_t offset = 0;  // start in the parent's bytes
   std::uint64_t end = 0;     // one past the last byte in the parent (exact where the format says)
   std::uint64_t output_bytes = 0;  // decompressed or extracted bytes
@@ -64,12 +63,12 @@ struct Filesystem {
 };
 
 struct Component {
-  std::string name;     // "busybox"
-  std::string version;  // "1.19.2"
-  std::string vendor;   // CPE vendor, "busybox"
-  std::string product;  // CPE product
-  std::string purl;     // "pkg:generic/busybox@1.19.2"
-  std::string cpe;      // "cpe:2.3:a:busybox:busybox:1.19.2:*:*:*:*:*:*:*"
+  std::string name;                         // "busybox"
+  std::string version;                      // "1.19.2"
+  std::string vendor;                       // CPE vendor, "busybox"
+  std::string product;                      // CPE product
+  std::string purl;                         // "pkg:generic/busybox@1.19.2"
+  std::string cpe;                          // "cpe:2.3:a:busybox:busybox:1.19.2:*:*:*:*:*:*:*"
   std::vector<std::string> evidence_paths;  // where the version string was seen
 };
 
@@ -77,7 +76,8 @@ struct AnalysisOptions {
   Limits limits;
   std::optional<std::filesystem::path> extract_dir;  // write the extracted tree here
   std::optional<std::filesystem::path> cve_db;       // SQLite index from `kensa cve import`
-  std::optional<std::filesystem::path> credentials;  // default-credential dictionary (else built-in path)
+  std::optional<std::filesystem::path>
+      credentials;  // default-credential dictionary (else built-in path)
 };
 
 struct Analysis {
@@ -106,20 +106,21 @@ nlohmann::json cyclonedx_sbom(const Analysis& analysis);
 
 // ---- Offline CVE index ----
 struct CveImportStats {
-  std::size_t records = 0;  // CVE records read
-  std::size_t ranges = 0;   // affected version ranges stored
+  std::size_t records = 0;           // CVE records read
+  std::size_t ranges = 0;            // affected version ranges stored
   std::vector<std::string> skipped;  // records without a usable range, with the reason
 };
 // Imports NVD CVE JSON 2.0 (an API response, a feed file or a single `cve` object) and CVE JSON 5
 // records into the SQLite index at `db` (created if missing). Throws InputError naming the file.
-CveImportStats import_cves(const std::filesystem::path& db, const std::vector<std::filesystem::path>& files);
+CveImportStats import_cves(const std::filesystem::path& db,
+                           const std::vector<std::filesystem::path>& files);
 
 struct CveMatch {
   std::string cve;
-  double cvss = 0;          // base score, 0 when unknown
+  double cvss = 0;  // base score, 0 when unknown
   std::string cvss_vector;
   std::string summary;
-  std::string range;        // the matching range as text, e.g. "<= 1.36.1"
+  std::string range;  // the matching range as text, e.g. "<= 1.36.1"
 };
 std::vector<CveMatch> match_cves(const std::filesystem::path& db, const Component& component);
 

@@ -1,6 +1,10 @@
-// Firmware collector tests over real images: built here with real tools (mksquashfs, cpio, gzip, xz,
-// mkimage) from Debian's busybox-static plus planted issues, the vendor images and format samples in
+// Firmware collector tests over real images: built here with real tools (mksquashfs, cpio, gzip,
+// xz, mkimage) from Debian's busybox-static plus planted issues, the vendor images and format
+// samples in
 // ../shared/data/firmware, and hostile inputs (bombs, traversal, symlink escapes).
+#include "firmware/firmware.h"
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -9,11 +13,8 @@
 #include <fstream>
 #include <set>
 
-#include <fmt/format.h>
-
 #include "base/error.h"
 #include "base/files.h"
-#include "firmware/firmware.h"
 
 namespace fs = std::filesystem;
 using namespace kensa::firmware;
@@ -94,16 +95,19 @@ void make_rootfs(const fs::path& root) {
   fs::create_directories(root / "usr/sbin");
   fs::create_directories(root / "etc/init.d");
   fs::copy_file(fs::canonical("/bin/busybox"), root / "bin/busybox");
-  for (const char* applet : {"sh", "ls", "login"}) fs::create_symlink("busybox", root / "bin" / applet);
+  for (const char* applet : {"sh", "ls", "login"})
+    fs::create_symlink("busybox", root / "bin" / applet);
   fs::create_symlink("../../bin/busybox", root / "usr/sbin/telnetd");
   sh(fmt::format("openssl passwd -1 -salt kensa admin > {}", (root / "hash").string()));
   std::string hash = kensa::read_file(root / "hash");
   hash.erase(hash.find_last_not_of("\n") + 1);
   fs::remove(root / "hash");
-  write(root / "etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
+  write(root / "etc/passwd",
+        "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
   write(root / "etc/shadow", "root:" + hash + ":19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n");
   write(root / "etc/inittab",
-        "::sysinit:/etc/init.d/rcS\n::respawn:/usr/sbin/telnetd -F -l /bin/login\nttyS0::respawn:-/bin/sh\n");
+        "::sysinit:/etc/init.d/rcS\n::respawn:/usr/sbin/telnetd -F -l "
+        "/bin/login\nttyS0::respawn:-/bin/sh\n");
   write(root / "etc/init.d/rcS", "#!/bin/sh\nmount -a\n");
   fs::create_directories(root / "etc/ssl/private");
   sh(fmt::format("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out {} 2>/dev/null",
@@ -133,14 +137,15 @@ void expect_planted_issues(const Analysis& a) {
   EXPECT_EQ(component(a, "openssl")->version, "1.0.2k");
   ASSERT_NE(component(a, "busybox"), nullptr);
   EXPECT_EQ(component(a, "busybox")->cpe.rfind("cpe:2.3:a:busybox:busybox:", 0), 0u);
-  EXPECT_TRUE(k.count("missing-hardening") + k.count("risky-function") > 0 || !a.components.empty());
+  EXPECT_TRUE(k.count("missing-hardening") + k.count("risky-function") > 0 ||
+              !a.components.empty());
   // Every check that can prove absence ran to completion.
   std::set<std::string> completed;
   for (const auto& c : a.findings.checks) {
     if (c.status == kensa::evidence::CheckStatus::completed) completed.insert(c.check);
   }
-  for (const char* check : {"firmware.accounts", "firmware.secrets", "firmware.boot-services", "firmware.update",
-                            "firmware.permissions", "firmware.elf-hardening"}) {
+  for (const char* check : {"firmware.accounts", "firmware.secrets", "firmware.boot-services",
+                            "firmware.update", "firmware.permissions", "firmware.elf-hardening"}) {
     EXPECT_TRUE(completed.count(check)) << check;
   }
 }
@@ -168,7 +173,8 @@ std::string make_trx(const std::vector<std::string>& parts) {
   img[14] = 1;  // version 1
   for (std::size_t i = 0; i < offsets.size() && i < 3; ++i) put32(16 + 4 * i, offsets[i]);
   img += body;
-  const auto crc = ~static_cast<std::uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(img.data() + 12), img.size() - 12));
+  const auto crc = ~static_cast<std::uint32_t>(
+      crc32(0, reinterpret_cast<const Bytef*>(img.data() + 12), img.size() - 12));
   put32(8, crc);
   return img;
 }
@@ -183,8 +189,8 @@ TEST(FirmwareBuilt, SquashfsRootfsFindsEveryPlantedIssue) {
   require_tool("mksquashfs");
   TempDir t;
   make_rootfs(t.path() / "root");
-  sh(fmt::format("mksquashfs {} {} -comp xz -noappend -quiet >/dev/null", (t.path() / "root").string(),
-                 (t.path() / "rootfs.sqfs").string()));
+  sh(fmt::format("mksquashfs {} {} -comp xz -noappend -quiet >/dev/null",
+                 (t.path() / "root").string(), (t.path() / "rootfs.sqfs").string()));
   const Analysis a = analyze(t.path() / "rootfs.sqfs", options());
   ASSERT_EQ(a.filesystems.size(), 1u);
   const Chunk* c = chunk_of(a, "squashfs");
@@ -200,15 +206,16 @@ TEST(FirmwareBuilt, CpioGzipAndTarXz) {
   require_tool("xz");
   TempDir t;
   make_rootfs(t.path() / "root");
-  sh(fmt::format("cd {} && find . | cpio -o -H newc 2>/dev/null | gzip -9 > {}", (t.path() / "root").string(),
-                 (t.path() / "initramfs.cpio.gz").string()));
+  sh(fmt::format("cd {} && find . | cpio -o -H newc 2>/dev/null | gzip -9 > {}",
+                 (t.path() / "root").string(), (t.path() / "initramfs.cpio.gz").string()));
   const Analysis a = analyze(t.path() / "initramfs.cpio.gz", options());
   ASSERT_NE(chunk_of(a, "gzip"), nullptr);
   EXPECT_EQ(chunk_of(a, "gzip")->end, fs::file_size(t.path() / "initramfs.cpio.gz"));
   ASSERT_NE(chunk_of(a, "cpio"), nullptr);
   expect_planted_issues(a);
 
-  sh(fmt::format("tar -C {} -cJf {} .", (t.path() / "root").string(), (t.path() / "rootfs.tar.xz").string()));
+  sh(fmt::format("tar -C {} -cJf {} .", (t.path() / "root").string(),
+                 (t.path() / "rootfs.tar.xz").string()));
   const Analysis b = analyze(t.path() / "rootfs.tar.xz", options());
   ASSERT_NE(chunk_of(b, "xz"), nullptr);
   ASSERT_NE(chunk_of(b, "tar"), nullptr);
@@ -220,10 +227,11 @@ TEST(FirmwareBuilt, UImageContainingSquashfs) {
   require_tool("mksquashfs");
   TempDir t;
   make_rootfs(t.path() / "root");
-  sh(fmt::format("mksquashfs {} {} -comp gzip -noappend -quiet >/dev/null", (t.path() / "root").string(),
-                 (t.path() / "rootfs.sqfs").string()));
-  sh(fmt::format("mkimage -A mips -O linux -T filesystem -C none -n kensa-rootfs -d {} {} >/dev/null",
-                 (t.path() / "rootfs.sqfs").string(), (t.path() / "rootfs.uimg").string()));
+  sh(fmt::format("mksquashfs {} {} -comp gzip -noappend -quiet >/dev/null",
+                 (t.path() / "root").string(), (t.path() / "rootfs.sqfs").string()));
+  sh(fmt::format(
+      "mkimage -A mips -O linux -T filesystem -C none -n kensa-rootfs -d {} {} >/dev/null",
+      (t.path() / "rootfs.sqfs").string(), (t.path() / "rootfs.uimg").string()));
   const Analysis a = analyze(t.path() / "rootfs.uimg", options());
   const Chunk* u = chunk_of(a, "uimage");
   ASSERT_NE(u, nullptr);
@@ -241,14 +249,16 @@ TEST(FirmwareBuilt, TrxContainingLzmaKernelAndSquashfs) {
   require_tool("xz");
   TempDir t;
   make_rootfs(t.path() / "root");
-  sh(fmt::format("mksquashfs {} {} -comp xz -noappend -quiet >/dev/null", (t.path() / "root").string(),
-                 (t.path() / "rootfs.sqfs").string()));
+  sh(fmt::format("mksquashfs {} {} -comp xz -noappend -quiet >/dev/null",
+                 (t.path() / "root").string(), (t.path() / "rootfs.sqfs").string()));
   // A kernel stand-in: the version banner a real kernel carries, padded with code-like bytes.
   std::string kernel = "Linux version 4.14.180 (builder@host) (gcc version 8.4.0) #0 SMP\n";
   for (int i = 0; i < 20000; ++i) kernel += fmt::format("{:08x}", i * 2654435761u);
   write(t.path() / "vmlinux", kernel);
-  sh(fmt::format("xz --format=lzma -k -c {} > {}", (t.path() / "vmlinux").string(), (t.path() / "vmlinux.lzma").string()));
-  const std::string trx = make_trx({kensa::read_file(t.path() / "vmlinux.lzma"), kensa::read_file(t.path() / "rootfs.sqfs")});
+  sh(fmt::format("xz --format=lzma -k -c {} > {}", (t.path() / "vmlinux").string(),
+                 (t.path() / "vmlinux.lzma").string()));
+  const std::string trx = make_trx(
+      {kensa::read_file(t.path() / "vmlinux.lzma"), kensa::read_file(t.path() / "rootfs.sqfs")});
   write(t.path() / "firmware.trx", trx);
   const Analysis a = analyze(t.path() / "firmware.trx", options());
   const Chunk* x = chunk_of(a, "trx");
@@ -274,13 +284,14 @@ TEST(FirmwareBuilt, SameCredentialAcrossImagesIsShared) {
   require_tool("mksquashfs");
   TempDir t;
   make_rootfs(t.path() / "root");
-  sh(fmt::format("mksquashfs {} {} -comp gzip -noappend -quiet >/dev/null", (t.path() / "root").string(),
-                 (t.path() / "a.sqfs").string()));
+  sh(fmt::format("mksquashfs {} {} -comp gzip -noappend -quiet >/dev/null",
+                 (t.path() / "root").string(), (t.path() / "a.sqfs").string()));
   sh(fmt::format("cd {} && find . | cpio -o -H newc 2>/dev/null > {}", (t.path() / "root").string(),
                  (t.path() / "b.cpio").string()));
   const auto results = analyze_all({t.path() / "a.sqfs", t.path() / "b.cpio"}, options());
   ASSERT_EQ(results.size(), 2u);
-  for (const auto& a : results) EXPECT_TRUE(has_finding(a, "shared-credential", "'root'")) << a.image;
+  for (const auto& a : results)
+    EXPECT_TRUE(has_finding(a, "shared-credential", "'root'")) << a.image;
 }
 
 // ---- Hostile inputs ----
@@ -300,15 +311,18 @@ TEST(FirmwareHostile, ZipBombStopsAndKeepsEarlierEntries) {
   require_tool("zip");
   TempDir t;
   write(t.path() / "in/readme.txt", "password = hunter22\n");
-  sh(fmt::format("head -c 200000000 /dev/zero > {}/in/zeros && cd {}/in && zip -q -9 {} readme.txt zeros && rm zeros",
-                 t.path().string(), t.path().string(), (t.path() / "bomb.zip").string()));
+  sh(
+      fmt::format("head -c 200000000 /dev/zero > {}/in/zeros && cd {}/in && zip -q -9 {} "
+                  "readme.txt zeros && rm zeros",
+                  t.path().string(), t.path().string(), (t.path() / "bomb.zip").string()));
   const Analysis a = analyze(t.path() / "bomb.zip", options());
   const Chunk* z = chunk_of(a, "zip");
   ASSERT_NE(z, nullptr);
   EXPECT_NE(z->error.find("above the limit"), std::string::npos) << z->error;
   ASSERT_EQ(a.filesystems.size(), 1u);
   bool kept = false;
-  for (const auto& e : a.filesystems[0].entries) kept |= e.path == "/readme.txt" && e.data == "password = hunter22\n";
+  for (const auto& e : a.filesystems[0].entries)
+    kept |= e.path == "/readme.txt" && e.data == "password = hunter22\n";
   EXPECT_TRUE(kept);
 }
 
@@ -326,7 +340,8 @@ with tarfile.open("{}", "w") as tar:
     add("link/tmp/through-link.txt")
     dev = tarfile.TarInfo("dev/mem"); dev.type = tarfile.CHRTYPE; dev.devmajor = 1; dev.devminor = 1; tar.addfile(dev)
     add("etc/ok.txt", b"fine\n")
-)PY", (t.path() / "evil.tar").string());
+)PY",
+                                         (t.path() / "evil.tar").string());
   write(t.path() / "make.py", script);
   sh(fmt::format("/usr/bin/python3 {}", (t.path() / "make.py").string()));
   AnalysisOptions o;
@@ -358,8 +373,8 @@ TEST(FirmwareHostile, TruncatedSquashfsGivesAnErrorWithTheOffset) {
   require_tool("mksquashfs");
   TempDir t;
   make_rootfs(t.path() / "root");
-  sh(fmt::format("mksquashfs {} {} -comp gzip -noappend -quiet >/dev/null", (t.path() / "root").string(),
-                 (t.path() / "rootfs.sqfs").string()));
+  sh(fmt::format("mksquashfs {} {} -comp gzip -noappend -quiet >/dev/null",
+                 (t.path() / "root").string(), (t.path() / "rootfs.sqfs").string()));
   std::string data = kensa::read_file(t.path() / "rootfs.sqfs");
   std::string image(4096, '\xff');
   image += data.substr(0, data.size() / 2);
@@ -447,13 +462,20 @@ TEST(FirmwareVendor, FormatSamples) {
     const char* path;  // an entry that must be present, or "" for streams
   };
   const Case cases[] = {
-      {"squashFS__gzip.sqfs", "squashfs", "/testfile1"},  {"squashFS__xz.sqfs", "squashfs", "/testfile1"},
-      {"squashFS__lzma.sqfs", "squashfs", "/testfile1"},  {"squashFS__zstd.sqfs", "squashfs", "/testfile1"},
-      {"squashFS__lz4.sqfs", "squashfs", "/testfile1"},   {"patool__test.cpio", "cpio", ""},
-      {"patool__test.tar", "tar", ""},                    {"sevenz__test.gz", "gzip", ""},
-      {"sevenz__test.xz", "xz", ""},                      {"sevenz__cramfs.img", "cramfs", "/testfile1"},
-      {"trx__trx.img", "trx", ""},                        {"uboot__uboot.image_with_header", "uimage", ""},
-      {"test__trailing_data.lzma", "lzma", ""},           {"jffs2__jffs2_le.img", "jffs2", "/testfile1"},
+      {"squashFS__gzip.sqfs", "squashfs", "/testfile1"},
+      {"squashFS__xz.sqfs", "squashfs", "/testfile1"},
+      {"squashFS__lzma.sqfs", "squashfs", "/testfile1"},
+      {"squashFS__zstd.sqfs", "squashfs", "/testfile1"},
+      {"squashFS__lz4.sqfs", "squashfs", "/testfile1"},
+      {"patool__test.cpio", "cpio", ""},
+      {"patool__test.tar", "tar", ""},
+      {"sevenz__test.gz", "gzip", ""},
+      {"sevenz__test.xz", "xz", ""},
+      {"sevenz__cramfs.img", "cramfs", "/testfile1"},
+      {"trx__trx.img", "trx", ""},
+      {"uboot__uboot.image_with_header", "uimage", ""},
+      {"test__trailing_data.lzma", "lzma", ""},
+      {"jffs2__jffs2_le.img", "jffs2", "/testfile1"},
       {"jffs2__jffs2_be.img", "jffs2", "/testfile1"},
   };
   for (const auto& c : cases) {
@@ -488,8 +510,8 @@ TEST(FirmwareCve, ImportFixturesAndMatch) {
   TempDir t;
   const fs::path db = t.path() / "cve.sqlite";
   std::vector<fs::path> files;
-  for (const char* f : {"nvd-api2__CVE-2022-48174.json", "nvd-api2__CVE-2023-28450.json", "cve5__CVE-2022-0778.json",
-                        "cve5__CVE-2022-48174.json"}) {
+  for (const char* f : {"nvd-api2__CVE-2022-48174.json", "nvd-api2__CVE-2023-28450.json",
+                        "cve5__CVE-2022-0778.json", "cve5__CVE-2022-48174.json"}) {
     files.push_back(kShared / "cve" / f);
     ASSERT_TRUE(fs::exists(files.back())) << files.back();
   }
@@ -523,13 +545,15 @@ TEST(FirmwareCve, ImportFixturesAndMatch) {
   EXPECT_FALSE(ids(openssl_fixed).count("CVE-2022-0778"));
   for (const auto& m : match_cves(db, dnsmasq)) EXPECT_DOUBLE_EQ(m.cvss, 7.5);
 
-  // Through the analysis: the TP-Link rootfs's BusyBox 1.19.2 becomes a vulnerable-component finding.
+  // Through the analysis: the TP-Link rootfs's BusyBox 1.19.2 becomes a vulnerable-component
+  // finding.
   AnalysisOptions o;
   o.cve_db = db;
   const Analysis a = analyze(kShared / "tplink-mt7628-rootfs.squashfs", o);
   bool found = false;
   for (const auto& f : a.findings.findings) {
-    if (f.kind == "vulnerable-component" && std::find(f.cves.begin(), f.cves.end(), "CVE-2022-48174") != f.cves.end()) {
+    if (f.kind == "vulnerable-component" &&
+        std::find(f.cves.begin(), f.cves.end(), "CVE-2022-48174") != f.cves.end()) {
       found = true;
     }
   }
@@ -551,4 +575,41 @@ TEST(FirmwareCredentials, DictionaryIsLargeAndParses) {
   for (const auto& c : creds) mirai |= c.user == "root" && c.password == "xc3511";
   EXPECT_TRUE(mirai);
   EXPECT_THROW(parse_credentials("no tab here\n", "x.txt"), kensa::InputError);
+}
+
+// ---- The kensa binary: subcommands and the assess input ----
+
+TEST(FirmwareCli, FirmwareCveImportSbomAndAssess) {
+  TempDir t;
+  const std::string kensa = KENSA_BINARY;
+  const std::string db = (t.path() / "cve.sqlite").string();
+  sh(
+      fmt::format("{} cve import --db {} {}/cve/nvd-api2__CVE-2022-48174.json "
+                  "{}/cve/nvd-api2__CVE-2023-28450.json >/dev/null",
+                  kensa, db, kShared.string(), kShared.string()));
+  const fs::path image = kShared / "esp32s3-buildroot-rootfs.cramfs";
+  sh(fmt::format("{} firmware {} --cve-db {} --sbom {} -o {} >/dev/null", kensa, image.string(), db,
+                 (t.path() / "sbom.json").string(), (t.path() / "findings.json").string()));
+  // The findings document is valid kensa.findings/1 and carries the CVE match.
+  const auto set = kensa::evidence::parse_findings(kensa::read_file(t.path() / "findings.json"),
+                                                   "findings.json");
+  bool vulnerable = false;
+  for (const auto& f : set.findings)
+    vulnerable |= f.kind == "vulnerable-component" && !f.cves.empty();
+  EXPECT_TRUE(vulnerable);
+  sh(fmt::format("/usr/bin/python3 {}/firmware/testdata/validate_sbom.py {}", KENSA_SOURCE_DIR,
+                 (t.path() / "sbom.json").string()));
+  // `kensa assess --firmware` runs the collector and decides verdicts from its findings.
+  const int rc =
+      std::system(fmt::format("{} assess --firmware {} --out {} --format json >/dev/null", kensa,
+                              image.string(), (t.path() / "report").string())
+                      .c_str());
+  EXPECT_EQ(rc, 0);
+  const std::string assessment = kensa::read_file(t.path() / "report" / "assessment.json");
+  EXPECT_NE(assessment.find("empty-password"), std::string::npos);
+  // A missing image is a usage error (exit 2), not a crash.
+  EXPECT_EQ(WEXITSTATUS(std::system(
+                fmt::format("{} firmware {}/nonexistent.bin 2>/dev/null", kensa, t.path().string())
+                    .c_str())),
+            2);
 }

@@ -1,11 +1,10 @@
 // Firmware headers that wrap payloads, parsed by hand: they are fixed-layout records of a few
-// dozen bytes for which no Debian library exists (U-Boot's own parsing lives inside mkimage/dumpimage,
-// not in a library). Layout facts: U-Boot include/image.h (legacy 64-byte header, big-endian),
-// the Flattened Device Tree specification (FIT images), Broadcom TRX (OpenWrt's trx.h), and the
-// TP-Link "ver. 2.0" 512-byte header as seen in vendor images.
-#include <zlib.h>
-
+// dozen bytes for which no Debian library exists (U-Boot's own parsing lives inside
+// mkimage/dumpimage, not in a library). Layout facts: U-Boot include/image.h (legacy 64-byte
+// header, big-endian), the Flattened Device Tree specification (FIT images), Broadcom TRX
+// (OpenWrt's trx.h), and the TP-Link "ver. 2.0" 512-byte header as seen in vendor images.
 #include <fmt/format.h>
+#include <zlib.h>
 
 #include "firmware/internal.h"
 
@@ -14,41 +13,68 @@ namespace kensa::firmware::detail {
 namespace {
 const char* uimage_compression(unsigned c) {
   switch (c) {
-    case 0: return "";
-    case 1: return "gzip";
-    case 2: return "bzip2";
-    case 3: return "lzma";
-    case 4: return "lzo";
-    case 5: return "lz4";
-    case 6: return "zstd";
-    default: return "unknown";
+    case 0:
+      return "";
+    case 1:
+      return "gzip";
+    case 2:
+      return "bzip2";
+    case 3:
+      return "lzma";
+    case 4:
+      return "lzo";
+    case 5:
+      return "lz4";
+    case 6:
+      return "zstd";
+    default:
+      return "unknown";
   }
 }
 const char* uimage_type(unsigned t) {
   switch (t) {
-    case 1: return "standalone";
-    case 2: return "kernel";
-    case 3: return "ramdisk";
-    case 4: return "multi";
-    case 5: return "firmware";
-    case 6: return "script";
-    case 7: return "filesystem";
-    case 8: return "flat_dt";
-    default: return "other";
+    case 1:
+      return "standalone";
+    case 2:
+      return "kernel";
+    case 3:
+      return "ramdisk";
+    case 4:
+      return "multi";
+    case 5:
+      return "firmware";
+    case 6:
+      return "script";
+    case 7:
+      return "filesystem";
+    case 8:
+      return "flat_dt";
+    default:
+      return "other";
   }
 }
 const char* uimage_arch(unsigned a) {
   switch (a) {
-    case 2: return "ARM";
-    case 3: return "x86";
-    case 5: return "MIPS";
-    case 6: return "MIPS64";
-    case 7: return "PowerPC";
-    case 22: return "AArch64";
-    case 24: return "x86-64";
-    case 25: return "Xtensa";
-    case 26: return "RISC-V";
-    default: return "other";
+    case 2:
+      return "ARM";
+    case 3:
+      return "x86";
+    case 5:
+      return "MIPS";
+    case 6:
+      return "MIPS64";
+    case 7:
+      return "PowerPC";
+    case 22:
+      return "AArch64";
+    case 24:
+      return "x86-64";
+    case 25:
+      return "Xtensa";
+    case 26:
+      return "RISC-V";
+    default:
+      return "other";
   }
 }
 }  // namespace
@@ -58,7 +84,8 @@ Parsed parse_uimage(Bytes d) {
   if (d.size() < 64 || be32(d, 0) != 0x27051956) return p;
   std::string header(d.substr(0, 64));
   header[4] = header[5] = header[6] = header[7] = 0;
-  const std::uint32_t hcrc = static_cast<std::uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(header.data()), 64));
+  const std::uint32_t hcrc =
+      static_cast<std::uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(header.data()), 64));
   if (hcrc != be32(d, 4)) return p;  // a false positive of the magic
   p.valid = true;
   const std::uint32_t size = be32(d, 12);
@@ -89,7 +116,8 @@ Parsed parse_uimage(Bytes d) {
     }
     for (std::size_t i = 0; i < sizes.size() && at < p.size; ++i) {
       const std::uint64_t len = std::min<std::uint64_t>(sizes[i], p.size - at);
-      p.parts.push_back(Part{fmt::format("image{}", i), at, len, i == 0 ? uimage_compression(comp) : ""});
+      p.parts.push_back(
+          Part{fmt::format("image{}", i), at, len, i == 0 ? uimage_compression(comp) : ""});
       at += (std::uint64_t(sizes[i]) + 3) & ~3ULL;
     }
   } else {
@@ -107,7 +135,8 @@ Parsed parse_trx(Bytes d) {
   const int noffsets = version == 1 ? 3 : 4;
   p.valid = true;
   p.size = std::min<std::uint64_t>(len, d.size());
-  if (len > d.size()) p.error = fmt::format("length {} beyond the available {} bytes", len, d.size());
+  if (len > d.size())
+    p.error = fmt::format("length {} beyond the available {} bytes", len, d.size());
   const std::size_t header = 16 + 4 * std::size_t(noffsets);
   std::vector<std::uint32_t> offsets;
   for (int i = 0; i < noffsets; ++i) {
@@ -121,12 +150,13 @@ Parsed parse_trx(Bytes d) {
   }
   if (p.size >= 12) {
     const std::uint32_t crc = ~static_cast<std::uint32_t>(
-        crc32(0, reinterpret_cast<const Bytef*>(d.data() + 12), static_cast<uInt>(p.size - 12))) ;
+        crc32(0, reinterpret_cast<const Bytef*>(d.data() + 12), static_cast<uInt>(p.size - 12)));
     // TRX stores the CRC without the final inversion zlib applies.
     if (p.error.empty() && crc != le32(d, 8)) p.error = "CRC mismatch";
   }
   for (std::size_t i = 0; i < offsets.size(); ++i) {
-    const std::uint64_t end = i + 1 < offsets.size() && offsets[i + 1] > offsets[i] ? offsets[i + 1] : p.size;
+    const std::uint64_t end =
+        i + 1 < offsets.size() && offsets[i + 1] > offsets[i] ? offsets[i + 1] : p.size;
     p.parts.push_back(Part{fmt::format("partition{}", i), offsets[i], end - offsets[i], ""});
   }
   p.detail = fmt::format("TRX v{}, {} bytes, {} partitions", version, len, offsets.size());
@@ -150,7 +180,8 @@ Parsed parse_fit(Bytes d) {
   const std::uint32_t total = be32(d, 4), off_struct = be32(d, 8), off_strings = be32(d, 12);
   const std::uint32_t size_strings = be32(d, 32), size_struct = be32(d, 36);
   if (total < 40 || total > d.size() || off_struct >= total || off_strings >= total ||
-      std::uint64_t(off_struct) + size_struct > total || std::uint64_t(off_strings) + size_strings > total) {
+      std::uint64_t(off_struct) + size_struct > total ||
+      std::uint64_t(off_strings) + size_strings > total) {
     return p;
   }
   p.valid = true;
@@ -232,8 +263,11 @@ Parsed parse_fit(Bytes d) {
         at += (std::size_t(len) + 3) & ~std::size_t(3);
         break;
       }
-      case 4: break;  // nop
-      case 9: done = true; break;
+      case 4:
+        break;  // nop
+      case 9:
+        done = true;
+        break;
       default:
         p.error = fmt::format("unknown device tree token {} at {}", token, hex_offset(at - 4));
         done = true;

@@ -40,7 +40,8 @@ class Budget {
   const Limits& limits() const { return limits_; }
   // Accounts `n` more output bytes of a stream that has consumed `input` bytes and produced
   // `produced` so far (including n). Returns an error message when a limit is reached.
-  std::optional<std::string> charge_bytes(std::uint64_t n, std::uint64_t input, std::uint64_t produced);
+  std::optional<std::string> charge_bytes(std::uint64_t n, std::uint64_t input,
+                                          std::uint64_t produced);
   std::optional<std::string> charge_file();
   std::uint64_t total_bytes() const { return total_bytes_; }
   std::uint64_t files() const { return files_; }
@@ -60,7 +61,8 @@ struct Decoded {
   std::string error;
 };
 Decoded decode_gzip(Bytes data, Budget& budget);
-Decoded decode_zlib(Bytes data, std::size_t max_output);  // one zlib stream, no budget (cramfs blocks)
+Decoded decode_zlib(Bytes data,
+                    std::size_t max_output);  // one zlib stream, no budget (cramfs blocks)
 Decoded decode_xz(Bytes data, Budget& budget);
 Decoded decode_lzma_alone(Bytes data, Budget& budget);
 Decoded decode_zstd(Bytes data, Budget& budget);
@@ -152,9 +154,11 @@ void check_permissions(const Filesystem& fs, CheckContext& ctx);
 void check_binaries(const Filesystem& fs, CheckContext& ctx);
 
 // Adds a finding with the kind's default severity and title.
-evidence::Finding& add_finding(CheckContext& ctx, std::string check, std::string kind, std::string path,
-                               std::string evidence_text, nlohmann::json evidence = nlohmann::json::object());
-void add_check_run(CheckContext& ctx, std::string check, std::vector<std::string> tests_for, std::string detail);
+evidence::Finding& add_finding(CheckContext& ctx, std::string check, std::string kind,
+                               std::string path, std::string evidence_text,
+                               nlohmann::json evidence = nlohmann::json::object());
+void add_check_run(CheckContext& ctx, std::string check, std::vector<std::string> tests_for,
+                   std::string detail);
 
 // Entries by path (the last one wins, as in tar), for checks that look up /etc/... files.
 const Entry* find_entry(const Filesystem& fs, std::string_view path);

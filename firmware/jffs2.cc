@@ -5,13 +5,12 @@
 // (parent inode, name) to an inode; inode nodes carry a fragment of a file's data; the highest
 // version wins. Compression: none, zero, rtime, zlib and LZMA (kernel's fixed raw-LZMA settings);
 // rubin and LZO fragments are reported and left as zeros.
+#include <fmt/format.h>
 #include <lzma.h>
 #include <sys/stat.h>
 
 #include <map>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "firmware/internal.h"
 
@@ -119,7 +118,8 @@ FsRead read_jffs2(Bytes d, Budget& budget) {
       }
     } else if (type == kInode && totlen >= 68) {
       const std::uint32_t ino = u32(at + 12), version = u32(at + 16), mode = u32(at + 20);
-      const std::uint32_t isize = u32(at + 28), offset = u32(at + 44), csize = u32(at + 48), dsize = u32(at + 52);
+      const std::uint32_t isize = u32(at + 28), offset = u32(at + 44), csize = u32(at + 48),
+                          dsize = u32(at + 52);
       const std::uint8_t compr = static_cast<std::uint8_t>(d[at + 56]);
       auto& inode = inodes[ino];
       if (!inode.seen || version >= inode.version) {
@@ -134,11 +134,21 @@ FsRead read_jffs2(Bytes d, Budget& budget) {
         const Bytes payload = d.substr(at + 68, csize);
         std::string data;
         switch (compr) {
-          case 0x00: data = std::string(payload.substr(0, dsize)); break;  // none
-          case 0x01: data.assign(dsize, '\0'); break;                     // zero
-          case 0x02: data = rtime_decompress(payload, dsize); break;
-          case 0x06: data = decode_zlib(payload, dsize).output; break;
-          case 0x08: data = lzma_decompress(payload, dsize); break;
+          case 0x00:
+            data = std::string(payload.substr(0, dsize));
+            break;  // none
+          case 0x01:
+            data.assign(dsize, '\0');
+            break;  // zero
+          case 0x02:
+            data = rtime_decompress(payload, dsize);
+            break;
+          case 0x06:
+            data = decode_zlib(payload, dsize).output;
+            break;
+          case 0x08:
+            data = lzma_decompress(payload, dsize);
+            break;
           default:
             ++unsupported;
             data.assign(dsize, '\0');
@@ -165,7 +175,8 @@ FsRead read_jffs2(Bytes d, Budget& budget) {
     std::set<std::uint32_t> seen;
     while (ino != 1) {
       auto it = parent_of.find(ino);
-      if (it == parent_of.end() || !seen.insert(ino).second || parts.size() > 64) return std::nullopt;
+      if (it == parent_of.end() || !seen.insert(ino).second || parts.size() > 64)
+        return std::nullopt;
       parts.push_back(it->second.second);
       ino = it->second.first;
     }
@@ -198,13 +209,26 @@ FsRead read_jffs2(Bytes d, Budget& budget) {
     e.uid = inode.uid;
     e.gid = inode.gid;
     switch (inode.mode & S_IFMT) {
-      case S_IFDIR: e.type = EntryType::directory; break;
-      case S_IFLNK: e.type = EntryType::symlink; break;
-      case S_IFCHR: e.type = EntryType::character_device; break;
-      case S_IFBLK: e.type = EntryType::block_device; break;
-      case S_IFIFO: e.type = EntryType::fifo; break;
-      case S_IFSOCK: e.type = EntryType::socket; break;
-      default: e.type = EntryType::regular;
+      case S_IFDIR:
+        e.type = EntryType::directory;
+        break;
+      case S_IFLNK:
+        e.type = EntryType::symlink;
+        break;
+      case S_IFCHR:
+        e.type = EntryType::character_device;
+        break;
+      case S_IFBLK:
+        e.type = EntryType::block_device;
+        break;
+      case S_IFIFO:
+        e.type = EntryType::fifo;
+        break;
+      case S_IFSOCK:
+        e.type = EntryType::socket;
+        break;
+      default:
+        e.type = EntryType::regular;
     }
     if (e.type == EntryType::regular || e.type == EntryType::symlink) {
       std::sort(inode.fragments.begin(), inode.fragments.end(),
@@ -212,7 +236,8 @@ FsRead read_jffs2(Bytes d, Budget& budget) {
       std::string data(std::min<std::uint32_t>(inode.size, 64u << 20), '\0');
       for (const auto& f : inode.fragments) {
         if (f.offset >= data.size()) continue;
-        data.replace(f.offset, std::min(f.data.size(), data.size() - f.offset), f.data.substr(0, data.size() - f.offset));
+        data.replace(f.offset, std::min(f.data.size(), data.size() - f.offset),
+                     f.data.substr(0, data.size() - f.offset));
       }
       if (e.type == EntryType::symlink) {
         e.link_target = std::move(data);
@@ -222,10 +247,14 @@ FsRead read_jffs2(Bytes d, Budget& budget) {
     }
     r.entries.push_back(std::move(e));
   }
-  std::sort(r.entries.begin() + 1, r.entries.end(), [](const Entry& a, const Entry& b) { return a.path < b.path; });
-  r.detail = fmt::format("jffs2 {}, {} nodes, {} inodes", le ? "little-endian" : "big-endian", nodes, inodes.size());
+  std::sort(r.entries.begin() + 1, r.entries.end(),
+            [](const Entry& a, const Entry& b) { return a.path < b.path; });
+  r.detail = fmt::format("jffs2 {}, {} nodes, {} inodes", le ? "little-endian" : "big-endian",
+                         nodes, inodes.size());
   std::vector<std::string> notes;
-  if (unsupported) notes.push_back(fmt::format("{} fragments with rubin/LZO compression left as zeros", unsupported));
+  if (unsupported)
+    notes.push_back(
+        fmt::format("{} fragments with rubin/LZO compression left as zeros", unsupported));
   if (orphans) notes.push_back(fmt::format("{} inodes without a path", orphans));
   if (!notes.empty() && r.error.empty()) r.error = fmt::format("{}", fmt::join(notes, "; "));
   return r;

@@ -11,16 +11,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   Filesystem fs;
   fs.chunk = "fuzz";
-  for (const char* path : {"/etc/shadow", "/etc/passwd", "/etc/inittab", "/etc/inetd.conf", "/etc/init.d/rcS",
-                           "/etc/app.conf", "/etc/dropbear/dropbear_rsa_host_key", "/usr/bin/app"}) {
+  for (const char* path :
+       {"/etc/shadow", "/etc/passwd", "/etc/inittab", "/etc/inetd.conf", "/etc/init.d/rcS",
+        "/etc/app.conf", "/etc/dropbear/dropbear_rsa_host_key", "/usr/bin/app"}) {
     Entry e;
     e.path = path;
     e.mode = 04777;
     e.data = text;
     fs.entries.push_back(e);
   }
-  for (int i = 0; i < 16; ++i) fs.entries.push_back(Entry{"/pad" + std::to_string(i), EntryType::directory, 0755, 0, 0, {}, {}});
-  static const std::vector<Credential> dictionary = {{"root", "root"}, {"admin", "admin"}, {"root", ""}};
+  for (int i = 0; i < 16; ++i)
+    fs.entries.push_back(
+        Entry{"/pad" + std::to_string(i), EntryType::directory, 0755, 0, 0, {}, {}});
+  static const std::vector<Credential> dictionary = {
+      {"root", "root"}, {"admin", "admin"}, {"root", ""}};
   kensa::evidence::FindingSet out;
   std::vector<std::pair<std::string, std::string>> seen;
   CheckContext ctx{"fuzz", "fuzz", &dictionary, &out, &seen};

@@ -26,6 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)kensa::firmware::match_cves(db, c);
   } catch (const kensa::InputError&) {
   }
-  (void)kensa::firmware::compare_versions(std::string(reinterpret_cast<const char*>(data), std::min<size_t>(size, 32)), "1.2.3a");
+  (void)kensa::firmware::compare_versions(
+      std::string(reinterpret_cast<const char*>(data), std::min<size_t>(size, 32)), "1.2.3a");
   return 0;
 }
