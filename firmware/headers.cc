@@ -133,6 +133,7 @@ Parsed parse_trx(Bytes d) {
   const std::uint16_t version = le16(d, 14);
   if (len < 28 || (version != 1 && version != 2)) return p;
   const int noffsets = version == 1 ? 3 : 4;
+  if (d.size() < 16 + 4 * std::size_t(noffsets)) return p;
   p.valid = true;
   p.size = std::min<std::uint64_t>(len, d.size());
   if (len > d.size())
