@@ -697,14 +697,21 @@ void check_update(const std::vector<Filesystem>& filesystems, CheckContext& ctx)
       }
       if (e.type != EntryType::regular || e.data.size() > 8 * 1024 * 1024) continue;
       const Bytes d = e.data;
-      for (auto m : mechanisms) {
-        if (m.size() >= 6 && memmem(d.data(), d.size(), m.data(), m.size()))
-          mech_found.insert(std::string(m) + " (in " + e.path + ")");
-      }
-      for (auto v : verifiers) {
-        if (memmem(d.data(), d.size(), v.data(), v.size()))
-          verify_found.insert(std::string(v) + " (in " + e.path + ")");
-      }
+      static const MultiMatcher markers = [] {
+        std::vector<std::string_view> all;
+        for (auto m : mechanisms) {
+          if (m.size() >= 6) all.push_back(m);
+        }
+        for (auto v : verifiers) all.push_back(v);
+        return MultiMatcher(all);
+      }();
+      markers.scan(d, [&](std::size_t k, std::size_t) {
+        const std::string_view m = markers.pattern(k);
+        const bool verifier =
+            std::find(std::begin(verifiers), std::end(verifiers), m) != std::end(verifiers);
+        (verifier ? verify_found : mech_found).insert(std::string(m) + " (in " + e.path + ")");
+        return true;
+      });
       if (looks_like_text(d) && d.size() < 512 * 1024) {
         for (auto& u : cleartext_update_urls(d)) insecure_urls.emplace_back(e.path, std::move(u));
       }

@@ -74,35 +74,36 @@ std::vector<ComponentHit> identify_components(Bytes data, std::string_view path)
     hits.push_back(ComponentHit{std::string(name), std::move(version), std::string(vendor),
                                 std::string(product)});
   };
-  for (const auto& rule : kRules) {
-    std::size_t from = 0;
-    int found = 0;
-    while (found < 4 && from < data.size()) {
-      const void* hit =
-          memmem(data.data() + from, data.size() - from, rule.marker.data(), rule.marker.size());
-      if (!hit) break;
-      const std::size_t at = static_cast<const char*>(hit) - data.data();
-      from = at + 1;
-      std::size_t vstart = at + rule.marker.size();
-      if (rule.name == "zlib") vstart -= 2;  // the marker includes the "1."
-      if (rule.name == "glibc") {
-        // "GNU C Library (Debian GLIBC 2.36-9) stable release version 2.36"
-        const Bytes rest = data.substr(vstart, 200);
-        const std::size_t rv = rest.find("release version ");
-        if (rv == Bytes::npos) continue;
-        vstart += rv + 16;
-      }
-      std::string v = version_at(data, vstart, rule.allow_letter_suffix);
-      if (v.empty()) continue;
-      if (rule.require_space_after) {
-        const std::size_t after = vstart + v.size();
-        if (after >= data.size() || data[after] != ' ') continue;
-      }
-      add(rule.name, rule.vendor, rule.product, v);
-      ++found;
-      break;
+  static const MultiMatcher markers = [] {
+    std::vector<std::string_view> all;
+    for (const auto& rule : kRules) all.push_back(rule.marker);
+    return MultiMatcher(all);
+  }();
+  std::vector<bool> done(std::size(kRules), false);
+  std::vector<int> tries(std::size(kRules), 0);
+  markers.scan(data, [&](std::size_t k, std::size_t at) {
+    const Rule& rule = kRules[k];
+    if (done[k] || tries[k] >= 64) return true;
+    ++tries[k];
+    std::size_t vstart = at + rule.marker.size();
+    if (rule.name == "zlib") vstart -= 2;  // the marker includes the "1."
+    if (rule.name == "glibc") {
+      // "GNU C Library (Debian GLIBC 2.36-9) stable release version 2.36"
+      const Bytes rest = data.substr(vstart, 200);
+      const std::size_t rv = rest.find("release version ");
+      if (rv == Bytes::npos) return true;
+      vstart += rv + 16;
     }
-  }
+    std::string v = version_at(data, vstart, rule.allow_letter_suffix);
+    if (v.empty()) return true;
+    if (rule.require_space_after) {
+      const std::size_t after = vstart + v.size();
+      if (after >= data.size() || data[after] != ' ') return true;
+    }
+    add(rule.name, rule.vendor, rule.product, v);
+    done[k] = true;
+    return true;
+  });
   // Libraries named after their version.
   const std::size_t slash = path.rfind('/');
   const std::string_view base = slash == std::string_view::npos ? path : path.substr(slash + 1);

@@ -2,6 +2,7 @@
 // Internal interfaces between the firmware component's parts: decoders, container readers,
 // checks. Not part of the public interface (firmware/firmware.h).
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <string>
@@ -31,6 +32,45 @@ inline std::uint16_t be16(Bytes b, std::size_t at) {
   return std::uint16_t((p[0] << 8) | p[1]);
 }
 std::string hex_offset(std::uint64_t offset);
+
+// Finds many literal patterns (each at least 2 bytes) in one pass over the data: a bitmap of the
+// patterns' first two bytes filters positions, and only candidates are compared. The checks search
+// every file of an image for dozens of markers; one pass instead of one memmem per marker.
+class MultiMatcher {
+ public:
+  explicit MultiMatcher(std::vector<std::string_view> patterns)
+      : patterns_(std::move(patterns)), buckets_(65536) {
+    for (std::size_t k = 0; k < patterns_.size(); ++k) {
+      const auto* p = reinterpret_cast<const unsigned char*>(patterns_[k].data());
+      const std::uint16_t key = static_cast<std::uint16_t>((p[0] << 8) | p[1]);
+      filter_[key >> 6] |= 1ULL << (key & 63);
+      buckets_[key].push_back(static_cast<std::uint16_t>(k));
+    }
+  }
+  const std::string_view& pattern(std::size_t k) const { return patterns_[k]; }
+  // Calls on_match(pattern index, position) for every match in position order; stops early when
+  // it returns false.
+  template <typename F>
+  void scan(Bytes d, F&& on_match) const {
+    if (d.size() < 2) return;
+    const auto* p = reinterpret_cast<const unsigned char*>(d.data());
+    for (std::size_t i = 0; i + 1 < d.size(); ++i) {
+      const std::uint16_t key = static_cast<std::uint16_t>((p[i] << 8) | p[i + 1]);
+      if (!((filter_[key >> 6] >> (key & 63)) & 1)) continue;
+      for (const std::uint16_t k : buckets_[key]) {
+        const std::string_view& pat = patterns_[k];
+        if (pat.size() <= d.size() - i && std::memcmp(p + i, pat.data(), pat.size()) == 0) {
+          if (!on_match(std::size_t(k), i)) return;
+        }
+      }
+    }
+  }
+
+ private:
+  std::vector<std::string_view> patterns_;
+  std::vector<std::vector<std::uint16_t>> buckets_;
+  std::uint64_t filter_[1024] = {};
+};
 
 // Byte and file budget of one extraction, shared by every decoder and reader so that nesting
 // cannot multiply the limits.
