@@ -262,11 +262,20 @@ Analysis analyze_one(const std::filesystem::path& image, const AnalysisOptions& 
   ContentCache cache;
   std::size_t elves = 0, hardening = 0;
   CheckContext ctx{a.image, "image", &dict, &a.findings, seen};
+  // Accounts and boot services are only judged on a root filesystem (one with /etc): a kernel's
+  // one-entry initramfs or a data partition proves nothing about them, and a completed check
+  // would read as a PASS.
+  bool any_root = false;
   for (const auto& fs : a.filesystems) {
     ctx.chunk = fs.chunk;
-    check_accounts(fs, ctx);
+    const bool root = std::any_of(fs.entries.begin(), fs.entries.end(),
+                                  [](const Entry& e) { return e.path.rfind("/etc/", 0) == 0; });
+    any_root |= root;
+    if (root) {
+      check_accounts(fs, ctx);
+      check_boot_services(fs, ctx);
+    }
     check_secrets(fs, ctx);
-    check_boot_services(fs, ctx);
     check_permissions(fs, ctx);
     for (const auto& e : fs.entries) {
       if (e.type == EntryType::regular)
@@ -274,6 +283,19 @@ Analysis analyze_one(const std::filesystem::path& image, const AnalysisOptions& 
     }
   }
   ctx.chunk = "image";
+  if (!any_root) {
+    for (const auto& [check, kinds] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+             {"firmware.accounts",
+              {"empty-password", "weak-password-hash", "default-credential",
+               "hardcoded-credential"}},
+             {"firmware.boot-services",
+              {"insecure-service-at-boot", "serial-console-open", "ssh-password-auth",
+               "upnp-exposed", "debug-service"}}}) {
+      a.findings.checks.push_back(evidence::CheckRun{
+          check, a.image, std::nullopt, "firmware", evidence::CheckStatus::skipped, kinds,
+          "no root filesystem (no /etc) found in the image"});
+    }
+  }
   check_update(a.filesystems, ctx);
   for (const auto& blob : extractor.blobs())
     analyse_content(a, ctx, cache, blob.id, blob.data, elves, hardening);
