@@ -244,6 +244,26 @@ TEST(FirmwareBuilt, UImageContainingSquashfs) {
   expect_planted_issues(a);
 }
 
+TEST(FirmwareBuilt, FitImageContainingGzipCpio) {
+  require_tool("mkimage");
+  require_tool("cpio");
+  TempDir t;
+  make_rootfs(t.path() / "root");
+  sh(fmt::format("cd {} && find . | cpio -o -H newc 2>/dev/null | gzip -9 > {}",
+                 (t.path() / "root").string(), (t.path() / "initrd.gz").string()));
+  sh(fmt::format(
+      "mkimage -f auto -A arm -O linux -T ramdisk -C none -n kensa-fit -d {} {} >/dev/null",
+      (t.path() / "initrd.gz").string(), (t.path() / "image.itb").string()));
+  const Analysis a = analyze(t.path() / "image.itb", options());
+  const Chunk* f = chunk_of(a, "fit");
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(f->error.empty()) << f->error;
+  const Chunk* g = chunk_of(a, "gzip");
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->parent, f->id);
+  expect_planted_issues(a);
+}
+
 TEST(FirmwareBuilt, TrxContainingLzmaKernelAndSquashfs) {
   require_tool("mksquashfs");
   require_tool("xz");
