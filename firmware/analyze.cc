@@ -1,0 +1,432 @@
+// The firmware collector: extraction, filesystem checks, binary checks, components, CVEs.
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "base/embedded.h"
+#include "base/error.h"
+#include "base/files.h"
+#include "firmware/extract.h"
+#include "firmware/internal.h"
+
+namespace kensa {
+extern const EmbeddedFile kFirmwareDataFiles[];
+extern const std::size_t kFirmwareDataFiles_count;
+}  // namespace kensa
+
+namespace kensa::firmware {
+
+using nlohmann::json;
+using namespace detail;
+
+std::vector<Credential> parse_credentials(const std::string& text, const std::string& origin) {
+  std::vector<Credential> out;
+  std::size_t line_no = 0, at = 0;
+  while (at < text.size()) {
+    std::size_t nl = text.find('\n', at);
+    if (nl == std::string::npos) nl = text.size();
+    std::string line = text.substr(at, nl - at);
+    at = nl + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    const std::size_t tab = line.find('\t');
+    if (tab == std::string::npos) {
+      throw InputError(origin, line_no, 1,
+                       "expected 'user<TAB>password' (see data/credentials/README.md)");
+    }
+    auto unescape = [](std::string s) {
+      if (s == "<empty>") return std::string();
+      return s;
+    };
+    out.push_back(Credential{unescape(line.substr(0, tab)), unescape(line.substr(tab + 1))});
+  }
+  return out;
+}
+
+const std::vector<Credential>& builtin_credentials() {
+  static const std::vector<Credential> creds = [] {
+    for (std::size_t i = 0; i < kFirmwareDataFiles_count; ++i) {
+      if (kFirmwareDataFiles[i].name == "default-credentials.txt") {
+        return parse_credentials(std::string(kFirmwareDataFiles[i].contents),
+                                 "default-credentials.txt");
+      }
+    }
+    return std::vector<Credential>{};
+  }();
+  return creds;
+}
+
+namespace {
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  std::string hex;
+  hex.reserve(len * 2);
+  for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
+  return hex;
+}
+
+const std::set<std::string>& risky_functions() {
+  static const std::set<std::string> names = {"gets",   "strcpy", "strcat", "sprintf", "vsprintf",
+                                              "system", "popen",  "stpcpy", "wcscpy"};
+  return names;
+}
+
+struct BinaryResult {
+  std::optional<ElfInfo> elf;
+  std::vector<ComponentHit> components;
+};
+
+// Per-content cache: identical files (busybox copies, duplicated libraries) are analysed once.
+using ContentCache = std::unordered_map<std::string, BinaryResult>;
+
+void report_binary(CheckContext& ctx, const std::string& path, const ElfInfo& info,
+                   std::size_t& hardening_findings) {
+  json flags = {{"machine", info.machine},
+                {"bits", info.bits},
+                {"endian", info.big_endian ? "big" : "little"},
+                {"type", info.type},
+                {"nx", info.nx},
+                {"pie", info.is_pie},
+                {"relro", info.relro_full      ? "full"
+                          : info.relro_partial ? "partial"
+                                               : "none"},
+                {"canary", info.canary},
+                {"fortify", info.fortify},
+                {"static", info.statically_linked}};
+  std::vector<std::string> missing;
+  if (!info.nx) missing.push_back("NX");
+  if (info.type == "executable" && !info.statically_linked) missing.push_back("PIE");
+  if (!info.relro_partial)
+    missing.push_back("RELRO");
+  else if (!info.relro_full)
+    missing.push_back("full RELRO");
+  if (!info.canary) missing.push_back("stack canary");
+  if (!info.fortify) missing.push_back("FORTIFY");
+  if (info.type != "executable" && info.type != "shared-object") return;
+  if (!missing.empty()) {
+    ++hardening_findings;
+    flags["missing"] = missing;
+    add_finding(ctx, "firmware.elf-hardening", "missing-hardening", path,
+                fmt::format("{} ({} {}-bit {}): no {}", path, info.machine, info.bits,
+                            info.big_endian ? "BE" : "LE", fmt::join(missing, ", ")),
+                flags);
+  }
+  std::vector<std::string> risky;
+  for (const auto& imp : info.imports) {
+    if (risky_functions().count(imp)) risky.push_back(imp);
+  }
+  std::sort(risky.begin(), risky.end());
+  risky.erase(std::unique(risky.begin(), risky.end()), risky.end());
+  if (!risky.empty()) {
+    add_finding(ctx, "firmware.elf-risky-functions", "risky-function", path,
+                fmt::format("{} imports {}", path, fmt::join(risky, ", ")), {{"functions", risky}});
+  }
+}
+
+void add_component(Analysis& a, const ComponentHit& hit, const std::string& where) {
+  for (auto& c : a.components) {
+    if (c.name == hit.name && c.version == hit.version) {
+      if (c.evidence_paths.size() < 8) c.evidence_paths.push_back(where);
+      return;
+    }
+  }
+  Component c;
+  c.name = hit.name;
+  c.version = hit.version;
+  c.vendor = hit.vendor;
+  c.product = hit.product;
+  c.purl = fmt::format("pkg:generic/{}@{}", hit.name, hit.version);
+  const char part = hit.product == "linux_kernel" ? 'o' : 'a';
+  c.cpe =
+      fmt::format("cpe:2.3:{}:{}:{}:{}:*:*:*:*:*:*:*", part, hit.vendor, hit.product, hit.version);
+  c.evidence_paths.push_back(where);
+  a.components.push_back(std::move(c));
+}
+
+}  // namespace
+
+namespace detail {
+void check_binaries(const Filesystem&, CheckContext&) {}
+}  // namespace detail
+
+namespace {
+
+void analyse_content(Analysis& a, CheckContext& ctx, ContentCache& cache, const std::string& where,
+                     std::string_view data, std::size_t& elves, std::size_t& hardening_findings) {
+  const bool is_elf = data.size() >= 52 && data.substr(0, 4) ==
+                                               "\x7f"
+                                               "ELF";
+  // Component strings live in binaries and in kernel images; small text files are skipped.
+  if (!is_elf && data.size() < 4096) return;
+  const std::string key = sha256_hex(data);
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    BinaryResult r;
+    if (is_elf) r.elf = parse_elf(data);
+    r.components = identify_components(data, where);
+    it = cache.emplace(key, std::move(r)).first;
+  } else {
+    // Version-named libraries need the path even for duplicate content.
+    for (const auto& hit : identify_components({}, where)) add_component(a, hit, where);
+  }
+  for (const auto& hit : it->second.components) add_component(a, hit, where);
+  if (it->second.elf) {
+    ++elves;
+    report_binary(ctx, where, *it->second.elf, hardening_findings);
+  }
+}
+
+void match_components(Analysis& a, const AnalysisOptions& options, CheckContext& ctx) {
+  std::size_t matched = 0;
+  for (const auto& c : a.components) {
+    json ev = {{"name", c.name},
+               {"version", c.version},
+               {"purl", c.purl},
+               {"cpe", c.cpe},
+               {"paths", c.evidence_paths}};
+    add_finding(ctx, "firmware.components", "component-identified",
+                c.evidence_paths.empty() ? "" : c.evidence_paths[0],
+                fmt::format("{} {} ({})", c.name, c.version,
+                            c.evidence_paths.empty() ? "" : c.evidence_paths[0]),
+                ev);
+  }
+  if (!options.cve_db) {
+    evidence::CheckRun run{"firmware.cve-match",
+                           a.image,
+                           std::nullopt,
+                           "firmware",
+                           evidence::CheckStatus::skipped,
+                           {"vulnerable-component"},
+                           "no CVE index given (kensa cve import, then --cve-db)"};
+    a.findings.checks.push_back(run);
+    return;
+  }
+  for (const auto& c : a.components) {
+    const auto matches = match_cves(*options.cve_db, c);
+    if (matches.empty()) continue;
+    ++matched;
+    double worst = 0;
+    std::vector<std::string> ids;
+    json list = json::array();
+    for (const auto& m : matches) {
+      worst = std::max(worst, m.cvss);
+      ids.push_back(m.cve);
+      list.push_back(
+          {{"cve", m.cve}, {"cvss", m.cvss}, {"vector", m.cvss_vector}, {"range", m.range}});
+    }
+    auto& f = add_finding(
+        ctx, "firmware.cve-match", "vulnerable-component",
+        c.evidence_paths.empty() ? "" : c.evidence_paths[0],
+        fmt::format("{} {}: {} (highest CVSS {:.1f})", c.name, c.version, fmt::join(ids, ", "),
+                    worst),
+        {{"component", c.name}, {"version", c.version}, {"cpe", c.cpe}, {"matches", list}});
+    f.cves = ids;
+    f.severity = worst >= 9.0   ? evidence::Severity::critical
+                 : worst >= 7.0 ? evidence::Severity::high
+                 : worst >= 4.0 ? evidence::Severity::medium
+                 : worst > 0    ? evidence::Severity::low
+                                : evidence::Severity::high;
+  }
+  add_check_run(ctx, "firmware.cve-match", {"vulnerable-component"},
+                fmt::format("{} components matched against {}: {} vulnerable", a.components.size(),
+                            options.cve_db->filename().string(), matched));
+}
+
+Analysis analyze_one(const std::filesystem::path& image, const AnalysisOptions& options,
+                     std::vector<std::pair<std::string, std::string>>* seen) {
+  Analysis a;
+  a.image = image.string();
+  const std::string bytes = read_file(image);
+  a.image_bytes = bytes.size();
+  a.findings.collector = "firmware";
+  a.findings.tool = "kensa-firmware/0.1";
+  a.findings.origin = image.string();
+  Extractor extractor(options.limits, a);
+  extractor.run(bytes);
+
+  std::vector<Credential> custom;
+  if (options.credentials)
+    custom = parse_credentials(read_file(*options.credentials), options.credentials->string());
+  const auto& dict = options.credentials ? custom : builtin_credentials();
+
+  ContentCache cache;
+  std::size_t elves = 0, hardening = 0;
+  CheckContext ctx{a.image, "image", &dict, &a.findings, seen};
+  // Accounts and boot services are only judged on a root filesystem (one with /etc): a kernel's
+  // one-entry initramfs or a data partition proves nothing about them, and a completed check
+  // would read as a PASS.
+  bool any_root = false;
+  for (const auto& fs : a.filesystems) {
+    ctx.chunk = fs.chunk;
+    const bool root = std::any_of(fs.entries.begin(), fs.entries.end(),
+                                  [](const Entry& e) { return e.path.rfind("/etc/", 0) == 0; });
+    any_root |= root;
+    if (root) {
+      check_accounts(fs, ctx);
+      check_boot_services(fs, ctx);
+    }
+    check_secrets(fs, ctx);
+    check_permissions(fs, ctx);
+    for (const auto& e : fs.entries) {
+      if (e.type == EntryType::regular)
+        analyse_content(a, ctx, cache, e.path, e.data, elves, hardening);
+    }
+  }
+  ctx.chunk = "image";
+  if (!any_root) {
+    for (const auto& [check, kinds] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+             {"firmware.accounts",
+              {"empty-password", "weak-password-hash", "default-credential",
+               "hardcoded-credential"}},
+             {"firmware.boot-services",
+              {"insecure-service-at-boot", "serial-console-open", "ssh-password-auth",
+               "upnp-exposed", "debug-service"}}}) {
+      a.findings.checks.push_back(evidence::CheckRun{
+          check, a.image, std::nullopt, "firmware", evidence::CheckStatus::skipped, kinds,
+          "no root filesystem (no /etc) found in the image"});
+    }
+  }
+  check_update(a.filesystems, ctx);
+  for (const auto& blob : extractor.blobs())
+    analyse_content(a, ctx, cache, blob.id, blob.data, elves, hardening);
+  for (const auto& blob : extractor.elf_blobs())
+    analyse_content(a, ctx, cache, blob.id, blob.data, elves, hardening);
+  if (a.filesystems.empty()) {
+    // A bare image (kernel, raw binary) still gets its version strings looked at.
+    analyse_content(a, ctx, cache, "image", bytes, elves, hardening);
+  }
+  add_check_run(
+      ctx, "firmware.elf-hardening", {"missing-hardening", "risky-function"},
+      fmt::format("{} ELF binaries, {} distinct files analysed, {} binaries lacking a mitigation",
+                  elves, cache.size(), hardening));
+  match_components(a, options, ctx);
+
+  // Extraction itself: a damaged chunk makes every filesystem check incomplete for what it hid.
+  evidence::CheckRun run{
+      "firmware.extract",
+      a.image,
+      std::nullopt,
+      "firmware",
+      a.errors.empty() ? evidence::CheckStatus::completed : evidence::CheckStatus::error,
+      {},
+      fmt::format("{} chunks, {} filesystems, {} entries{}", a.chunks.size(), a.filesystems.size(),
+                  a.files_extracted,
+                  a.errors.empty() ? "" : "; " + fmt::format("{}", fmt::join(a.errors, "; ")))};
+  a.findings.checks.insert(a.findings.checks.begin(), run);
+
+  if (options.extract_dir) {
+    std::vector<std::string> errors;
+    a.files_written = write_tree(a, extractor.blobs(), *options.extract_dir, errors);
+    for (auto& e : errors) a.errors.push_back("write: " + e);
+  }
+  return a;
+}
+
+}  // namespace
+
+Analysis analyze(const std::filesystem::path& image, const AnalysisOptions& options) {
+  return analyze_one(image, options, nullptr);
+}
+
+std::vector<Analysis> analyze_all(const std::vector<std::filesystem::path>& images,
+                                  const AnalysisOptions& options) {
+  std::vector<Analysis> out;
+  std::vector<std::vector<std::pair<std::string, std::string>>> seen(images.size());
+  for (std::size_t i = 0; i < images.size(); ++i)
+    out.push_back(analyze_one(images[i], options, &seen[i]));
+  // The same user with the same password (or hash) in two images: one credential for many devices.
+  std::map<std::pair<std::string, std::string>, std::set<std::size_t>> where;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    for (const auto& cred : seen[i]) where[cred].insert(i);
+  }
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    CheckContext ctx{out[i].image, "image", nullptr, &out[i].findings, nullptr};
+    std::size_t shared = 0;
+    for (const auto& [cred, in] : where) {
+      if (in.size() < 2 || !in.count(i)) continue;
+      ++shared;
+      std::vector<std::string> others;
+      for (auto k : in) {
+        if (k != i) others.push_back(out[k].image);
+      }
+      const std::string how = cred.second.rfind("hash:", 0) == 0 ? "the same password hash"
+                              : cred.second == "<empty>"         ? "an empty password"
+                                                                 : "the same password";
+      add_finding(ctx, "firmware.shared-credential", "shared-credential", "",
+                  fmt::format("account '{}' has {} in {} images (also in {})", cred.first, how,
+                              in.size(), fmt::join(others, ", ")),
+                  {{"user", cred.first}, {"images", in.size()}, {"also_in", others}});
+    }
+    if (images.size() > 1) {
+      add_check_run(
+          ctx, "firmware.shared-credential", {"shared-credential"},
+          fmt::format("credentials compared across {} images: {} shared", images.size(), shared));
+    }
+  }
+  return out;
+}
+
+// ---- CycloneDX 1.5 ----
+
+nlohmann::json cyclonedx_sbom(const Analysis& a) {
+  json components = json::array();
+  for (const auto& c : a.components) {
+    json comp = {{"type", c.product == "linux_kernel" ? "operating-system"
+                          : c.name == "uclibc" || c.name == "glibc" || c.name == "musl" ||
+                                  c.name == "openssl" || c.name == "zlib"
+                              ? "library"
+                              : "application"},
+                 {"bom-ref", c.purl},
+                 {"name", c.name},
+                 {"version", c.version},
+                 {"purl", c.purl},
+                 {"cpe", c.cpe}};
+    if (!c.vendor.empty()) comp["supplier"] = {{"name", c.vendor}};
+    json props = json::array();
+    for (const auto& p : c.evidence_paths)
+      props.push_back({{"name", "kensa:evidence-path"}, {"value", p}});
+    comp["properties"] = props;
+    components.push_back(comp);
+  }
+  const std::string image_hash = [&] {
+    try {
+      return sha256_hex(read_file(a.image));
+    } catch (const std::exception&) {
+      return std::string();
+    }
+  }();
+  std::string serial = image_hash.size() >= 32 ? image_hash.substr(0, 32) : std::string(32, '0');
+  // A UUID derived from the image hash: the same image gives the same serial number.
+  serial = fmt::format("urn:uuid:{}-{}-5{}-8{}-{}", serial.substr(0, 8), serial.substr(8, 4),
+                       serial.substr(13, 3), serial.substr(17, 3), serial.substr(20, 12));
+  json meta = {
+      {"tools",
+       {{"components",
+         json::array({{{"type", "application"}, {"name", "kensa"}, {"version", "0.1.0"}}})}}},
+      {"component",
+       {{"type", "firmware"},
+        {"bom-ref", "firmware-image"},
+        {"name", std::filesystem::path(a.image).filename().string()}}}};
+  if (!image_hash.empty())
+    meta["component"]["hashes"] = json::array({{{"alg", "SHA-256"}, {"content", image_hash}}});
+  json deps = json::array();
+  json refs = json::array();
+  for (const auto& c : a.components) refs.push_back(c.purl);
+  deps.push_back({{"ref", "firmware-image"}, {"dependsOn", refs}});
+  return json{{"bomFormat", "CycloneDX"}, {"specVersion", "1.5"},
+              {"serialNumber", serial},   {"version", 1},
+              {"metadata", meta},         {"components", components},
+              {"dependencies", deps}};
+}
+
+}  // namespace kensa::firmware

@@ -1,0 +1,153 @@
+// tar, cpio and ZIP through libarchive, read from memory. Entries land in the in-memory tree with
+// normalised paths; hard links copy their target's data; nothing touches the disk here.
+#include <archive.h>
+#include <archive_entry.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <map>
+
+#include "firmware/internal.h"
+
+namespace kensa::firmware::detail {
+
+std::string normalize_entry_path(std::string_view name, bool& escaped) {
+  escaped = !name.empty() && name.front() == '/';
+  std::vector<std::string_view> parts;
+  std::size_t at = 0;
+  while (at <= name.size()) {
+    std::size_t slash = name.find('/', at);
+    if (slash == std::string_view::npos) slash = name.size();
+    const std::string_view part = name.substr(at, slash - at);
+    if (part == "..") {
+      if (parts.empty()) {
+        escaped = true;
+      } else {
+        parts.pop_back();
+      }
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    at = slash + 1;
+  }
+  std::string out;
+  for (auto p : parts) {
+    out += '/';
+    out += p;
+  }
+  return out.empty() ? "/" : out;
+}
+
+namespace {
+EntryType type_of(mode_t type) {
+  switch (type) {
+    case AE_IFDIR:
+      return EntryType::directory;
+    case AE_IFLNK:
+      return EntryType::symlink;
+    case AE_IFCHR:
+      return EntryType::character_device;
+    case AE_IFBLK:
+      return EntryType::block_device;
+    case AE_IFIFO:
+      return EntryType::fifo;
+    case AE_IFSOCK:
+      return EntryType::socket;
+    default:
+      return EntryType::regular;
+  }
+}
+}  // namespace
+
+FsRead read_archive(Bytes data, Budget& budget, std::string_view format) {
+  FsRead r;
+  archive* a = archive_read_new();
+  if (format == "tar") {
+    archive_read_support_format_tar(a);
+  } else if (format == "cpio") {
+    archive_read_support_format_cpio(a);
+  } else {
+    archive_read_support_format_zip_seekable(a);
+  }
+  archive_read_support_filter_none(a);
+  if (archive_read_open_memory(a, data.data(), data.size()) != ARCHIVE_OK) {
+    r.error = fmt::format("not a readable {} archive: {}", format,
+                          archive_error_string(a) ? archive_error_string(a) : "");
+    archive_read_free(a);
+    return r;
+  }
+  std::map<std::string, std::size_t> by_path;
+  std::string buffer(64 * 1024, '\0');
+  std::size_t escapes = 0, absolute = 0;
+  for (;;) {
+    archive_entry* entry = nullptr;
+    const int rc = archive_read_next_header(a, &entry);
+    if (rc == ARCHIVE_EOF) break;
+    if (rc < ARCHIVE_WARN) {
+      r.error = fmt::format("damaged {} archive after {} entries: {}", format, r.entries.size(),
+                            archive_error_string(a) ? archive_error_string(a) : "unknown error");
+      break;
+    }
+    if (auto err = budget.charge_file()) {
+      r.error = *err;
+      break;
+    }
+    const char* raw = archive_entry_pathname(entry);
+    Entry e;
+    bool escaped = false;
+    e.path = normalize_entry_path(raw ? raw : "", escaped);
+    if (escaped && raw && raw[0] == '/' &&
+        std::string_view(raw).find("..") == std::string_view::npos) {
+      ++absolute;  // usual in kernel initramfs lists; kept below the root
+    } else if (escaped) {
+      ++escapes;
+    }
+    e.type = type_of(archive_entry_filetype(entry));
+    e.mode = archive_entry_mode(entry) & 07777;
+    e.uid = static_cast<std::uint32_t>(archive_entry_uid(entry));
+    e.gid = static_cast<std::uint32_t>(archive_entry_gid(entry));
+    if (e.type == EntryType::symlink) {
+      const char* target = archive_entry_symlink(entry);
+      e.link_target = target ? target : "";
+    }
+    const char* hardlink = archive_entry_hardlink(entry);
+    if (hardlink) {
+      bool ignored = false;
+      auto it = by_path.find(normalize_entry_path(hardlink, ignored));
+      if (it != by_path.end()) e.data = r.entries[it->second].data;
+      e.type = EntryType::regular;
+    } else if (e.type == EntryType::regular) {
+      for (;;) {
+        const la_ssize_t got = archive_read_data(a, buffer.data(), buffer.size());
+        if (got < 0) {
+          r.error = fmt::format("{}: damaged data: {}", e.path,
+                                archive_error_string(a) ? archive_error_string(a) : "");
+          break;
+        }
+        if (got == 0) break;
+        e.data.append(buffer.data(), std::size_t(got));
+        if (auto err = budget.charge_bytes(std::size_t(got), data.size(), e.data.size())) {
+          r.error = fmt::format("{}: {}", e.path, *err);
+          break;
+        }
+      }
+    }
+    by_path[e.path] = r.entries.size();
+    r.entries.push_back(std::move(e));
+    if (!r.error.empty()) break;
+  }
+  if (escapes > 0) {
+    const std::string note = fmt::format(
+        "{} entries with '..' paths climbing above the root were kept inside the root", escapes);
+    r.error = r.error.empty() ? note : r.error + "; " + note;
+  }
+  const la_int64_t used = archive_filter_bytes(a, -1);
+  r.size = used > 0 ? std::min<std::uint64_t>(std::uint64_t(used), data.size()) : data.size();
+  r.detail = fmt::format("{} ({}), {} entries{}", format,
+                         archive_format_name(a) ? archive_format_name(a) : "?", r.entries.size(),
+                         absolute ? fmt::format(", {} with absolute paths", absolute) : "");
+  archive_read_free(a);
+  return r;
+}
+
+}  // namespace kensa::firmware::detail

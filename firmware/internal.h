@@ -1,0 +1,209 @@
+#pragma once
+// Internal interfaces between the firmware component's parts: decoders, container readers,
+// checks. Not part of the public interface (firmware/firmware.h).
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "firmware/firmware.h"
+
+namespace kensa::firmware::detail {
+
+using Bytes = std::string_view;
+
+inline std::uint32_t le32(Bytes b, std::size_t at) {
+  const auto* p = reinterpret_cast<const unsigned char*>(b.data() + at);
+  return p[0] | (p[1] << 8) | (p[2] << 16) | (std::uint32_t(p[3]) << 24);
+}
+inline std::uint32_t be32(Bytes b, std::size_t at) {
+  const auto* p = reinterpret_cast<const unsigned char*>(b.data() + at);
+  return (std::uint32_t(p[0]) << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
+}
+inline std::uint16_t le16(Bytes b, std::size_t at) {
+  const auto* p = reinterpret_cast<const unsigned char*>(b.data() + at);
+  return std::uint16_t(p[0] | (p[1] << 8));
+}
+inline std::uint16_t be16(Bytes b, std::size_t at) {
+  const auto* p = reinterpret_cast<const unsigned char*>(b.data() + at);
+  return std::uint16_t((p[0] << 8) | p[1]);
+}
+std::string hex_offset(std::uint64_t offset);
+
+// Finds many literal patterns (each at least 2 bytes) in one pass over the data: a bitmap of the
+// patterns' first two bytes filters positions, and only candidates are compared. The checks search
+// every file of an image for dozens of markers; one pass instead of one memmem per marker.
+class MultiMatcher {
+ public:
+  explicit MultiMatcher(std::vector<std::string_view> patterns)
+      : patterns_(std::move(patterns)), buckets_(65536) {
+    for (std::size_t k = 0; k < patterns_.size(); ++k) {
+      const auto* p = reinterpret_cast<const unsigned char*>(patterns_[k].data());
+      const std::uint16_t key = static_cast<std::uint16_t>((p[0] << 8) | p[1]);
+      filter_[key >> 6] |= 1ULL << (key & 63);
+      buckets_[key].push_back(static_cast<std::uint16_t>(k));
+    }
+  }
+  const std::string_view& pattern(std::size_t k) const { return patterns_[k]; }
+  // Calls on_match(pattern index, position) for every match in position order; stops early when
+  // it returns false.
+  template <typename F>
+  void scan(Bytes d, F&& on_match) const {
+    if (d.size() < 2) return;
+    const auto* p = reinterpret_cast<const unsigned char*>(d.data());
+    for (std::size_t i = 0; i + 1 < d.size(); ++i) {
+      const std::uint16_t key = static_cast<std::uint16_t>((p[i] << 8) | p[i + 1]);
+      if (!((filter_[key >> 6] >> (key & 63)) & 1)) continue;
+      for (const std::uint16_t k : buckets_[key]) {
+        const std::string_view& pat = patterns_[k];
+        if (pat.size() <= d.size() - i && std::memcmp(p + i, pat.data(), pat.size()) == 0) {
+          if (!on_match(std::size_t(k), i)) return;
+        }
+      }
+    }
+  }
+
+ private:
+  std::vector<std::string_view> patterns_;
+  std::vector<std::vector<std::uint16_t>> buckets_;
+  std::uint64_t filter_[1024] = {};
+};
+
+// Byte and file budget of one extraction, shared by every decoder and reader so that nesting
+// cannot multiply the limits.
+class Budget {
+ public:
+  explicit Budget(const Limits& limits) : limits_(limits) {}
+  const Limits& limits() const { return limits_; }
+  // Accounts `n` more output bytes of a stream that has consumed `input` bytes and produced
+  // `produced` so far (including n). Returns an error message when a limit is reached.
+  std::optional<std::string> charge_bytes(std::uint64_t n, std::uint64_t input,
+                                          std::uint64_t produced);
+  std::optional<std::string> charge_file();
+  std::uint64_t total_bytes() const { return total_bytes_; }
+  std::uint64_t files() const { return files_; }
+
+ private:
+  Limits limits_;
+  std::uint64_t total_bytes_ = 0;
+  std::uint64_t files_ = 0;
+};
+
+// ---- Stream decoders. Each decodes one stream starting at data[0] and reports the exact number of
+// input bytes it consumed; on damage or a limit, it keeps the output produced so far. ----
+struct Decoded {
+  std::string output;
+  std::uint64_t consumed = 0;
+  bool complete = false;  // reached the stream's end marker
+  std::string error;
+};
+Decoded decode_gzip(Bytes data, Budget& budget);
+Decoded decode_zlib(Bytes data,
+                    std::size_t max_output);  // one zlib stream, no budget (cramfs blocks)
+Decoded decode_xz(Bytes data, Budget& budget);
+Decoded decode_lzma_alone(Bytes data, Budget& budget);
+Decoded decode_zstd(Bytes data, Budget& budget);
+Decoded decode_bzip2(Bytes data, Budget& budget);
+// Cheap plausibility check of an LZMA-alone header (properties, dictionary size, length).
+bool plausible_lzma_header(Bytes data);
+
+// ---- Filesystem and archive readers ----
+struct FsRead {
+  std::vector<Entry> entries;
+  std::uint64_t size = 0;  // bytes of the input that belong to the filesystem
+  std::string detail;
+  std::string error;  // damage or limit; entries read before it are kept
+};
+FsRead read_squashfs(Bytes data, Budget& budget);
+FsRead read_cramfs(Bytes data, Budget& budget);
+FsRead read_jffs2(Bytes data, Budget& budget);
+// tar, cpio (newc, odc, binary) and ZIP through libarchive; `format` names the expected one.
+FsRead read_archive(Bytes data, Budget& budget, std::string_view format);
+
+// Normalises an entry name into an absolute path inside its filesystem ("/a/b"). `..` cannot climb
+// above the root; sets `escaped` when the name tried to (absolute or `..` past the root).
+std::string normalize_entry_path(std::string_view name, bool& escaped);
+
+// ---- Headers with payloads ----
+struct Part {
+  std::string name;
+  std::uint64_t offset = 0;  // relative to the header's start
+  std::uint64_t size = 0;
+  std::string compression;  // "", gzip, lzma, bzip2, xz, zstd, lzo, lz4
+};
+struct Parsed {
+  bool valid = false;
+  std::uint64_t size = 0;  // header + payload bytes
+  std::vector<Part> parts;
+  std::string detail;
+  std::string error;
+};
+Parsed parse_uimage(Bytes data);
+Parsed parse_trx(Bytes data);
+Parsed parse_fit(Bytes data);
+Parsed parse_tplink(Bytes data);
+
+// ---- ELF ----
+struct ElfInfo {
+  std::string machine;  // "MIPS", "ARM", "AArch64", "x86", "x86-64", "Xtensa", ...
+  int bits = 32;
+  bool big_endian = false;
+  std::string type;  // executable | shared-object | relocatable | core
+  bool is_pie = false;
+  bool has_interp = false;
+  bool is_library = false;
+  bool nx = false;
+  bool relro_partial = false;
+  bool relro_full = false;
+  bool canary = false;
+  bool fortify = false;
+  bool statically_linked = false;
+  bool stripped = false;
+  std::vector<std::string> imports;  // undefined dynamic symbols
+  std::vector<std::string> needed;   // DT_NEEDED
+};
+// Parses an ELF image (32/64-bit, either endian). nullopt when not an ELF or too damaged.
+std::optional<ElfInfo> parse_elf(Bytes data);
+
+// ---- Component identification ----
+struct ComponentHit {
+  std::string name, version, vendor, product;
+};
+// Version strings of known components in a file's bytes (and its path, for libraries named after
+// their version such as libuClibc-0.9.33.2.so).
+std::vector<ComponentHit> identify_components(Bytes data, std::string_view path);
+
+// ---- Checks over one filesystem ----
+struct CheckContext {
+  std::string target;  // image path, for findings
+  std::string chunk;   // filesystem chunk id
+  const std::vector<Credential>* dictionary = nullptr;
+  evidence::FindingSet* out = nullptr;
+  // Credentials seen (user + hash or cracked password), for shared-credential across images.
+  std::vector<std::pair<std::string, std::string>>* credentials_seen = nullptr;
+};
+void check_accounts(const Filesystem& fs, CheckContext& ctx);
+void check_secrets(const Filesystem& fs, CheckContext& ctx);
+void check_boot_services(const Filesystem& fs, CheckContext& ctx);
+// Over all filesystems of the image together: the mechanism may live in another partition.
+void check_update(const std::vector<Filesystem>& filesystems, CheckContext& ctx);
+void check_permissions(const Filesystem& fs, CheckContext& ctx);
+void check_binaries(const Filesystem& fs, CheckContext& ctx);
+
+// Adds a finding with the kind's default severity and title.
+evidence::Finding& add_finding(CheckContext& ctx, std::string check, std::string kind,
+                               std::string path, std::string evidence_text,
+                               nlohmann::json evidence = nlohmann::json::object());
+void add_check_run(CheckContext& ctx, std::string check, std::vector<std::string> tests_for,
+                   std::string detail);
+
+// Entries by path (the last one wins, as in tar), for checks that look up /etc/... files.
+const Entry* find_entry(const Filesystem& fs, std::string_view path);
+// Resolves symlinks inside the filesystem (bounded), returning the regular file or nullptr.
+const Entry* resolve(const Filesystem& fs, std::string_view path);
+bool looks_like_text(Bytes data);
+
+}  // namespace kensa::firmware::detail
