@@ -53,6 +53,7 @@ void Analyzer::packet(int linktype, Bytes frame, double time) {
     } else {
       sender_is_client = service_port(p.dst_port) || !service_port(p.src_port);
       if (service_port(p.dst_port) && service_port(p.src_port)) sender_is_client = p.dst_port <= p.src_port;
+      if (p.dst.is_multicast_or_broadcast()) sender_is_client = true;
     }
     FlowInfo& info = flow.info;
     info.transport = p.transport;

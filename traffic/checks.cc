@@ -51,8 +51,12 @@ std::map<std::string, std::string> oui_vendors(const std::string& file,
     std::string prefix = line.substr(0, 8);
     std::transform(prefix.begin(), prefix.end(), prefix.begin(), ::tolower);
     if (!wanted.count(prefix)) continue;
+    // prefix TAB short-name [TAB long-name | TAB # comment]
     const auto tab = line.find('\t', 9);
-    out[prefix] = tab == std::string::npos ? line.substr(9) : line.substr(tab + 1);
+    const std::string short_name = line.substr(9, tab == std::string::npos ? std::string::npos : tab - 9);
+    std::string long_name = tab == std::string::npos ? std::string() : line.substr(tab + 1);
+    long_name = long_name.substr(0, long_name.find('\t'));
+    out[prefix] = long_name.empty() || long_name[0] == '#' ? short_name : long_name;
   }
   return out;
 }
@@ -472,7 +476,7 @@ void Observer::update_check(const Context& ctx, std::string_view channel, std::s
 
 void Observer::device_attribute(const Address& device, const std::array<std::uint8_t, 6>* mac,
                                 std::string_view field, std::string_view value) {
-  if (value.empty()) return;
+  if (value.empty() || device.is_multicast_or_broadcast()) return;
   auto it = devices_.find(device);
   if (it == devices_.end()) {
     if (devices_.size() >= kMaxDevices) {
@@ -561,8 +565,12 @@ evidence::FindingSet Observer::finish(const Stats& stats, const std::string& dam
   finish_ddos_second();
   // Inventory, one finding per device seen with a private address or a name.
   std::set<std::string> prefixes;
+  // Locally administered and all-zero addresses have no vendor.
+  auto has_vendor = [](const std::array<std::uint8_t, 6>& m) {
+    return !(m[0] & 0x02) && (m[0] | m[1] | m[2]) != 0;
+  };
   for (const auto& [addr, dev] : devices_) {
-    if (dev.mac) prefixes.insert(mac_text(*dev.mac).substr(0, 8));
+    if (dev.mac && has_vendor(*dev.mac)) prefixes.insert(mac_text(*dev.mac).substr(0, 8));
   }
   const auto vendors = oui_vendors(options_.oui_file, prefixes);
   for (const auto& [addr, dev] : devices_) {

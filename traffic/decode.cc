@@ -150,8 +150,8 @@ bool Address::is_v4() const {
 
 bool Address::is_multicast_or_broadcast() const {
   if (is_v4()) {
-    return (bytes[12] & 0xf0) == 0xe0 || (bytes[12] == 255 && bytes[13] == 255 && bytes[14] == 255 && bytes[15] == 255) ||
-           bytes[15] == 255;
+    // Multicast, limited broadcast, and x.x.x.255 (the directed broadcast of the common /24).
+    return (bytes[12] & 0xf0) == 0xe0 || bytes[15] == 255;
   }
   return bytes[0] == 0xff;
 }

@@ -15,6 +15,7 @@ constexpr std::size_t kServerBudget = 64 * 1024;  // give up when no log-in show
 class TelnetSession final : public Session {
  public:
   std::size_t stream(Context& ctx, Dir dir, Bytes data) override {
+    if (dir == kToClient) count(ctx);
     for (std::uint8_t c : data) {
       if (!plain_byte(dir, c)) continue;
       if (dir == kToClient) {
@@ -24,6 +25,7 @@ class TelnetSession final : public Session {
       }
     }
     if (dir == kToClient) {
+      prompt();  // a prompt is what the server shows last before it waits for input
       seen_server_ += data.size();
       if (seen_server_ > kServerBudget && expect_ == Expect::nothing) wants[0] = wants[1] = false;
     }
@@ -78,6 +80,9 @@ class TelnetSession final : public Session {
     if (c < 0x20) return;
     tail_.push_back(static_cast<char>(std::tolower(c)));
     if (tail_.size() > 40) tail_.erase(0, tail_.size() - 40);
+  }
+
+  void prompt() {
     std::string_view t = tail_;
     while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
     auto ends = [&](std::string_view s) { return t.size() >= s.size() && t.substr(t.size() - s.size()) == s; };
@@ -97,7 +102,7 @@ class TelnetSession final : public Session {
       if (expect_ == Expect::user) {
         user_ = field_;
         reported_ = false;
-        ctx.observer.examined("traffic.telnet.credentials", "telnet login");
+        count(ctx);
       } else {
         report(ctx);
       }
@@ -112,8 +117,15 @@ class TelnetSession final : public Session {
     if (field_.size() < kMaxField) field_.push_back(static_cast<char>(c));
   }
 
+  void count(Context& ctx) {
+    if (counted_) return;
+    counted_ = true;
+    ctx.observer.examined("traffic.telnet.credentials", "telnet connection");
+    ctx.observer.cleartext_service(ctx, "telnet");
+  }
+
   void report(Context& ctx) {
-    if (user_.empty()) ctx.observer.examined("traffic.telnet.credentials", "telnet login");
+    count(ctx);
     ctx.observer.credential(ctx, "telnet", "login", user_, field_);
     reported_ = true;
     field_.clear();
@@ -122,7 +134,7 @@ class TelnetSession final : public Session {
   std::uint8_t iac_[2] = {0, 0};
   Expect expect_ = Expect::nothing;
   std::string tail_, field_, user_;
-  bool reported_ = false;
+  bool reported_ = false, counted_ = false;
   std::size_t seen_server_ = 0;
 };
 
