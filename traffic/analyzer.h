@@ -2,6 +2,7 @@
 // The core loop: frame → decode → behaviour counters → flow lookup → TCP reassembly → dissector
 // session → observer. One Analyzer per capture; not thread-safe.
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -42,5 +43,9 @@ class Analyzer {
   FlowTable flows_;
   Packet packet_;
 };
+
+// analyze_file over an open stream (a file or fmemopen'ed bytes, for the fuzz target); takes
+// ownership of `file`.
+Result analyze_stream(FILE* file, const std::string& name, const Options& options);
 
 }  // namespace kensa::traffic

@@ -3,6 +3,8 @@
 #include <pcap/pcap.h>
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
 #include <thread>
 
 #include "base/error.h"
@@ -18,16 +20,25 @@ double seconds(const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.t
 }  // namespace
 
 Result analyze_file(const std::string& path, const Options& options) {
+  FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) throw InputError(path, 0, 0, fmt::format("cannot open: {}", std::strerror(errno)));
+  Result r = analyze_stream(file, path, options);  // closes the file
+  struct stat st{};
+  if (::stat(path.c_str(), &st) == 0) r.stats.file_bytes = static_cast<std::uint64_t>(st.st_size);
+  return r;
+}
+
+Result analyze_stream(FILE* file, const std::string& path, const Options& options) {
   char error[PCAP_ERRBUF_SIZE] = "";
-  pcap_t* handle = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, error);
+  pcap_t* handle = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_MICRO, error);
   if (handle == nullptr) {
+    std::fclose(file);
     throw InputError(path, 0, 0, fmt::format("not a readable pcap or pcapng capture (byte offset 0): {}", error));
   }
   struct Closer {
     pcap_t* h;
     ~Closer() { pcap_close(h); }
   } closer{handle};
-  FILE* file = pcap_file(handle);
   const int linktype = pcap_datalink(handle);
   Analyzer analyzer(options, path);
   std::string damaged;
@@ -48,10 +59,7 @@ Result analyze_file(const std::string& path, const Options& options) {
                           path, offset, index + 1, pcap_geterr(handle), index);
     break;
   }
-  Result r = analyzer.finish(damaged);
-  struct stat st{};
-  if (::stat(path.c_str(), &st) == 0) r.stats.file_bytes = static_cast<std::uint64_t>(st.st_size);
-  return r;
+  return analyzer.finish(damaged);
 }
 
 void watch(const std::string& interface_name, const Options& options, std::chrono::milliseconds interval,
