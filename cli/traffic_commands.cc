@@ -58,7 +58,8 @@ int run_watch(const TrafficArgs& args) {
   std::signal(SIGTERM, [](int) { g_stop = true; });
   using ms = std::chrono::milliseconds;
   traffic::watch(args.input, options_of(args), ms(static_cast<long>(args.interval_s * 1000)),
-                 ms(static_cast<long>(args.duration_s * 1000)), g_stop, [&](const traffic::Result& r) {
+                 ms(static_cast<long>(args.duration_s * 1000)), g_stop,
+                 [&](const traffic::Result& r) {
                    if (!args.json) std::cout << "--- " << r.stats.packets << " packets\n";
                    emit(r, args);
                  });
@@ -67,20 +68,26 @@ int run_watch(const TrafficArgs& args) {
 
 void add_traffic_commands(CLI::App& app, Options& options) {
   auto args = std::make_shared<TrafficArgs>();
-  auto* pcap = app.add_subcommand("pcap", "Passive verification of a capture (pcap or pcapng): findings from one pass");
+  auto* pcap = app.add_subcommand(
+      "pcap", "Passive verification of a capture (pcap or pcapng): findings from one pass");
   pcap->add_option("file", args->input, "capture file")->required();
   pcap->add_flag("--json", args->json, "print the findings document (kensa.findings/1)");
   pcap->add_option("--out", args->output, "also write the findings document to this file");
-  pcap->add_option("--memory-mb", args->memory_mb, "memory cap for flows and reassembly (MB)")->capture_default_str();
+  pcap->add_option("--memory-mb", args->memory_mb, "memory cap for flows and reassembly (MB)")
+      ->capture_default_str();
   pcap->callback([&options, args] { options.run = [args] { return run_pcap(*args); }; });
 
-  auto* watch = app.add_subcommand("watch", "Passive verification of a live interface, reporting periodically");
+  auto* watch = app.add_subcommand(
+      "watch", "Passive verification of a live interface, reporting periodically");
   watch->add_option("interface", args->input, "network interface")->required();
   watch->add_flag("--json", args->json, "print findings documents (kensa.findings/1)");
   watch->add_option("--out", args->output, "write the latest findings document to this file");
-  watch->add_option("--interval", args->interval_s, "seconds between reports")->capture_default_str();
-  watch->add_option("--duration", args->duration_s, "stop after this many seconds (0 = until interrupted)");
-  watch->add_option("--memory-mb", args->memory_mb, "memory cap for flows and reassembly (MB)")->capture_default_str();
+  watch->add_option("--interval", args->interval_s, "seconds between reports")
+      ->capture_default_str();
+  watch->add_option("--duration", args->duration_s,
+                    "stop after this many seconds (0 = until interrupted)");
+  watch->add_option("--memory-mb", args->memory_mb, "memory cap for flows and reassembly (MB)")
+      ->capture_default_str();
   watch->callback([&options, args] { options.run = [args] { return run_watch(*args); }; });
 }
 
@@ -93,12 +100,15 @@ auto& pcaps() {
 
 const RegisterAssessInput assess_input{AssessInput{
     "traffic",
-    [](CLI::App& assess) { assess.add_option("--pcap", pcaps(), "capture(s) to verify passively (pcap, pcapng)"); },
+    [](CLI::App& assess) {
+      assess.add_option("--pcap", pcaps(), "capture(s) to verify passively (pcap, pcapng)");
+    },
     [] {
       std::vector<evidence::FindingSet> sets;
       for (const auto& file : pcaps()) {
         traffic::Result r = traffic::analyze_file(file);
-        if (!r.error.empty()) std::cerr << "kensa: " << r.error << " (its check runs end in error)\n";
+        if (!r.error.empty())
+          std::cerr << "kensa: " << r.error << " (its check runs end in error)\n";
         sets.push_back(std::move(r.findings));
       }
       return sets;

@@ -10,11 +10,31 @@ namespace {
 // was not captured) or for UDP, where there is no SYN.
 bool service_port(std::uint16_t port) {
   switch (port) {
-    case 1883: case 8883: case 5683: case 5684: case 47808: case 1900: case 5353: case 8080:
-    case 8443: case 8554: case 6514: case 2323: case 7547: case 5060: case 3478: case 6666:
-    case 6667: case 8888: case 9000: case 10001: case 1935: case 4840:
+    case 1883:
+    case 8883:
+    case 5683:
+    case 5684:
+    case 47808:
+    case 1900:
+    case 5353:
+    case 8080:
+    case 8443:
+    case 8554:
+    case 6514:
+    case 2323:
+    case 7547:
+    case 5060:
+    case 3478:
+    case 6666:
+    case 6667:
+    case 8888:
+    case 9000:
+    case 10001:
+    case 1935:
+    case 4840:
       return true;
-    default: return port < 1024;
+    default:
+      return port < 1024;
   }
 }
 
@@ -26,8 +46,9 @@ Analyzer::Analyzer(const Options& options, std::string capture_name)
     : options_(options),
       capture_(capture_name),
       observer_(options, std::move(capture_name)),
-      flows_(options.memory_cap_bytes > 2 * kObserverReserve ? options.memory_cap_bytes - kObserverReserve
-                                                             : options.memory_cap_bytes / 2,
+      flows_(options.memory_cap_bytes > 2 * kObserverReserve
+                 ? options.memory_cap_bytes - kObserverReserve
+                 : options.memory_cap_bytes / 2,
              options.tcp_idle_timeout_s, options.udp_idle_timeout_s) {}
 
 Analyzer::~Analyzer() = default;
@@ -52,17 +73,20 @@ void Analyzer::packet(int linktype, Bytes frame, double time) {
       sender_is_client = !(p.tcp_flags & tcp_flag::ack);
     } else {
       sender_is_client = service_port(p.dst_port) || !service_port(p.src_port);
-      if (service_port(p.dst_port) && service_port(p.src_port)) sender_is_client = p.dst_port <= p.src_port;
+      if (service_port(p.dst_port) && service_port(p.src_port))
+        sender_is_client = p.dst_port <= p.src_port;
       if (p.dst.is_multicast_or_broadcast()) sender_is_client = true;
     }
     FlowInfo& info = flow.info;
     info.transport = p.transport;
     info.has_mac = p.has_mac;
     if (sender_is_client) {
-      info.client = p.src, info.client_port = p.src_port, info.server = p.dst, info.server_port = p.dst_port;
+      info.client = p.src, info.client_port = p.src_port, info.server = p.dst,
+      info.server_port = p.dst_port;
       info.client_mac = p.src_mac, info.server_mac = p.dst_mac;
     } else {
-      info.client = p.dst, info.client_port = p.dst_port, info.server = p.src, info.server_port = p.src_port;
+      info.client = p.dst, info.client_port = p.dst_port, info.server = p.src,
+      info.server_port = p.src_port;
       info.client_mac = p.dst_mac, info.server_mac = p.src_mac;
     }
     if (p.has_mac && info.client.is_private() && !info.client.is_multicast_or_broadcast()) {
@@ -74,7 +98,8 @@ void Analyzer::packet(int linktype, Bytes frame, double time) {
 }
 
 void Analyzer::on_flow_packet(Flow& flow, const Packet& p, double time) {
-  const Dir dir = (p.src == flow.info.client && p.src_port == flow.info.client_port) ? kToServer : kToClient;
+  const Dir dir =
+      (p.src == flow.info.client && p.src_port == flow.info.client_port) ? kToServer : kToClient;
   if (p.transport == Transport::udp) {
     if (!p.payload.empty()) deliver(flow, dir, p.payload, time);
     return;
@@ -189,7 +214,8 @@ void Analyzer::deliver(Flow& flow, Dir dir, Bytes data, double time) {
     } else {
       pending.insert(pending.end(), data.begin(), data.end());
       const Bytes rest = feed(Bytes(pending));
-      pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(pending.size() - rest.size()));
+      pending.erase(pending.begin(),
+                    pending.begin() + static_cast<std::ptrdiff_t>(pending.size() - rest.size()));
     }
     if (pending.size() > FlowTable::kPendingLimit) {
       stats_.reassembly_dropped += pending.size();

@@ -21,19 +21,23 @@ double seconds(const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.t
 
 Result analyze_file(const std::string& path, const Options& options) {
   FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) throw InputError(path, 0, 0, fmt::format("cannot open: {}", std::strerror(errno)));
+  if (file == nullptr)
+    throw InputError(path, 0, 0, fmt::format("cannot open: {}", std::strerror(errno)));
   Result r = analyze_stream(file, path, options);  // closes the file
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) == 0) r.stats.file_bytes = static_cast<std::uint64_t>(st.st_size);
   return r;
 }
 
 Result analyze_stream(FILE* file, const std::string& path, const Options& options) {
   char error[PCAP_ERRBUF_SIZE] = "";
-  pcap_t* handle = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_MICRO, error);
+  pcap_t* handle =
+      pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_MICRO, error);
   if (handle == nullptr) {
     std::fclose(file);
-    throw InputError(path, 0, 0, fmt::format("not a readable pcap or pcapng capture (byte offset 0): {}", error));
+    throw InputError(
+        path, 0, 0,
+        fmt::format("not a readable pcap or pcapng capture (byte offset 0): {}", error));
   }
   struct Closer {
     pcap_t* h;
@@ -55,19 +59,22 @@ Result analyze_stream(FILE* file, const std::string& path, const Options& option
       continue;
     }
     if (rc == PCAP_ERROR_BREAK) break;  // end of file
-    damaged = fmt::format("{}: capture damaged at byte offset {} (record {}): {}; the {} packets before it were analysed",
-                          path, offset, index + 1, pcap_geterr(handle), index);
+    damaged = fmt::format(
+        "{}: capture damaged at byte offset {} (record {}): {}; the {} packets before it were "
+        "analysed",
+        path, offset, index + 1, pcap_geterr(handle), index);
     break;
   }
   return analyzer.finish(damaged);
 }
 
-void watch(const std::string& interface_name, const Options& options, std::chrono::milliseconds interval,
-           std::chrono::milliseconds duration, const std::atomic<bool>& stop,
-           const std::function<void(const Result&)>& on_report) {
+void watch(const std::string& interface_name, const Options& options,
+           std::chrono::milliseconds interval, std::chrono::milliseconds duration,
+           const std::atomic<bool>& stop, const std::function<void(const Result&)>& on_report) {
   char error[PCAP_ERRBUF_SIZE] = "";
   pcap_t* handle = pcap_create(interface_name.c_str(), error);
-  if (handle == nullptr) throw InputError(interface_name, 0, 0, fmt::format("cannot capture: {}", error));
+  if (handle == nullptr)
+    throw InputError(interface_name, 0, 0, fmt::format("cannot capture: {}", error));
   struct Closer {
     pcap_t* h;
     ~Closer() { pcap_close(h); }
@@ -78,7 +85,9 @@ void watch(const std::string& interface_name, const Options& options, std::chron
   pcap_set_immediate_mode(handle, 1);
   pcap_set_buffer_size(handle, 8 << 20);
   if (const int rc = pcap_activate(handle); rc < 0) {
-    throw InputError(interface_name, 0, 0, fmt::format("cannot capture: {} ({})", pcap_statustostr(rc), pcap_geterr(handle)));
+    throw InputError(
+        interface_name, 0, 0,
+        fmt::format("cannot capture: {} ({})", pcap_statustostr(rc), pcap_geterr(handle)));
   }
   if (pcap_setnonblock(handle, 1, error) != 0) throw InputError(interface_name, 0, 0, error);
   const int linktype = pcap_datalink(handle);
@@ -97,7 +106,8 @@ void watch(const std::string& interface_name, const Options& options, std::chron
   while (!stop.load()) {
     const int n = pcap_dispatch(handle, 1024, callback, reinterpret_cast<u_char*>(&ctx));
     if (n < 0) {
-      throw InputError(interface_name, 0, 0, fmt::format("capture failed: {}", pcap_geterr(handle)));
+      throw InputError(interface_name, 0, 0,
+                       fmt::format("capture failed: {}", pcap_geterr(handle)));
     }
     const auto now = Clock::now();
     if (duration.count() > 0 && now - start >= duration) break;
@@ -122,8 +132,9 @@ std::string render_text(const Result& r) {
   for (const auto& c : r.findings.checks) {
     out += fmt::format("check {:<30} {:<9} {}\n", c.check, evidence::to_string(c.status), c.detail);
   }
-  out += fmt::format("packets {} flows {} undecoded {} reassembly-dropped {} evicted {}\n", r.stats.packets,
-                     r.stats.flows, r.stats.undecoded, r.stats.reassembly_dropped, r.stats.flows_evicted);
+  out += fmt::format("packets {} flows {} undecoded {} reassembly-dropped {} evicted {}\n",
+                     r.stats.packets, r.stats.flows, r.stats.undecoded, r.stats.reassembly_dropped,
+                     r.stats.flows_evicted);
   if (!r.error.empty()) out += "error: " + r.error + "\n";
   return out;
 }

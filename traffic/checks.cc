@@ -53,7 +53,8 @@ std::map<std::string, std::string> oui_vendors(const std::string& file,
     if (!wanted.count(prefix)) continue;
     // prefix TAB short-name [TAB long-name | TAB # comment]
     const auto tab = line.find('\t', 9);
-    const std::string short_name = line.substr(9, tab == std::string::npos ? std::string::npos : tab - 9);
+    const std::string short_name =
+        line.substr(9, tab == std::string::npos ? std::string::npos : tab - 9);
     std::string long_name = tab == std::string::npos ? std::string() : line.substr(tab + 1);
     long_name = long_name.substr(0, long_name.find('\t'));
     out[prefix] = long_name.empty() || long_name[0] == '#' ? short_name : long_name;
@@ -66,51 +67,146 @@ std::map<std::string, std::string> oui_vendors(const std::string& file,
 std::string mask_secret(std::string_view secret) {
   // Enough to recognise the credential in one's own records, never enough to reuse it.
   if (secret.empty()) return "(empty)";
-  if (secret.size() < 6) return std::string(secret.size(), '*') + fmt::format(" ({} chars)", secret.size());
+  if (secret.size() < 6)
+    return std::string(secret.size(), '*') + fmt::format(" ({} chars)", secret.size());
   return std::string(1, secret.front()) + std::string(secret.size() - 2, '*') + secret.back() +
          fmt::format(" ({} chars)", secret.size());
 }
 
 std::string tls_version_name(std::uint16_t v) {
   switch (v) {
-    case 0x0200: return "SSL 2.0";
-    case 0x0300: return "SSL 3.0";
-    case 0x0301: return "TLS 1.0";
-    case 0x0302: return "TLS 1.1";
-    case 0x0303: return "TLS 1.2";
-    case 0x0304: return "TLS 1.3";
-    case 0xfeff: return "DTLS 1.0";
-    case 0xfefd: return "DTLS 1.2";
-    case 0xfefc: return "DTLS 1.3";
-    default: return fmt::format("0x{:04x}", v);
+    case 0x0200:
+      return "SSL 2.0";
+    case 0x0300:
+      return "SSL 3.0";
+    case 0x0301:
+      return "TLS 1.0";
+    case 0x0302:
+      return "TLS 1.1";
+    case 0x0303:
+      return "TLS 1.2";
+    case 0x0304:
+      return "TLS 1.3";
+    case 0xfeff:
+      return "DTLS 1.0";
+    case 0xfefd:
+      return "DTLS 1.2";
+    case 0xfefc:
+      return "DTLS 1.3";
+    default:
+      return fmt::format("0x{:04x}", v);
   }
 }
 
 std::string_view tls_weak_suite_reason(std::uint16_t s) {
   // Cipher suite registry (IANA TLS parameters), grouped by why a suite is weak.
   switch (s) {
-    case 0x0000: case 0x0001: case 0x0002: case 0x002c: case 0x002d: case 0x002e: case 0x003b:
-    case 0x00b0: case 0x00b1: case 0x00b4: case 0x00b5: case 0x00b8: case 0x00b9: case 0xc001:
-    case 0xc006: case 0xc00b: case 0xc010: case 0xc015: case 0xc039: case 0xc03a: case 0xc03b:
+    case 0x0000:
+    case 0x0001:
+    case 0x0002:
+    case 0x002c:
+    case 0x002d:
+    case 0x002e:
+    case 0x003b:
+    case 0x00b0:
+    case 0x00b1:
+    case 0x00b4:
+    case 0x00b5:
+    case 0x00b8:
+    case 0x00b9:
+    case 0xc001:
+    case 0xc006:
+    case 0xc00b:
+    case 0xc010:
+    case 0xc015:
+    case 0xc039:
+    case 0xc03a:
+    case 0xc03b:
       return "NULL";
-    case 0x0003: case 0x0006: case 0x0008: case 0x000b: case 0x000e: case 0x0011: case 0x0014:
-    case 0x0017: case 0x0019: case 0x0026: case 0x0027: case 0x0028: case 0x0029: case 0x002a:
-    case 0x002b: case 0x0060: case 0x0061: case 0x0062: case 0x0063: case 0x0064: case 0x0065:
+    case 0x0003:
+    case 0x0006:
+    case 0x0008:
+    case 0x000b:
+    case 0x000e:
+    case 0x0011:
+    case 0x0014:
+    case 0x0017:
+    case 0x0019:
+    case 0x0026:
+    case 0x0027:
+    case 0x0028:
+    case 0x0029:
+    case 0x002a:
+    case 0x002b:
+    case 0x0060:
+    case 0x0061:
+    case 0x0062:
+    case 0x0063:
+    case 0x0064:
+    case 0x0065:
       return "EXPORT";
-    case 0x0004: case 0x0005: case 0x0018: case 0x0020: case 0x0024: case 0x008a: case 0x008e:
-    case 0x0092: case 0xc002: case 0xc007: case 0xc00c: case 0xc011: case 0xc016: case 0xc033:
+    case 0x0004:
+    case 0x0005:
+    case 0x0018:
+    case 0x0020:
+    case 0x0024:
+    case 0x008a:
+    case 0x008e:
+    case 0x0092:
+    case 0xc002:
+    case 0xc007:
+    case 0xc00c:
+    case 0xc011:
+    case 0xc016:
+    case 0xc033:
       return "RC4";
-    case 0x0009: case 0x000c: case 0x000f: case 0x0012: case 0x0015: case 0x001a: case 0x001e:
+    case 0x0009:
+    case 0x000c:
+    case 0x000f:
+    case 0x0012:
+    case 0x0015:
+    case 0x001a:
+    case 0x001e:
     case 0x0022:
       return "DES";
-    case 0x0007: case 0x000a: case 0x000d: case 0x0010: case 0x0013: case 0x0016: case 0x001b:
-    case 0x001f: case 0x0023: case 0x008b: case 0x008f: case 0x0093: case 0xc003: case 0xc008:
-    case 0xc00d: case 0xc012: case 0xc017: case 0xc01a: case 0xc01b: case 0xc01c: case 0xc034:
+    case 0x0007:
+    case 0x000a:
+    case 0x000d:
+    case 0x0010:
+    case 0x0013:
+    case 0x0016:
+    case 0x001b:
+    case 0x001f:
+    case 0x0023:
+    case 0x008b:
+    case 0x008f:
+    case 0x0093:
+    case 0xc003:
+    case 0xc008:
+    case 0xc00d:
+    case 0xc012:
+    case 0xc017:
+    case 0xc01a:
+    case 0xc01b:
+    case 0xc01c:
+    case 0xc034:
       return "3DES";
-    case 0x0034: case 0x003a: case 0x006c: case 0x006d: case 0x0046: case 0x0089: case 0x009b:
-    case 0x00a6: case 0x00a7: case 0x00bf: case 0x00c5: case 0xc018: case 0xc019:
+    case 0x0034:
+    case 0x003a:
+    case 0x006c:
+    case 0x006d:
+    case 0x0046:
+    case 0x0089:
+    case 0x009b:
+    case 0x00a6:
+    case 0x00a7:
+    case 0x00bf:
+    case 0x00c5:
+    case 0xc018:
+    case 0xc019:
       return "anon";
-    default: return {};
+    default:
+      return {};
   }
 }
 
@@ -118,12 +214,14 @@ Observer::Observer(const Options& options, std::string capture_name)
     : options_(options), capture_(std::move(capture_name)) {}
 
 std::string Observer::endpoint(const Address& a, std::uint16_t port) {
-  return a.is_v4() ? fmt::format("{}:{}", a.to_string(), port) : fmt::format("[{}]:{}", a.to_string(), port);
+  return a.is_v4() ? fmt::format("{}:{}", a.to_string(), port)
+                   : fmt::format("[{}]:{}", a.to_string(), port);
 }
 
 void Observer::examined(std::string_view check, std::string_view service) {
   auto it = examined_.find(check);
-  if (it == examined_.end()) it = examined_.emplace(std::string(check), std::map<std::string, std::uint64_t>{}).first;
+  if (it == examined_.end())
+    it = examined_.emplace(std::string(check), std::map<std::string, std::uint64_t>{}).first;
   ++it->second[std::string(service)];
 }
 
@@ -152,19 +250,24 @@ void Observer::credential(const Context& ctx, std::string_view service, std::str
   f.protocol = fl.transport == Transport::udp ? "udp" : "tcp";
   f.service = std::string(service);
   f.title = fmt::format("{} {} credentials sent in clear text", service, method);
-  f.evidence_text = fmt::format("{} -> {} {} user '{}' secret {}{}{}", endpoint(fl.client, fl.client_port),
-                                endpoint(fl.server, fl.server_port), method, printable(user, 64),
-                                mask_secret(secret), note.empty() ? "" : "; ", note);
-  f.evidence = {{"client", fl.client.to_string()}, {"server", fl.server.to_string()},
-                {"method", method}, {"user", printable(user, 64)}, {"secret_masked", mask_secret(secret)},
+  f.evidence_text =
+      fmt::format("{} -> {} {} user '{}' secret {}{}{}", endpoint(fl.client, fl.client_port),
+                  endpoint(fl.server, fl.server_port), method, printable(user, 64),
+                  mask_secret(secret), note.empty() ? "" : "; ", note);
+  f.evidence = {{"client", fl.client.to_string()},
+                {"server", fl.server.to_string()},
+                {"method", method},
+                {"user", printable(user, 64)},
+                {"secret_masked", mask_secret(secret)},
                 {"first_seen", utc(ctx.time)}};
   if (!note.empty()) f.evidence["note"] = note;
   add(std::move(f), fmt::format("cred|{}|{}|{}|{}|{}|{}", service, fl.client.to_string(),
-                                 fl.server.to_string(), fl.server_port, method, user));
+                                fl.server.to_string(), fl.server_port, method, user));
   cleartext_service(ctx, service);
 }
 
-void Observer::cleartext_service(const Context& ctx, std::string_view service, std::string_view note) {
+void Observer::cleartext_service(const Context& ctx, std::string_view service,
+                                 std::string_view note) {
   const auto& fl = ctx.flow;
   evidence::Finding f;
   f.check = "traffic.cleartext-services";
@@ -174,9 +277,11 @@ void Observer::cleartext_service(const Context& ctx, std::string_view service, s
   f.protocol = fl.transport == Transport::udp ? "udp" : "tcp";
   f.service = std::string(service);
   f.title = fmt::format("{} used without encryption", service);
-  f.evidence_text = fmt::format("{} -> {} {} in clear text{}{}", endpoint(fl.client, fl.client_port),
-                                endpoint(fl.server, fl.server_port), service, note.empty() ? "" : ": ", note);
-  f.evidence = {{"client", fl.client.to_string()}, {"server", fl.server.to_string()},
+  f.evidence_text =
+      fmt::format("{} -> {} {} in clear text{}{}", endpoint(fl.client, fl.client_port),
+                  endpoint(fl.server, fl.server_port), service, note.empty() ? "" : ": ", note);
+  f.evidence = {{"client", fl.client.to_string()},
+                {"server", fl.server.to_string()},
                 {"first_seen", utc(ctx.time)}};
   add(std::move(f), fmt::format("clear|{}|{}|{}", service, fl.server.to_string(), fl.server_port));
 }
@@ -187,15 +292,16 @@ void Observer::tls_hello(const Context& ctx, const TlsHello& h) {
   examined("traffic.tls.versions", h.from_client ? "client-hello" : "server-hello");
   const std::string peer = fmt::format("{} -> {}", endpoint(fl.client, fl.client_port),
                                        endpoint(fl.server, fl.server_port));
-  if (!h.sni.empty()) device_attribute(fl.client, fl.has_mac ? &fl.client_mac : nullptr, "tls_sni", h.sni);
+  if (!h.sni.empty())
+    device_attribute(fl.client, fl.has_mac ? &fl.client_mac : nullptr, "tls_sni", h.sni);
   // Highest version the client offers, or the one the server chose.
   std::uint16_t version = h.legacy_version;
   for (auto v : h.supported_versions) {
-    if ((v & 0x0a0a) == 0x0a0a) continue;  // GREASE
+    if ((v & 0x0a0a) == 0x0a0a) continue;                     // GREASE
     if (h.dtls ? (v < version) : (v > version)) version = v;  // DTLS numbers count down
   }
-  const bool legacy = h.dtls ? (version > 0xfefd && version >= 0xfe00) || version < 0xfe00
-                             : version < 0x0303;
+  const bool legacy =
+      h.dtls ? (version > 0xfefd && version >= 0xfe00) || version < 0xfe00 : version < 0x0303;
   if (legacy && version != 0) {
     evidence::Finding f;
     f.check = "traffic.tls.versions";
@@ -206,12 +312,15 @@ void Observer::tls_hello(const Context& ctx, const TlsHello& h) {
     f.service = family;
     f.title = h.from_client ? fmt::format("client offers at most {}", tls_version_name(version))
                             : fmt::format("server negotiates {}", tls_version_name(version));
-    f.evidence_text = fmt::format("{} {}{}", peer, f.title, h.sni.empty() ? "" : " (SNI " + h.sni + ")");
-    f.evidence = {{"client", fl.client.to_string()}, {"server", fl.server.to_string()},
-                  {"version", tls_version_name(version)}, {"side", h.from_client ? "client" : "server"}};
+    f.evidence_text =
+        fmt::format("{} {}{}", peer, f.title, h.sni.empty() ? "" : " (SNI " + h.sni + ")");
+    f.evidence = {{"client", fl.client.to_string()},
+                  {"server", fl.server.to_string()},
+                  {"version", tls_version_name(version)},
+                  {"side", h.from_client ? "client" : "server"}};
     if (!h.sni.empty()) f.evidence["sni"] = h.sni;
-    add(std::move(f), fmt::format("tlsver|{}|{}|{}|{}|{}", fl.client.to_string(), fl.server.to_string(),
-                                   fl.server_port, h.from_client, version));
+    add(std::move(f), fmt::format("tlsver|{}|{}|{}|{}|{}", fl.client.to_string(),
+                                  fl.server.to_string(), fl.server_port, h.from_client, version));
   }
   std::vector<std::string> weak;
   for (auto s : h.cipher_suites) {
@@ -232,10 +341,12 @@ void Observer::tls_hello(const Context& ctx, const TlsHello& h) {
     for (std::size_t i = 0; i < weak.size() && i < 8; ++i) list += (i ? ", " : "") + weak[i];
     if (weak.size() > 8) list += fmt::format(", ... {} more", weak.size() - 8);
     f.evidence_text = fmt::format("{} {}: {}", peer, f.title, list);
-    f.evidence = {{"client", fl.client.to_string()}, {"server", fl.server.to_string()},
-                  {"suites", weak}, {"side", h.from_client ? "client" : "server"}};
-    add(std::move(f), fmt::format("tlsweak|{}|{}|{}|{}", fl.client.to_string(), fl.server.to_string(),
-                                   fl.server_port, h.from_client));
+    f.evidence = {{"client", fl.client.to_string()},
+                  {"server", fl.server.to_string()},
+                  {"suites", weak},
+                  {"side", h.from_client ? "client" : "server"}};
+    add(std::move(f), fmt::format("tlsweak|{}|{}|{}|{}", fl.client.to_string(),
+                                  fl.server.to_string(), fl.server_port, h.from_client));
   }
   if (!legacy && !h.from_client && weak.empty()) {
     evidence::Finding f;
@@ -247,12 +358,14 @@ void Observer::tls_hello(const Context& ctx, const TlsHello& h) {
     f.service = family;
     f.title = fmt::format("{} negotiated", tls_version_name(version));
     f.evidence_text = fmt::format("{} {}", peer, f.title);
-    f.evidence = {{"client", fl.client.to_string()}, {"server", fl.server.to_string()},
+    f.evidence = {{"client", fl.client.to_string()},
+                  {"server", fl.server.to_string()},
                   {"version", tls_version_name(version)}};
     add(std::move(f), fmt::format("tlsok|{}|{}", fl.server.to_string(), fl.server_port));
   }
   if (h.from_client && !h.sni.empty()) {
-    static constexpr std::string_view kUpdateWords[] = {"update", "firmware", "upgrade", "ota.", "fota"};
+    static constexpr std::string_view kUpdateWords[] = {"update", "firmware", "upgrade", "ota.",
+                                                        "fota"};
     for (auto w : kUpdateWords) {
       if (contains_nocase(h.sni, w)) {
         update_check(ctx, family, h.sni, true);
@@ -282,18 +395,23 @@ void Observer::tls_certificate(const Context& ctx, Bytes der, bool dtls, int cha
     f.protocol = dtls ? "udp" : "tcp";
     f.service = dtls ? "dtls" : "tls";
     f.title = std::move(title);
-    f.evidence_text = fmt::format("{} certificate #{} '{}': {}", where, chain_index, printable(subject, 120), f.title);
-    f.evidence = {{"server", fl.server.to_string()}, {"subject", printable(subject, 200)},
-                  {"issuer", printable(issuer, 200)}, {"chain_index", chain_index}};
+    f.evidence_text = fmt::format("{} certificate #{} '{}': {}", where, chain_index,
+                                  printable(subject, 120), f.title);
+    f.evidence = {{"server", fl.server.to_string()},
+                  {"subject", printable(subject, 200)},
+                  {"issuer", printable(issuer, 200)},
+                  {"chain_index", chain_index}};
     return f;
   };
-  const std::string key = fmt::format("{}|{}|{}", fl.server.to_string(), fl.server_port, printable(subject, 200));
+  const std::string key =
+      fmt::format("{}|{}|{}", fl.server.to_string(), fl.server_port, printable(subject, 200));
   if (EVP_PKEY* pub = X509_get0_pubkey(cert)) {
     const int bits = EVP_PKEY_get_bits(pub);
     const int type = EVP_PKEY_get_base_id(pub);
     const bool ec = type == EVP_PKEY_EC || type == EVP_PKEY_ED25519 || type == EVP_PKEY_ED448;
     if (bits > 0 && ((ec && bits < 224) || (!ec && bits < 2048))) {
-      add(base("tls-weak-key", fmt::format("{} key of {} bits", ec ? "EC" : OBJ_nid2sn(type), bits)),
+      add(base("tls-weak-key",
+               fmt::format("{} key of {} bits", ec ? "EC" : OBJ_nid2sn(type), bits)),
           "key|" + key);
     }
   }
@@ -328,9 +446,11 @@ void Observer::ftp_anonymous(const Context& ctx, bool accepted) {
   f.protocol = "tcp";
   f.service = "ftp";
   f.title = accepted ? "FTP server accepted an anonymous login" : "anonymous FTP login attempted";
-  f.evidence_text = fmt::format("{} -> {} {}", endpoint(fl.client, fl.client_port), endpoint(fl.server, fl.server_port), f.title);
+  f.evidence_text = fmt::format("{} -> {} {}", endpoint(fl.client, fl.client_port),
+                                endpoint(fl.server, fl.server_port), f.title);
   f.evidence = {{"client", fl.client.to_string()}, {"accepted", accepted}};
-  if (accepted) add(std::move(f), fmt::format("ftpanon|{}|{}", fl.server.to_string(), fl.server_port));
+  if (accepted)
+    add(std::move(f), fmt::format("ftpanon|{}|{}", fl.server.to_string(), fl.server_port));
 }
 
 void Observer::mqtt_anonymous(const Context& ctx) {
@@ -343,8 +463,9 @@ void Observer::mqtt_anonymous(const Context& ctx) {
   f.protocol = "tcp";
   f.service = "mqtt";
   f.title = "MQTT broker accepted a CONNECT without credentials";
-  f.evidence_text = fmt::format("{} -> {} CONNACK accepted, no username", endpoint(fl.client, fl.client_port),
-                                endpoint(fl.server, fl.server_port));
+  f.evidence_text =
+      fmt::format("{} -> {} CONNACK accepted, no username", endpoint(fl.client, fl.client_port),
+                  endpoint(fl.server, fl.server_port));
   f.evidence = {{"client", fl.client.to_string()}};
   add(std::move(f), fmt::format("mqttanon|{}|{}", fl.server.to_string(), fl.server_port));
 }
@@ -354,7 +475,8 @@ void Observer::mqtt_topic(const Context& ctx, std::string_view action, std::stri
                    std::string("mqtt_") + std::string(action), topic);
 }
 
-void Observer::snmp_community(const Context& ctx, std::string_view community, bool answered, int version) {
+void Observer::snmp_community(const Context& ctx, std::string_view community, bool answered,
+                              int version) {
   const auto& fl = ctx.flow;
   const std::string method = fmt::format("v{} community", version == 0 ? "1" : "2c");
   credential(ctx, "snmp", method, "", community);
@@ -367,15 +489,15 @@ void Observer::snmp_community(const Context& ctx, std::string_view community, bo
     f.protocol = "udp";
     f.service = "snmp";
     f.title = fmt::format("SNMP agent answers to the default community '{}'", community);
-    f.evidence_text = fmt::format("{} answered {} request with community '{}'", endpoint(fl.server, fl.server_port),
-                                  method, community);
+    f.evidence_text = fmt::format("{} answered {} request with community '{}'",
+                                  endpoint(fl.server, fl.server_port), method, community);
     f.evidence = {{"client", fl.client.to_string()}, {"community", community}};
     add(std::move(f), fmt::format("snmpdef|{}|{}", fl.server.to_string(), community));
   }
 }
 
-void Observer::upnp(const Context& ctx, Dir dir, std::string_view what, std::string_view server_header,
-                    std::string_view location) {
+void Observer::upnp(const Context& ctx, Dir dir, std::string_view what,
+                    std::string_view server_header, std::string_view location) {
   const auto& fl = ctx.flow;
   examined("traffic.upnp", "ssdp");
   const bool from_server = dir == kToClient;
@@ -391,9 +513,11 @@ void Observer::upnp(const Context& ctx, Dir dir, std::string_view what, std::str
   f.protocol = "udp";
   f.service = "ssdp";
   f.title = fmt::format("UPnP device announces itself over SSDP ({})", what);
-  f.evidence_text = fmt::format("{} {}{}{}", device.to_string(), what, server_header.empty() ? "" : ", SERVER: ",
-                                printable(server_header, 100));
-  f.evidence = {{"server_header", printable(server_header, 200)}, {"location", printable(location, 200)}};
+  f.evidence_text =
+      fmt::format("{} {}{}{}", device.to_string(), what,
+                  server_header.empty() ? "" : ", SERVER: ", printable(server_header, 100));
+  f.evidence = {{"server_header", printable(server_header, 200)},
+                {"location", printable(location, 200)}};
   add(std::move(f), "upnp|" + device.to_string());
 }
 
@@ -412,10 +536,13 @@ void Observer::coap_answered(const Context& ctx, std::string_view path, int code
   f.service = "coap";
   f.path = printable(path, 200);
   f.title = "CoAP resource answered without DTLS or OSCORE";
-  f.evidence_text = fmt::format("{} -> {} /{} answered {}.{:02d} in clear", endpoint(fl.client, fl.client_port),
-                                endpoint(fl.server, fl.server_port), printable(path, 100), code >> 5, code & 31);
-  f.evidence = {{"client", fl.client.to_string()}, {"code", fmt::format("{}.{:02d}", code >> 5, code & 31)}};
-  add(std::move(f), fmt::format("coap|{}|{}|{}", fl.server.to_string(), fl.server_port, printable(path, 200)));
+  f.evidence_text =
+      fmt::format("{} -> {} /{} answered {}.{:02d} in clear", endpoint(fl.client, fl.client_port),
+                  endpoint(fl.server, fl.server_port), printable(path, 100), code >> 5, code & 31);
+  f.evidence = {{"client", fl.client.to_string()},
+                {"code", fmt::format("{}.{:02d}", code >> 5, code & 31)}};
+  add(std::move(f),
+      fmt::format("coap|{}|{}|{}", fl.server.to_string(), fl.server_port, printable(path, 200)));
 }
 
 void Observer::time_sync(const Context& ctx, std::string_view protocol, int stratum) {
@@ -428,8 +555,9 @@ void Observer::time_sync(const Context& ctx, std::string_view protocol, int stra
   f.protocol = "udp";
   f.service = std::string(protocol);
   f.title = fmt::format("time synchronisation with {}", endpoint(fl.server, fl.server_port));
-  f.evidence_text = fmt::format("{} -> {} {}{}", fl.client.to_string(), endpoint(fl.server, fl.server_port),
-                                protocol, stratum > 0 ? fmt::format(" (server stratum {})", stratum) : "");
+  f.evidence_text =
+      fmt::format("{} -> {} {}{}", fl.client.to_string(), endpoint(fl.server, fl.server_port),
+                  protocol, stratum > 0 ? fmt::format(" (server stratum {})", stratum) : "");
   f.evidence = {{"server", fl.server.to_string()}, {"first_seen", utc(ctx.time)}};
   if (stratum > 0) f.evidence["stratum"] = stratum;
   add(std::move(f), fmt::format("ntp|{}|{}", fl.client.to_string(), fl.server.to_string()));
@@ -447,14 +575,17 @@ void Observer::log_forwarding(const Context& ctx, std::string_view protocol, boo
   f.service = std::string(protocol);
   f.title = fmt::format("logs forwarded to {} ({})", endpoint(fl.server, fl.server_port),
                         encrypted ? "encrypted" : "clear text");
-  f.evidence_text = fmt::format("{} -> {} {}: {}", fl.client.to_string(), endpoint(fl.server, fl.server_port),
-                                protocol, printable(sample, 100));
+  f.evidence_text =
+      fmt::format("{} -> {} {}: {}", fl.client.to_string(), endpoint(fl.server, fl.server_port),
+                  protocol, printable(sample, 100));
   f.evidence = {{"server", fl.server.to_string()}, {"encrypted", encrypted}};
-  add(std::move(f), fmt::format("log|{}|{}|{}", fl.client.to_string(), fl.server.to_string(), fl.server_port));
+  add(std::move(f),
+      fmt::format("log|{}|{}|{}", fl.client.to_string(), fl.server.to_string(), fl.server_port));
   if (!encrypted) cleartext_service(ctx, "syslog");
 }
 
-void Observer::update_check(const Context& ctx, std::string_view channel, std::string_view url, bool encrypted) {
+void Observer::update_check(const Context& ctx, std::string_view channel, std::string_view url,
+                            bool encrypted) {
   const auto& fl = ctx.flow;
   examined("traffic.operation", "update");
   evidence::Finding f;
@@ -464,8 +595,10 @@ void Observer::update_check(const Context& ctx, std::string_view channel, std::s
   f.protocol = "tcp";
   f.service = std::string(channel);
   f.title = fmt::format("update check to {} over {}", printable(url, 100), channel);
-  f.evidence_text = fmt::format("{} -> {} {}", fl.client.to_string(), endpoint(fl.server, fl.server_port), f.title);
-  f.evidence = {{"server", fl.server.to_string()}, {"url", printable(url, 200)}, {"encrypted", encrypted}};
+  f.evidence_text = fmt::format("{} -> {} {}", fl.client.to_string(),
+                                endpoint(fl.server, fl.server_port), f.title);
+  f.evidence = {
+      {"server", fl.server.to_string()}, {"url", printable(url, 200)}, {"encrypted", encrypted}};
   add(f, fmt::format("upd|{}|{}", fl.client.to_string(), printable(url, 200)));
   if (!encrypted) {
     f.kind = "update-insecure-channel";
@@ -497,11 +630,14 @@ void Observer::device_attribute(const Address& device, const std::array<std::uin
 
 void Observer::behaviour(const Packet& p, double time) {
   // Scanning: connection attempts (SYN without ACK) to ports worms scan, per source.
-  if (p.transport == Transport::tcp && (p.tcp_flags & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::syn) {
+  if (p.transport == Transport::tcp &&
+      (p.tcp_flags & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::syn) {
     ++syn_examined_;
-    if (std::find(std::begin(kScannedPorts), std::end(kScannedPorts), p.dst_port) != std::end(kScannedPorts)) {
+    if (std::find(std::begin(kScannedPorts), std::end(kScannedPorts), p.dst_port) !=
+        std::end(kScannedPorts)) {
       auto it = scans_.find(p.src);
-      if (it == scans_.end() && scans_.size() < kMaxScanSources) it = scans_.emplace(p.src, ScanState{}).first;
+      if (it == scans_.end() && scans_.size() < kMaxScanSources)
+        it = scans_.emplace(p.src, ScanState{}).first;
       if (it != scans_.end() && !it->second.reported) {
         auto& s = it->second;
         std::uint64_t h = 1469598103934665603ull;
@@ -511,16 +647,19 @@ void Observer::behaviour(const Packet& p, double time) {
         if (s.targets.size() >= options_.scan_fanout_threshold) {
           s.reported = true;
           std::string ports;
-          for (auto& [port, n] : s.ports) ports += fmt::format("{}{}x{}", ports.empty() ? "" : ", ", port, n);
+          for (auto& [port, n] : s.ports)
+            ports += fmt::format("{}{}x{}", ports.empty() ? "" : ", ", port, n);
           evidence::Finding f;
           f.check = "traffic.behaviour.scanning";
           f.kind = "outbound-scanning";
           f.target = p.src.to_string();
           f.protocol = "tcp";
-          f.title = fmt::format("connection attempts to {} distinct addresses on scanned ports", s.targets.size());
-          f.evidence_text = fmt::format("{} sent SYNs to {}+ addresses (ports {}) by {}", p.src.to_string(),
-                                        s.targets.size(), ports, utc(time));
-          f.evidence = {{"distinct_targets", s.targets.size()}, {"ports", ports}, {"at", utc(time)}};
+          f.title = fmt::format("connection attempts to {} distinct addresses on scanned ports",
+                                s.targets.size());
+          f.evidence_text = fmt::format("{} sent SYNs to {}+ addresses (ports {}) by {}",
+                                        p.src.to_string(), s.targets.size(), ports, utc(time));
+          f.evidence = {
+              {"distinct_targets", s.targets.size()}, {"ports", ports}, {"at", utc(time)}};
           add(std::move(f), "scan|" + p.src.to_string());
           memory_ -= std::min(memory_, s.targets.size() * 48);
           s.targets.clear();
@@ -534,15 +673,31 @@ void Observer::behaviour(const Packet& p, double time) {
     finish_ddos_second();
     ddos_second_ = second;
   }
-  if (pair_counts_.size() < kMaxPairsPerSecond || pair_counts_.count({p.src, p.dst})) {
-    ++pair_counts_[{p.src, p.dst}].packets;
+  const std::pair<Address, Address> key{p.src, p.dst};
+  if (auto it = pair_counts_.find(key); it != pair_counts_.end()) {
+    ++it->second.packets;
+  } else if (pair_counts_.size() < kMaxPairsPerSecond) {
+    pair_counts_.emplace(key, PairCount{1});
   }
+}
+
+std::size_t Observer::PairHash::operator()(const std::pair<Address, Address>& p) const {
+  std::uint64_t h = 1469598103934665603ull;
+  for (auto b : p.first.bytes) h = (h ^ b) * 1099511628211ull;
+  for (auto b : p.second.bytes) h = (h ^ b) * 1099511628211ull;
+  return static_cast<std::size_t>(h ^ (h >> 31));
 }
 
 void Observer::finish_ddos_second() {
   if (ddos_second_ >= 0) ++seconds_examined_;
-  for (const auto& [pair, count] : pair_counts_) {
-    if (count.packets < options_.ddos_pps_threshold) continue;
+  // Sorted, so that findings come out in the same order on every run.
+  std::vector<std::pair<std::pair<Address, Address>, PairCount>> loud;
+  for (const auto& entry : pair_counts_) {
+    if (entry.second.packets >= options_.ddos_pps_threshold) loud.push_back(entry);
+  }
+  std::sort(loud.begin(), loud.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [pair, count] : loud) {
     auto back = pair_counts_.find({pair.second, pair.first});
     const std::uint32_t replies = back == pair_counts_.end() ? 0 : back->second.packets;
     if (replies * 10 > count.packets) continue;  // a conversation, not a flood
@@ -551,11 +706,15 @@ void Observer::finish_ddos_second() {
     f.check = "traffic.behaviour.ddos";
     f.kind = "ddos-participation";
     f.target = pair.first.to_string();
-    f.title = fmt::format("burst of {} packets/s toward {}", count.packets, pair.second.to_string());
-    f.evidence_text = fmt::format("{} -> {}: {} packets in one second ({}), {} replies", pair.first.to_string(),
-                                  pair.second.to_string(), count.packets, utc(static_cast<double>(ddos_second_)), replies);
-    f.evidence = {{"destination", pair.second.to_string()}, {"packets_per_second", count.packets},
-                  {"replies", replies}, {"at", utc(static_cast<double>(ddos_second_))}};
+    f.title =
+        fmt::format("burst of {} packets/s toward {}", count.packets, pair.second.to_string());
+    f.evidence_text = fmt::format("{} -> {}: {} packets in one second ({}), {} replies",
+                                  pair.first.to_string(), pair.second.to_string(), count.packets,
+                                  utc(static_cast<double>(ddos_second_)), replies);
+    f.evidence = {{"destination", pair.second.to_string()},
+                  {"packets_per_second", count.packets},
+                  {"replies", replies},
+                  {"at", utc(static_cast<double>(ddos_second_))}};
     add(std::move(f), fmt::format("ddos|{}|{}", pair.first.to_string(), pair.second.to_string()));
   }
   pair_counts_.clear();
@@ -622,12 +781,14 @@ evidence::FindingSet Observer::finish(const Stats& stats, const std::string& dam
     std::string left_out;
     for (const auto& k : r.tests_for) {
       if (auto s = suppressed_.find(k); s != suppressed_.end()) {
-        left_out += fmt::format("; {} further {} findings left out (cap {})", s->second, k, kFindingsPerKind);
+        left_out += fmt::format("; {} further {} findings left out (cap {})", s->second, k,
+                                kFindingsPerKind);
       }
     }
     if (!damaged.empty()) {
       r.status = evidence::CheckStatus::error;
-      r.detail = fmt::format("capture damaged, examined {} {} before the damage: {}", total, unit, damaged);
+      r.detail = fmt::format("capture damaged, examined {} {} before the damage: {}", total, unit,
+                             damaged);
     } else if (total == 0) {
       r.status = evidence::CheckStatus::skipped;
       r.detail = fmt::format("no {} in the capture", unit);
@@ -643,27 +804,33 @@ evidence::FindingSet Observer::finish(const Stats& stats, const std::string& dam
     if (std::string_view(svc) == "ftp") kinds.push_back("ftp-anonymous");
     if (std::string_view(svc) == "snmp") kinds.push_back("snmp-default-community");
     const std::string check = fmt::format("traffic.{}.credentials", svc);
-    if (examined_.count(check)) run(check, kinds, fmt::format("{} {}", svc, std::string_view(svc) == "snmp" ? "messages" : "connections"));
+    if (examined_.count(check))
+      run(check, kinds,
+          fmt::format("{} {}", svc, std::string_view(svc) == "snmp" ? "messages" : "connections"));
   }
   run("traffic.cleartext-credentials", {"cleartext-credential"}, "dissected connections");
   run("traffic.cleartext-services", {"cleartext-service"}, "flows");
-  run("traffic.tls.versions", {"tls-legacy-version", "tls-weak-cipher", "observed-encrypted-channel"},
-      "TLS/DTLS hellos");
-  run("traffic.tls.certificates", {"tls-weak-key", "tls-self-signed", "tls-expired", "tls-weak-signature"},
-      "certificates");
+  run("traffic.tls.versions",
+      {"tls-legacy-version", "tls-weak-cipher", "observed-encrypted-channel"}, "TLS/DTLS hellos");
+  run("traffic.tls.certificates",
+      {"tls-weak-key", "tls-self-signed", "tls-expired", "tls-weak-signature"}, "certificates");
   if (examined_.count("traffic.upnp")) run("traffic.upnp", {"upnp-exposed"}, "SSDP messages");
-  if (examined_.count("traffic.coap")) run("traffic.coap", {"coap-unauthenticated"}, "CoAP messages");
+  if (examined_.count("traffic.coap"))
+    run("traffic.coap", {"coap-unauthenticated"}, "CoAP messages");
   examined_["traffic.behaviour.scanning"]["connection attempts"] += syn_examined_;
   run("traffic.behaviour.scanning", {"outbound-scanning"}, "TCP connection attempts");
   examined_["traffic.behaviour.ddos"]["seconds"] += seconds_examined_;
   run("traffic.behaviour.ddos", {"ddos-participation"}, "seconds of traffic");
-  run("traffic.operation", {"observed-time-sync", "observed-log-forwarding", "observed-update-check",
-                            "update-insecure-channel"}, "NTP, syslog and update exchanges");
+  run("traffic.operation",
+      {"observed-time-sync", "observed-log-forwarding", "observed-update-check",
+       "update-insecure-channel"},
+      "NTP, syslog and update exchanges");
   run("traffic.inventory", {"device-observed"}, "devices");
   (void)stats;
 
   std::stable_sort(findings_.begin(), findings_.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.kind, a.target, a.port, a.evidence_text) < std::tie(b.kind, b.target, b.port, b.evidence_text);
+    return std::tie(a.kind, a.target, a.port, a.evidence_text) <
+           std::tie(b.kind, b.target, b.port, b.evidence_text);
   });
   set.findings = findings_;
   return set;

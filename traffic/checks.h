@@ -23,7 +23,7 @@ struct TlsHello {
   bool dtls = false;
   bool from_client = true;
   std::uint16_t record_version = 0;
-  std::uint16_t legacy_version = 0;            // hello's version field
+  std::uint16_t legacy_version = 0;               // hello's version field
   std::vector<std::uint16_t> supported_versions;  // extension 43 (client list, server choice)
   std::vector<std::uint16_t> cipher_suites;       // client offer, or the one the server chose
   std::string sni;
@@ -58,7 +58,8 @@ class Observer {
   void time_sync(const Context& ctx, std::string_view protocol, int stratum);
   void log_forwarding(const Context& ctx, std::string_view protocol, bool encrypted,
                       std::string_view sample);
-  void update_check(const Context& ctx, std::string_view channel, std::string_view url, bool encrypted);
+  void update_check(const Context& ctx, std::string_view channel, std::string_view url,
+                    bool encrypted);
   // Inventory: a name or attribute a device announced or used (DHCP hostname, DNS query, SNI...).
   void device_attribute(const Address& device, const std::array<std::uint8_t, 6>* mac,
                         std::string_view field, std::string_view value);
@@ -106,7 +107,10 @@ class Observer {
   std::uint64_t syn_examined_ = 0;
   // ddos-participation: packets per (source, destination) in the current second.
   std::int64_t ddos_second_ = -1;
-  std::map<std::pair<Address, Address>, PairCount> pair_counts_;
+  struct PairHash {
+    std::size_t operator()(const std::pair<Address, Address>& p) const;
+  };
+  std::unordered_map<std::pair<Address, Address>, PairCount, PairHash> pair_counts_;
   std::set<std::pair<Address, Address>> ddos_reported_;
   std::uint64_t seconds_examined_ = 0;
 };

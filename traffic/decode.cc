@@ -108,15 +108,19 @@ bool decode_ipv6(Bytes data, Packet& p) {
 bool decode_ip(Bytes data, Packet& p) {
   if (data.empty()) return false;
   switch (data[0] >> 4) {
-    case 4: return decode_ipv4(data, p);
-    case 6: return decode_ipv6(data, p);
-    default: return false;
+    case 4:
+      return decode_ipv4(data, p);
+    case 6:
+      return decode_ipv6(data, p);
+    default:
+      return false;
   }
 }
 
 bool decode_ethertype(std::uint16_t type, Bytes data, Packet& p) {
   // Up to two VLAN tags (802.1Q, 802.1ad QinQ).
-  for (int i = 0; i < 2 && (type == kEtherVlan || type == kEtherQinQ || type == kEtherVlanOld); ++i) {
+  for (int i = 0; i < 2 && (type == kEtherVlan || type == kEtherQinQ || type == kEtherVlanOld);
+       ++i) {
     if (data.size() < 4) return false;
     if (p.vlan == 0) p.vlan = be16(&data[0]) & 0x0fff;
     type = be16(&data[2]);
@@ -163,7 +167,8 @@ bool Address::is_private() const {
            (a == 169 && b == 254) || (a == 100 && (b & 0xc0) == 64);
   }
   return (bytes[0] & 0xfe) == 0xfc || (bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80) ||
-         (std::all_of(bytes.begin(), bytes.end() - 1, [](std::uint8_t x) { return x == 0; }) && bytes[15] == 1);
+         (std::all_of(bytes.begin(), bytes.end() - 1, [](std::uint8_t x) { return x == 0; }) &&
+          bytes[15] == 1);
 }
 
 std::string Address::to_string() const {
@@ -229,14 +234,17 @@ bool decode(int linktype, Bytes frame, Packet& p) {
     case DLT_RAW:
     case 101:
       return decode_ip(frame, p);
-    case DLT_IPV4: return decode_ipv4(frame, p);
-    case DLT_IPV6: return decode_ipv6(frame, p);
+    case DLT_IPV4:
+      return decode_ipv4(frame, p);
+    case DLT_IPV6:
+      return decode_ipv6(frame, p);
     case DLT_NULL:
     case DLT_LOOP: {  // BSD loopback: 4-byte address family
       if (frame.size() < 4) return false;
       return decode_ip(frame.subspan(4), p);
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 

@@ -101,9 +101,11 @@ std::size_t FlowTable::expire(double now, const std::function<void(Flow&, bool)>
   if (memory_ > cap_) {
     const std::size_t target = cap_ - cap_ / 8;
     while (memory_ > target && (tcp_.head || other_.head)) {
-      Flow* oldest = !tcp_.head ? other_.head
-                     : !other_.head ? tcp_.head
-                     : (tcp_.head->last_seen <= other_.head->last_seen ? tcp_.head : other_.head);
+      Flow* oldest =
+          !tcp_.head ? other_.head
+          : !other_.head
+              ? tcp_.head
+              : (tcp_.head->last_seen <= other_.head->last_seen ? tcp_.head : other_.head);
       on_end(*oldest, true);
       erase(*oldest);
       ++evicted;

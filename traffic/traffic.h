@@ -35,11 +35,11 @@ struct Options {
 
 struct Stats {
   std::uint64_t packets = 0;
-  std::uint64_t bytes = 0;          // captured bytes of packets
-  std::uint64_t file_bytes = 0;     // bytes of the capture file read
-  std::uint64_t flows = 0;          // flows created
-  std::uint64_t flows_evicted = 0;  // flows dropped early to stay under the memory cap
-  std::uint64_t undecoded = 0;      // packets of unsupported link or network layers
+  std::uint64_t bytes = 0;               // captured bytes of packets
+  std::uint64_t file_bytes = 0;          // bytes of the capture file read
+  std::uint64_t flows = 0;               // flows created
+  std::uint64_t flows_evicted = 0;       // flows dropped early to stay under the memory cap
+  std::uint64_t undecoded = 0;           // packets of unsupported link or network layers
   std::uint64_t reassembly_dropped = 0;  // TCP bytes not reassembled (gaps, buffer limits)
 };
 

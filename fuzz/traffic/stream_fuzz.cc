@@ -40,11 +40,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string piece = payload.substr(pos, segment);
     auto& s = seq[to_server ? 0 : 1];
 #ifdef TRAFFIC_FUZZ_REASSEMBLY
-    const std::uint32_t sent = s + static_cast<std::uint32_t>(static_cast<std::int8_t>(piece.empty() ? 0 : piece[0])) * 7;
+    const std::uint32_t sent =
+        s + static_cast<std::uint32_t>(static_cast<std::int8_t>(piece.empty() ? 0 : piece[0])) * 7;
 #else
     const std::uint32_t sent = s;
 #endif
-    feed({to_server ? client : server, to_server ? server : client, tcp, 0x18, sent, seq[to_server ? 1 : 0], 0, piece});
+    feed({to_server ? client : server, to_server ? server : client, tcp, 0x18, sent,
+          seq[to_server ? 1 : 0], 0, piece});
     s += static_cast<std::uint32_t>(piece.size());
   }
   if (tcp) {

@@ -33,10 +33,12 @@ class BacnetSession final : public Session {
     if (control & 0x20) ++pos;  // hop count
     // Unconfirmed I-Am: PDU type 0x10, service 0, object identifier (application tag 12).
     if (pos + 7 <= d.size() && d[pos] == 0x10 && d[pos + 1] == 0x00 && d[pos + 2] == 0xc4) {
-      const std::uint32_t object = std::uint32_t{d[pos + 3]} << 24 | std::uint32_t{d[pos + 4]} << 16 |
+      const std::uint32_t object = std::uint32_t{d[pos + 3]} << 24 |
+                                   std::uint32_t{d[pos + 4]} << 16 |
                                    std::uint32_t{d[pos + 5]} << 8 | d[pos + 6];
       const Address& sender = dir == kToServer ? ctx.flow.client : ctx.flow.server;
-      ctx.observer.device_attribute(sender, nullptr, "bacnet_device", fmt::format("device,{}", object & 0x3fffff));
+      ctx.observer.device_attribute(sender, nullptr, "bacnet_device",
+                                    fmt::format("device,{}", object & 0x3fffff));
     }
   }
   int messages_ = 0;

@@ -38,11 +38,13 @@ class CoapSession final : public Session {
       };
       if (!extended(delta) || !extended(length) || pos + length > d.size()) break;
       option += delta;
-      if (option == 11 && path.size() < 200) path += (path.empty() ? "" : "/") + std::string(as_text(d.subspan(pos, length)));
+      if (option == 11 && path.size() < 200)
+        path += (path.empty() ? "" : "/") + std::string(as_text(d.subspan(pos, length)));
       if (option == 9) oscore = true;
       pos += length;
     }
-    static constexpr const char* kMethods[] = {"", "GET", "POST", "PUT", "DELETE", "FETCH", "PATCH", "iPATCH"};
+    static constexpr const char* kMethods[] = {"",       "GET",   "POST",  "PUT",
+                                               "DELETE", "FETCH", "PATCH", "iPATCH"};
     if (code >= 1 && code <= 7 && dir == kToServer) {
       ctx.observer.examined("traffic.coap", "coap request");
       if (!oscore) ctx.observer.coap(ctx, kMethods[code], path);

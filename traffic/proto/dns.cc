@@ -15,8 +15,8 @@ class DnsSession final : public Session {
     std::vector<DnsRecord> questions, answers;
     if (!parse_dns(data, response, questions, answers, 4) || response) return;
     for (const auto& q : questions) {
-      ctx.observer.device_attribute(ctx.flow.client, ctx.flow.has_mac ? &ctx.flow.client_mac : nullptr,
-                                    "dns_query", q.name);
+      ctx.observer.device_attribute(
+          ctx.flow.client, ctx.flow.has_mac ? &ctx.flow.client_mac : nullptr, "dns_query", q.name);
     }
   }
   int queries_ = 0;

@@ -34,12 +34,13 @@ bool read_dns_name(Bytes m, std::size_t& pos, std::string& name) {
   return false;
 }
 
-bool parse_dns(Bytes m, bool& response, std::vector<DnsRecord>& questions, std::vector<DnsRecord>& answers,
-               std::size_t limit) {
+bool parse_dns(Bytes m, bool& response, std::vector<DnsRecord>& questions,
+               std::vector<DnsRecord>& answers, std::size_t limit) {
   if (m.size() < 12) return false;
   response = m[2] & 0x80;
   const std::size_t qd = static_cast<std::size_t>(m[4] << 8 | m[5]);
-  const std::size_t an = static_cast<std::size_t>(m[6] << 8 | m[7]) + static_cast<std::size_t>(m[10] << 8 | m[11]);
+  const std::size_t an =
+      static_cast<std::size_t>(m[6] << 8 | m[7]) + static_cast<std::size_t>(m[10] << 8 | m[11]);
   std::size_t pos = 12;
   for (std::size_t i = 0; i < qd && i < limit; ++i) {
     DnsRecord q;

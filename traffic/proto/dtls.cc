@@ -24,7 +24,9 @@ class DtlsSession final : public Session {
     }
   }
 
-  std::size_t extra_bytes() const override { return message_[0].capacity() + message_[1].capacity(); }
+  std::size_t extra_bytes() const override {
+    return message_[0].capacity() + message_[1].capacity();
+  }
 
  private:
   void handshake(Context& ctx, Dir dir, Bytes record) {

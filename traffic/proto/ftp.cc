@@ -79,7 +79,9 @@ class FtpSession final : public Session {
 
 std::unique_ptr<Session> accept(const FlowInfo& flow, Dir dir, Bytes data) {
   const std::string_view text = as_text(data);
-  const bool looks = dir == kToClient ? text.starts_with("220") : (starts_with_nocase(text, "USER ") || starts_with_nocase(text, "AUTH "));
+  const bool looks = dir == kToClient
+                         ? text.starts_with("220")
+                         : (starts_with_nocase(text, "USER ") || starts_with_nocase(text, "AUTH "));
   if (!port_is(flow, {21}) && !(looks && dir == kToServer)) return nullptr;
   if (port_is(flow, {21}) || looks) return std::make_unique<FtpSession>();
   return nullptr;

@@ -16,7 +16,8 @@ constexpr int kMaxMessages = 64;  // per direction; enough for log-ins, bounded 
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -25,7 +26,8 @@ std::string base64_decode(std::string_view in) {
   if (in.empty() || in.size() > 4096 || in.size() % 4 != 0) return {};
   std::string out(in.size() / 4 * 3, '\0');
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+                                reinterpret_cast<const unsigned char*>(in.data()),
+                                static_cast<int>(in.size()));
   if (n < 0) return {};
   std::size_t len = static_cast<std::size_t>(n);
   for (std::size_t i = in.size(); i > 0 && in[i - 1] == '='; --i) --len;
@@ -74,13 +76,15 @@ std::string url_decode(std::string_view s) {
 }
 
 bool is_user_field(std::string_view k) {
-  for (auto n : {"user", "username", "login", "email", "name", "uname", "userid", "user_name", "account", "usr"}) {
+  for (auto n : {"user", "username", "login", "email", "name", "uname", "userid", "user_name",
+                 "account", "usr"}) {
     if (k.size() == std::string_view(n).size() && starts_with_nocase(k, n)) return true;
   }
   return false;
 }
 bool is_password_field(std::string_view k) {
-  for (auto n : {"password", "pass", "pwd", "passwd", "passphrase", "pw", "secret", "user_password"}) {
+  for (auto n :
+       {"password", "pass", "pwd", "passwd", "passphrase", "pw", "secret", "user_password"}) {
     if (k.size() == std::string_view(n).size() && starts_with_nocase(k, n)) return true;
   }
   return false;
@@ -142,13 +146,16 @@ class HttpLikeSession final : public Session {
       if (colon == std::string_view::npos) continue;
       const std::string_view name = h.substr(0, colon);
       const std::string_view value = trim(h.substr(colon + 1));
-      auto is = [&](std::string_view n) { return name.size() == n.size() && starts_with_nocase(name, n); };
+      auto is = [&](std::string_view n) {
+        return name.size() == n.size() && starts_with_nocase(name, n);
+      };
       if (is("Authorization") || is("Proxy-Authorization")) {
         authorization(ctx, value);
       } else if (is("Host")) {
         host = value;
       } else if (is("User-Agent")) {
-        ctx.observer.device_attribute(ctx.flow.client, ctx.flow.has_mac ? &ctx.flow.client_mac : nullptr,
+        ctx.observer.device_attribute(ctx.flow.client,
+                                      ctx.flow.has_mac ? &ctx.flow.client_mac : nullptr,
                                       service_ + "_user_agent", value);
       } else if (is("Content-Length")) {
         std::from_chars(value.data(), value.data() + value.size(), content_length);
@@ -158,22 +165,25 @@ class HttpLikeSession final : public Session {
       }
     }
     if (!host.empty()) {
-      ctx.observer.device_attribute(ctx.flow.client, ctx.flow.has_mac ? &ctx.flow.client_mac : nullptr,
+      ctx.observer.device_attribute(ctx.flow.client,
+                                    ctx.flow.has_mac ? &ctx.flow.client_mac : nullptr,
                                     service_ + "_host", host);
     }
     if (service_ == "http") {
       for (auto w : {"firmware", "update", "upgrade", "/ota", "fota"}) {
         if (contains_nocase(target, w)) {
-          ctx.observer.update_check(ctx, "http", std::string(host) + std::string(target.substr(0, 200)), false);
+          ctx.observer.update_check(ctx, "http",
+                                    std::string(host) + std::string(target.substr(0, 200)), false);
           break;
         }
       }
     }
     // The query of a GET log-in form carries the same fields as a POST body.
-    if (const auto q = target.find('?'); q != std::string_view::npos) form(ctx, target.substr(q + 1));
+    if (const auto q = target.find('?'); q != std::string_view::npos)
+      form(ctx, target.substr(q + 1));
     if (has_length && content_length > 0) {
-      if (starts_with_nocase(content_type, "application/x-www-form-urlencoded") && content_length <= kMaxFormBody &&
-          (method == "POST" || method == "PUT")) {
+      if (starts_with_nocase(content_type, "application/x-www-form-urlencoded") &&
+          content_length <= kMaxFormBody && (method == "POST" || method == "PUT")) {
         form_wait_ = content_length;
       } else {
         skip[kToServer] = content_length;
@@ -197,7 +207,9 @@ class HttpLikeSession final : public Session {
       if (colon == std::string_view::npos) continue;
       const std::string_view name = h.substr(0, colon);
       const std::string_view value = trim(h.substr(colon + 1));
-      auto is = [&](std::string_view n) { return name.size() == n.size() && starts_with_nocase(name, n); };
+      auto is = [&](std::string_view n) {
+        return name.size() == n.size() && starts_with_nocase(name, n);
+      };
       if (is("Server")) {
         ctx.observer.device_attribute(ctx.flow.server, nullptr, service_ + "_server", value);
       } else if (is("Content-Length")) {
@@ -207,8 +219,9 @@ class HttpLikeSession final : public Session {
         chunked = true;
       }
     }
-    if (chunked || (!has_length && service_ == "http" && !contains_nocase(head.substr(0, 12), " 204") &&
-                    !contains_nocase(head.substr(0, 13), " 304"))) {
+    if (chunked ||
+        (!has_length && service_ == "http" && !contains_nocase(head.substr(0, 12), " 204") &&
+         !contains_nocase(head.substr(0, 13), " 304"))) {
       wants[dir] = false;  // body length unknown: the rest of this direction is not needed
     } else {
       skip[dir] = content_length;
@@ -219,17 +232,19 @@ class HttpLikeSession final : public Session {
     if (starts_with_nocase(value, "Basic ")) {
       const std::string decoded = base64_decode(value.substr(6));
       const auto colon = decoded.find(':');
-      ctx.observer.credential(ctx, service_, "Basic", decoded.substr(0, colon),
-                              colon == std::string::npos ? std::string() : decoded.substr(colon + 1));
+      ctx.observer.credential(
+          ctx, service_, "Basic", decoded.substr(0, colon),
+          colon == std::string::npos ? std::string() : decoded.substr(colon + 1));
     } else if (starts_with_nocase(value, "Digest ")) {
-      ctx.observer.credential(ctx, service_, "Digest", digest_param(value, "username"),
-                              digest_param(value, "response"),
-                              "digest response over clear text: user name exposed, password crackable offline");
+      ctx.observer.credential(
+          ctx, service_, "Digest", digest_param(value, "username"), digest_param(value, "response"),
+          "digest response over clear text: user name exposed, password crackable offline");
     } else if (starts_with_nocase(value, "Bearer ")) {
       ctx.observer.credential(ctx, service_, "Bearer", "", trim(value.substr(7)));
     } else {
       const auto sp = value.find(' ');
-      ctx.observer.credential(ctx, service_, std::string(value.substr(0, std::min<std::size_t>(sp, 20))), "",
+      ctx.observer.credential(ctx, service_,
+                              std::string(value.substr(0, std::min<std::size_t>(sp, 20))), "",
                               sp == std::string_view::npos ? value : value.substr(sp + 1));
     }
   }
@@ -240,7 +255,8 @@ class HttpLikeSession final : public Session {
     std::size_t pos = 0;
     while (pos <= body.size()) {
       const auto amp = body.find('&', pos);
-      const std::string_view pair = body.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
+      const std::string_view pair =
+          body.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
       const auto eq = pair.find('=');
       if (eq != std::string_view::npos) {
         const std::string key = url_decode(pair.substr(0, eq));
@@ -279,7 +295,8 @@ bool looks_like_request(std::string_view text, std::string_view protocol) {
     }
   }
   const auto last = line.rfind(' ');
-  if (last == sp) return eol == std::string_view::npos && text.size() < 2048;  // line not complete yet
+  if (last == sp)
+    return eol == std::string_view::npos && text.size() < 2048;  // line not complete yet
   return line.substr(last + 1).starts_with(protocol);
 }
 

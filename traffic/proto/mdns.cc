@@ -15,13 +15,18 @@ class MdnsSession final : public Session {
     std::vector<DnsRecord> questions, answers;
     if (!parse_dns(data, response, questions, answers, 16)) return;
     const Address& sender = dir == kToServer ? ctx.flow.client : ctx.flow.server;
-    const auto* mac = ctx.flow.has_mac ? (dir == kToServer ? &ctx.flow.client_mac : &ctx.flow.server_mac) : nullptr;
+    const auto* mac = ctx.flow.has_mac
+                          ? (dir == kToServer ? &ctx.flow.client_mac : &ctx.flow.server_mac)
+                          : nullptr;
     for (const auto& a : answers) {
-      if (a.type == 1 || a.type == 28) ctx.observer.device_attribute(sender, mac, "mdns_name", a.name);
-      if (a.type == 12 && !a.target.empty()) ctx.observer.device_attribute(sender, mac, "mdns_service", a.target);
+      if (a.type == 1 || a.type == 28)
+        ctx.observer.device_attribute(sender, mac, "mdns_name", a.name);
+      if (a.type == 12 && !a.target.empty())
+        ctx.observer.device_attribute(sender, mac, "mdns_service", a.target);
     }
     if (!response) {
-      for (const auto& q : questions) ctx.observer.device_attribute(sender, mac, "mdns_query", q.name);
+      for (const auto& q : questions)
+        ctx.observer.device_attribute(sender, mac, "mdns_query", q.name);
     }
   }
   int messages_ = 0;

@@ -36,8 +36,9 @@ class ModbusSession final : public Session {
       list += fmt::format("{}{}", list.empty() ? "" : ",", f);
       writes = writes || f == 5 || f == 6 || f == 15 || f == 16 || f == 22 || f == 23;
     }
-    ctx.observer.cleartext_service(ctx, "modbus", fmt::format("function codes {}{}", list,
-                                                             writes ? " including writes, unauthenticated" : ""));
+    ctx.observer.cleartext_service(ctx, "modbus",
+                                   fmt::format("function codes {}{}", list,
+                                               writes ? " including writes, unauthenticated" : ""));
   }
   std::set<std::uint8_t> functions_;
   int requests_ = 0;

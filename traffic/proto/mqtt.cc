@@ -8,7 +8,7 @@ namespace kensa::traffic {
 namespace {
 
 constexpr std::size_t kMaxPacket = 256 * 1024;  // buffered whole; larger PUBLISH bodies are skipped
-constexpr int kMaxPackets = 256;                 // per direction, then the flow is left alone
+constexpr int kMaxPackets = 256;                // per direction, then the flow is left alone
 
 // Bounds-checked reader over one MQTT packet body.
 struct Reader {
@@ -86,15 +86,22 @@ class MqttSession final : public Session {
     }
     Reader r{data.subspan(header, remaining)};
     switch (type) {
-      case 1: if (dir == kToServer) connect(ctx, r); break;
-      case 2: if (dir == kToClient) connack(ctx, r); break;
+      case 1:
+        if (dir == kToServer) connect(ctx, r);
+        break;
+      case 2:
+        if (dir == kToClient) connack(ctx, r);
+        break;
       case 3: {
         const std::string_view topic = r.string();
         if (r.ok) ctx.observer.mqtt_topic(ctx, "publish", topic);
         break;
       }
-      case 8: if (dir == kToServer) subscribe(ctx, r); break;
-      default: break;
+      case 8:
+        if (dir == kToServer) subscribe(ctx, r);
+        break;
+      default:
+        break;
     }
     return total;
   }
@@ -121,9 +128,12 @@ class MqttSession final : public Session {
     if (!r.ok) return;
     ctx.observer.examined("traffic.mqtt.credentials", "mqtt connection");
     ctx.observer.cleartext_service(ctx, "mqtt");
-    ctx.observer.device_attribute(ctx.flow.client, ctx.flow.has_mac ? &ctx.flow.client_mac : nullptr,
+    ctx.observer.device_attribute(ctx.flow.client,
+                                  ctx.flow.has_mac ? &ctx.flow.client_mac : nullptr,
                                   "mqtt_client_id", client_id);
-    const std::string method = level == 5 ? "CONNECT v5" : level == 4 ? "CONNECT v3.1.1" : "CONNECT v3.1";
+    const std::string method = level == 5   ? "CONNECT v5"
+                               : level == 4 ? "CONNECT v3.1.1"
+                                            : "CONNECT v3.1";
     if (has_user || has_password) {
       ctx.observer.credential(ctx, "mqtt", method, user, password,
                               has_password ? "" : "user name without password");
@@ -161,8 +171,10 @@ std::unique_ptr<Session> accept(const FlowInfo& flow, Dir dir, Bytes data) {
   if (dir != kToServer || data.empty() || data[0] != 0x10) return nullptr;
   const int header = fixed_header(data, remaining);
   if (header <= 0 || data.size() < static_cast<std::size_t>(header) + 8) return nullptr;
-  const std::string_view name = as_text(data.subspan(header + 2, std::min<std::size_t>(6, data.size() - header - 2)));
-  if (name.starts_with("MQTT") || name.starts_with("MQIsdp")) return std::make_unique<MqttSession>();
+  const std::string_view name =
+      as_text(data.subspan(header + 2, std::min<std::size_t>(6, data.size() - header - 2)));
+  if (name.starts_with("MQTT") || name.starts_with("MQIsdp"))
+    return std::make_unique<MqttSession>();
   return nullptr;
 }
 

@@ -11,8 +11,9 @@ extern const Dissector kTelnet, kFtp, kHttp, kRtsp, kMqtt, kTls, kDtls, kModbus,
     kNtp, kDns, kMdns, kDhcp, kSsdp, kCoap, kBacnet;
 
 std::span<const Dissector> dissectors() {
-  static const Dissector table[] = {kTelnet, kFtp,   kMqtt, kModbus, kRtsp, kHttp, kTls,  kSnmp, kSyslog,
-                                    kNtp,    kMdns,  kDns,  kDhcp,   kSsdp, kCoap, kBacnet, kDtls};
+  static const Dissector table[] = {kTelnet, kFtp,  kMqtt,   kModbus, kRtsp, kHttp,
+                                    kTls,    kSnmp, kSyslog, kNtp,    kMdns, kDns,
+                                    kDhcp,   kSsdp, kCoap,   kBacnet, kDtls};
   return table;
 }
 
@@ -23,7 +24,8 @@ std::string_view as_text(Bytes data) {
 bool starts_with_nocase(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
   for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != std::tolower(static_cast<unsigned char>(prefix[i]))) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) !=
+        std::tolower(static_cast<unsigned char>(prefix[i]))) {
       return false;
     }
   }
@@ -33,7 +35,8 @@ bool starts_with_nocase(std::string_view text, std::string_view prefix) {
 bool contains_nocase(std::string_view text, std::string_view needle) {
   if (needle.empty()) return true;
   auto it = std::search(text.begin(), text.end(), needle.begin(), needle.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    return std::tolower(static_cast<unsigned char>(a)) ==
+           std::tolower(static_cast<unsigned char>(b));
   });
   return it != text.end();
 }

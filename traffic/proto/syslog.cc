@@ -11,7 +11,8 @@ class SyslogSession final : public Session {
   void datagram(Context& ctx, Dir dir, Bytes data) override {
     if (dir != kToServer || reported_) return;
     reported_ = true;
-    ctx.observer.log_forwarding(ctx, "syslog", false, as_text(data.first(std::min<std::size_t>(data.size(), 80))));
+    ctx.observer.log_forwarding(ctx, "syslog", false,
+                                as_text(data.first(std::min<std::size_t>(data.size(), 80))));
   }
   bool reported_ = false;
 };

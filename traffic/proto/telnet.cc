@@ -35,7 +35,8 @@ class TelnetSession final : public Session {
   void end(Context& ctx) override {
     // A password typed without the final newline before the capture ended still counts.
     if (expect_ == Expect::password && !field_.empty()) report(ctx);
-    if (!user_.empty() && !reported_) ctx.observer.credential(ctx, "telnet", "login", user_, "", "no password seen");
+    if (!user_.empty() && !reported_)
+      ctx.observer.credential(ctx, "telnet", "login", user_, "", "no password seen");
   }
 
  private:
@@ -85,7 +86,9 @@ class TelnetSession final : public Session {
   void prompt() {
     std::string_view t = tail_;
     while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
-    auto ends = [&](std::string_view s) { return t.size() >= s.size() && t.substr(t.size() - s.size()) == s; };
+    auto ends = [&](std::string_view s) {
+      return t.size() >= s.size() && t.substr(t.size() - s.size()) == s;
+    };
     if (ends("login:") || ends("username:") || ends("user:") || ends("user name:")) {
       if (expect_ != Expect::user) field_.clear();
       expect_ = Expect::user;

@@ -37,7 +37,9 @@ class TlsSession final : public Session {
     return 5 + length;
   }
 
-  std::size_t extra_bytes() const override { return handshake_[0].capacity() + handshake_[1].capacity(); }
+  std::size_t extra_bytes() const override {
+    return handshake_[0].capacity() + handshake_[1].capacity();
+  }
 
  private:
   void messages(Context& ctx, Dir dir) {
@@ -45,7 +47,8 @@ class TlsSession final : public Session {
     std::size_t pos = 0;
     while (pos + 4 <= hs.size()) {
       const std::uint8_t type = hs[pos];
-      const std::size_t length = std::size_t{hs[pos + 1]} << 16 | std::size_t{hs[pos + 2]} << 8 | hs[pos + 3];
+      const std::size_t length =
+          std::size_t{hs[pos + 1]} << 16 | std::size_t{hs[pos + 2]} << 8 | hs[pos + 3];
       if (length > kMaxHandshake) {
         wants[dir] = false;
         hs.clear();

@@ -31,8 +31,8 @@ bool parse_hello(Bytes body, bool client, bool dtls, TlsHello& h) {
   h.dtls = dtls;
   h.from_client = client;
   h.legacy_version = static_cast<std::uint16_t>(r.take(2));
-  r.bytes(32);     // random
-  r.vector(1);     // session id
+  r.bytes(32);  // random
+  r.vector(1);  // session id
   if (client) {
     if (dtls) r.vector(1);  // cookie
     Reader suites{r.vector(2)};
@@ -85,7 +85,8 @@ bool parse_hello(Bytes body, bool client, bool dtls, TlsHello& h) {
         }
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   return true;

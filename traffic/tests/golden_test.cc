@@ -29,13 +29,16 @@ std::vector<std::string> captures() {
   return names;
 }
 
-Result analyze(const std::string& name) { return kensa::traffic::analyze_file((kCaptures / name).string()); }
+Result analyze(const std::string& name) {
+  return kensa::traffic::analyze_file((kCaptures / name).string());
+}
 
 // The rendering with the machine-specific capture path replaced by its file name.
 std::string render(const std::string& name) {
   std::string text = kensa::traffic::render_text(analyze(name));
   const std::string full = (kCaptures / name).string();
-  for (auto pos = text.find(full); pos != std::string::npos; pos = text.find(full)) text.replace(pos, full.size(), name);
+  for (auto pos = text.find(full); pos != std::string::npos; pos = text.find(full))
+    text.replace(pos, full.size(), name);
   return text;
 }
 
@@ -90,9 +93,13 @@ TEST(TrafficGolden, MqttCleartextCredentials) {
   EXPECT_TRUE(has(r, "cleartext-service", "mqtt"));
 }
 
-TEST(TrafficGolden, TelnetCredentials) { EXPECT_TRUE(has(analyze("telnet.pcap"), "cleartext-credential", "telnet")); }
+TEST(TrafficGolden, TelnetCredentials) {
+  EXPECT_TRUE(has(analyze("telnet.pcap"), "cleartext-credential", "telnet"));
+}
 
-TEST(TrafficGolden, FtpCredentials) { EXPECT_TRUE(has(analyze("ftp.pcap"), "cleartext-credential", "ftp")); }
+TEST(TrafficGolden, FtpCredentials) {
+  EXPECT_TRUE(has(analyze("ftp.pcap"), "cleartext-credential", "ftp"));
+}
 
 TEST(TrafficGolden, LegacyTls) {
   bool found = false;

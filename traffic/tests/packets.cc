@@ -23,8 +23,11 @@ void put32(std::vector<std::uint8_t>& v, std::size_t at, std::uint32_t x) {
 std::vector<std::uint8_t> ethernet_frame(const FrameSpec& s) {
   const bool v6 = s.src.address.find(':') != std::string::npos;
   std::vector<std::uint8_t> f = {0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1};
-  if (s.vlan) f.insert(f.end(), {0x81, 0x00, static_cast<std::uint8_t>(s.vlan >> 8), static_cast<std::uint8_t>(s.vlan)});
-  f.insert(f.end(), v6 ? std::initializer_list<std::uint8_t>{0x86, 0xdd} : std::initializer_list<std::uint8_t>{0x08, 0x00});
+  if (s.vlan)
+    f.insert(f.end(), {0x81, 0x00, static_cast<std::uint8_t>(s.vlan >> 8),
+                       static_cast<std::uint8_t>(s.vlan)});
+  f.insert(f.end(), v6 ? std::initializer_list<std::uint8_t>{0x86, 0xdd}
+                       : std::initializer_list<std::uint8_t>{0x08, 0x00});
   const std::size_t ip = f.size();
   const std::size_t ip_header = v6 ? 40 : 20;
   const std::size_t l4_header = s.tcp ? 20 : 8;
@@ -70,31 +73,37 @@ Conversation::Conversation(Endpoint client, Endpoint server, std::uint16_t vlan)
 std::vector<std::vector<std::uint8_t>> Conversation::handshake() {
   std::vector<std::vector<std::uint8_t>> out;
   out.push_back(ethernet_frame({client_, server_, true, 0x02, client_seq_ - 1, 0, vlan_, ""}));
-  out.push_back(ethernet_frame({server_, client_, true, 0x12, server_seq_ - 1, client_seq_, vlan_, ""}));
-  out.push_back(ethernet_frame({client_, server_, true, 0x10, client_seq_, server_seq_, vlan_, ""}));
+  out.push_back(
+      ethernet_frame({server_, client_, true, 0x12, server_seq_ - 1, client_seq_, vlan_, ""}));
+  out.push_back(
+      ethernet_frame({client_, server_, true, 0x10, client_seq_, server_seq_, vlan_, ""}));
   return out;
 }
 
 std::vector<std::uint8_t> Conversation::segment(bool from_client, const std::string& data) {
   auto& seq = from_client ? client_seq_ : server_seq_;
   const auto& ack = from_client ? server_seq_ : client_seq_;
-  auto frame = ethernet_frame({from_client ? client_ : server_, from_client ? server_ : client_, true, 0x18, seq, ack,
-                               vlan_, data});
+  auto frame = ethernet_frame({from_client ? client_ : server_, from_client ? server_ : client_,
+                               true, 0x18, seq, ack, vlan_, data});
   seq += static_cast<std::uint32_t>(data.size());
   return frame;
 }
 
-std::vector<std::vector<std::uint8_t>> Conversation::segments(bool from_client, const std::string& data,
-                                                               std::size_t size) {
+std::vector<std::vector<std::uint8_t>> Conversation::segments(bool from_client,
+                                                              const std::string& data,
+                                                              std::size_t size) {
   std::vector<std::vector<std::uint8_t>> out;
-  for (std::size_t pos = 0; pos < data.size(); pos += size) out.push_back(segment(from_client, data.substr(pos, size)));
+  for (std::size_t pos = 0; pos < data.size(); pos += size)
+    out.push_back(segment(from_client, data.substr(pos, size)));
   return out;
 }
 
 std::vector<std::vector<std::uint8_t>> Conversation::close() {
   std::vector<std::vector<std::uint8_t>> out;
-  out.push_back(ethernet_frame({client_, server_, true, 0x11, client_seq_, server_seq_, vlan_, ""}));
-  out.push_back(ethernet_frame({server_, client_, true, 0x11, server_seq_, client_seq_ + 1, vlan_, ""}));
+  out.push_back(
+      ethernet_frame({client_, server_, true, 0x11, client_seq_, server_seq_, vlan_, ""}));
+  out.push_back(
+      ethernet_frame({server_, client_, true, 0x11, server_seq_, client_seq_ + 1, vlan_, ""}));
   return out;
 }
 

@@ -30,7 +30,8 @@ class Conversation {
   // One segment of `data` in the given direction (advances that side's sequence number).
   std::vector<std::uint8_t> segment(bool from_client, const std::string& data);
   // The same bytes as several segments of at most `size` bytes.
-  std::vector<std::vector<std::uint8_t>> segments(bool from_client, const std::string& data, std::size_t size);
+  std::vector<std::vector<std::uint8_t>> segments(bool from_client, const std::string& data,
+                                                  std::size_t size);
   std::vector<std::vector<std::uint8_t>> close();
 
  private:

@@ -24,7 +24,8 @@ const Endpoint kBroker{"192.168.7.1", 1883};
 std::string u16(std::size_t v) { return {static_cast<char>(v >> 8), static_cast<char>(v & 0xff)}; }
 std::string str(const std::string& s) { return u16(s.size()) + s; }
 
-std::string mqtt_connect(int level, const std::string& client, const std::string& user, const std::string& pass) {
+std::string mqtt_connect(int level, const std::string& client, const std::string& user,
+                         const std::string& pass) {
   std::string body = str(level == 3 ? "MQIsdp" : "MQTT") + static_cast<char>(level);
   std::uint8_t flags = 0x02;
   if (!user.empty()) flags |= 0x80;
@@ -39,8 +40,8 @@ std::string mqtt_connect(int level, const std::string& client, const std::string
 }
 
 // A ClientHello record offering `version` with an SNI and the given suites.
-std::string client_hello(std::uint16_t version, const std::string& sni, const std::vector<std::uint16_t>& suites,
-                         std::size_t padding = 0) {
+std::string client_hello(std::uint16_t version, const std::string& sni,
+                         const std::vector<std::uint16_t>& suites, std::size_t padding = 0) {
   std::string hello = u16(version) + std::string(32, 'r') + '\0';
   std::string s;
   for (auto x : suites) s += u16(x);
@@ -99,7 +100,8 @@ TEST(Mqtt, Version5AndAnonymousAcceptedConnect) {
   Conversation c(kDevice, kBroker);
   Frames frames = c.handshake();
   frames.push_back(c.segment(true, mqtt_connect(5, "sensor", "", "")));
-  frames.push_back(c.segment(false, std::string{0x20, 0x03, 0x00, 0x00, 0x00}));  // CONNACK v5 success
+  frames.push_back(
+      c.segment(false, std::string{0x20, 0x03, 0x00, 0x00, 0x00}));  // CONNACK v5 success
   append(frames, c.close());
   const Result r = run(frames);
   EXPECT_EQ(of_kind(r, "mqtt-anonymous").size(), 1u) << render_text(r);
@@ -133,7 +135,8 @@ TEST(Mqtt, RetransmittedSegmentsAreNotDoubled) {
 TEST(Tls, RecordSplitAcrossSegmentsOverIpv6) {
   Conversation c({"fd00::20", 50000}, {"fd00::1", 8443});
   Frames frames = c.handshake();
-  append(frames, c.segments(true, client_hello(0x0301, "update.example.com", {0x0005, 0xc02f}, 3000), 500));
+  append(frames,
+         c.segments(true, client_hello(0x0301, "update.example.com", {0x0005, 0xc02f}, 3000), 500));
   const Result r = run(frames);
   const auto legacy = of_kind(r, "tls-legacy-version");
   ASSERT_EQ(legacy.size(), 1u) << render_text(r);
@@ -173,12 +176,18 @@ TEST(Decode, VlanTaggedTelnetLogin) {
 TEST(Http, BasicAuthorizationAndLoginForm) {
   Conversation c({"192.168.1.30", 42000}, {"192.168.1.99", 80});
   Frames frames = c.handshake();
-  frames.push_back(c.segment(true, "GET /cgi-bin/status HTTP/1.1\r\nHost: cam\r\nUser-Agent: kensa-test\r\n"
-                                   "Authorization: Basic YWRtaW46MTIzNDU2\r\n\r\n"));
-  frames.push_back(c.segment(false, "HTTP/1.1 200 OK\r\nServer: goahead\r\nContent-Length: 5\r\n\r\nhello"));
+  frames.push_back(
+      c.segment(true,
+                "GET /cgi-bin/status HTTP/1.1\r\nHost: cam\r\nUser-Agent: kensa-test\r\n"
+                "Authorization: Basic YWRtaW46MTIzNDU2\r\n\r\n"));
+  frames.push_back(
+      c.segment(false, "HTTP/1.1 200 OK\r\nServer: goahead\r\nContent-Length: 5\r\n\r\nhello"));
   const std::string body = "username=admin&password=s3cr%21t99";
-  frames.push_back(c.segment(true, "POST /login HTTP/1.1\r\nHost: cam\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                                   "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n"));
+  frames.push_back(c.segment(
+      true,
+      "POST /login HTTP/1.1\r\nHost: cam\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+      "Content-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n"));
   frames.push_back(c.segment(true, body));
   const Result r = run(frames);
   const auto creds = of_kind(r, "cleartext-credential");
@@ -204,13 +213,16 @@ TEST(Ftp, UserPassAndAnonymous) {
 
 TEST(Snmp, CommunityAnsweredIsDefault) {
   auto snmp = [](const std::string& community, std::uint8_t pdu) {
-    std::string inner = std::string{0x02, 0x01, 0x01} + std::string{0x04, static_cast<char>(community.size())} + community +
+    std::string inner = std::string{0x02, 0x01, 0x01} +
+                        std::string{0x04, static_cast<char>(community.size())} + community +
                         std::string{static_cast<char>(pdu), 0x00};
     return std::string{0x30, static_cast<char>(inner.size())} + inner;
   };
   Frames frames;
-  frames.push_back(testing::ethernet_frame({{"192.168.1.30", 45000}, {"192.168.1.50", 161}, false, 0, 0, 0, 0, snmp("public", 0xa0)}));
-  frames.push_back(testing::ethernet_frame({{"192.168.1.50", 161}, {"192.168.1.30", 45000}, false, 0, 0, 0, 0, snmp("public", 0xa2)}));
+  frames.push_back(testing::ethernet_frame(
+      {{"192.168.1.30", 45000}, {"192.168.1.50", 161}, false, 0, 0, 0, 0, snmp("public", 0xa0)}));
+  frames.push_back(testing::ethernet_frame(
+      {{"192.168.1.50", 161}, {"192.168.1.30", 45000}, false, 0, 0, 0, 0, snmp("public", 0xa2)}));
   const Result r = run(frames);
   EXPECT_EQ(of_kind(r, "snmp-default-community").size(), 1u) << render_text(r);
   EXPECT_EQ(of_kind(r, "cleartext-credential").size(), 1u);
@@ -219,8 +231,15 @@ TEST(Snmp, CommunityAnsweredIsDefault) {
 TEST(Behaviour, TelnetFanOutIsScanning) {
   Frames frames;
   for (int i = 1; i <= 40; ++i) {
-    frames.push_back(testing::ethernet_frame({{"192.168.1.66", static_cast<std::uint16_t>(30000 + i)},
-                                              {"203.0.113." + std::to_string(i), 23}, true, 0x02, 7, 0, 0, ""}));
+    frames.push_back(
+        testing::ethernet_frame({{"192.168.1.66", static_cast<std::uint16_t>(30000 + i)},
+                                 {"203.0.113." + std::to_string(i), 23},
+                                 true,
+                                 0x02,
+                                 7,
+                                 0,
+                                 0,
+                                 ""}));
   }
   const Result r = run(frames);
   const auto scans = of_kind(r, "outbound-scanning");
@@ -231,8 +250,15 @@ TEST(Behaviour, TelnetFanOutIsScanning) {
 TEST(Behaviour, FewConnectionsAreNotScanning) {
   Frames frames;
   for (int i = 1; i <= 5; ++i) {
-    frames.push_back(testing::ethernet_frame({{"192.168.1.66", static_cast<std::uint16_t>(30000 + i)},
-                                              {"203.0.113." + std::to_string(i), 22}, true, 0x02, 7, 0, 0, ""}));
+    frames.push_back(
+        testing::ethernet_frame({{"192.168.1.66", static_cast<std::uint16_t>(30000 + i)},
+                                 {"203.0.113." + std::to_string(i), 22},
+                                 true,
+                                 0x02,
+                                 7,
+                                 0,
+                                 0,
+                                 ""}));
   }
   const Result r = run(frames);
   EXPECT_TRUE(of_kind(r, "outbound-scanning").empty());
@@ -241,7 +267,8 @@ TEST(Behaviour, FewConnectionsAreNotScanning) {
 
 TEST(Behaviour, FloodTowardOneDestinationIsDdos) {
   Analyzer a({}, "unit");
-  const auto frame = testing::ethernet_frame({{"192.168.1.77", 5555}, {"198.51.100.9", 80}, false, 0, 0, 0, 0, "x"});
+  const auto frame = testing::ethernet_frame(
+      {{"192.168.1.77", 5555}, {"198.51.100.9", 80}, false, 0, 0, 0, 0, "x"});
   for (int i = 0; i < 3000; ++i) a.packet(DLT_EN10MB, Bytes(frame), 1700000000.0 + i * 0.0002);
   const Result r = a.finish();
   EXPECT_EQ(of_kind(r, "ddos-participation").size(), 1u) << render_text(r);
@@ -252,8 +279,10 @@ TEST(FlowTable, MemoryCapEvictsOldFlowsAndStaysBounded) {
   o.memory_cap_bytes = 20u << 20;  // half of it for flows
   Analyzer a(o, "unit");
   for (int i = 0; i < 60000; ++i) {
-    const std::string ip = "10." + std::to_string(i >> 16 & 255) + "." + std::to_string(i >> 8 & 255) + "." + std::to_string(i & 255);
-    const auto frame = testing::ethernet_frame({{ip, 40000}, {"10.255.0.1", 9999}, true, 0x02, 1, 0, 0, ""});
+    const std::string ip = "10." + std::to_string(i >> 16 & 255) + "." +
+                           std::to_string(i >> 8 & 255) + "." + std::to_string(i & 255);
+    const auto frame =
+        testing::ethernet_frame({{ip, 40000}, {"10.255.0.1", 9999}, true, 0x02, 1, 0, 0, ""});
     a.packet(DLT_EN10MB, Bytes(frame), 1700000000.0 + i * 1e-5);
     ASSERT_LE(a.memory_bytes(), o.memory_cap_bytes) << "at packet " << i;
   }
@@ -266,7 +295,8 @@ TEST(Capture, TruncatedFileKeepsFindingsAndNamesTheOffset) {
   frames.push_back(c.segment(true, mqtt_connect(4, "cam", "admin", "password9")));
   frames.push_back(c.segment(false, std::string{0x20, 0x02, 0x00, 0x00}));
   frames.push_back(c.segment(true, std::string(200, 'x')));
-  const std::string path = (std::filesystem::temp_directory_path() / "kensa-truncated.pcap").string();
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "kensa-truncated.pcap").string();
   {
     pcap_t* dead = pcap_open_dead(DLT_EN10MB, 65535);
     pcap_dumper_t* d = pcap_dump_open(dead, path.c_str());
@@ -286,13 +316,16 @@ TEST(Capture, TruncatedFileKeepsFindingsAndNamesTheOffset) {
   std::filesystem::remove(path);
   ASSERT_FALSE(r.error.empty());
   const auto last_record = size - (16 + frames.back().size());
-  EXPECT_NE(r.error.find("byte offset " + std::to_string(last_record)), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("byte offset " + std::to_string(last_record)), std::string::npos)
+      << r.error;
   EXPECT_EQ(of_kind(r, "cleartext-credential").size(), 1u) << render_text(r);
-  for (const auto& run : r.findings.checks) EXPECT_EQ(run.status, evidence::CheckStatus::error) << run.check;
+  for (const auto& run : r.findings.checks)
+    EXPECT_EQ(run.status, evidence::CheckStatus::error) << run.check;
 }
 
 TEST(Capture, NotACaptureIsAnInputError) {
-  const std::string path = (std::filesystem::temp_directory_path() / "kensa-not-a-capture.pcap").string();
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "kensa-not-a-capture.pcap").string();
   std::ofstream(path) << "this is not a capture file at all";
   EXPECT_THROW(analyze_file(path), std::exception);
   std::filesystem::remove(path);
