@@ -21,6 +21,7 @@ struct TrafficArgs {
   std::size_t memory_mb = 64;
   double interval_s = 10;
   double duration_s = 0;
+  std::vector<std::string> allow;  // DEVICE=DEST[,DEST...]
 };
 
 std::atomic<bool> g_stop{false};
@@ -28,6 +29,21 @@ std::atomic<bool> g_stop{false};
 traffic::Options options_of(const TrafficArgs& args) {
   traffic::Options o;
   o.memory_cap_bytes = args.memory_mb << 20;
+  for (const auto& entry : args.allow) {
+    const auto eq = entry.find('=');
+    if (eq == std::string::npos)
+      throw InputError("--allow expects DEVICE=DEST[,DEST...], got '" + entry + "'");
+    auto& list = o.allowed_destinations[entry.substr(0, eq)];
+    std::string rest = entry.substr(eq + 1);
+    for (std::size_t pos = 0; pos <= rest.size();) {
+      const auto comma = rest.find(',', pos);
+      const std::string item =
+          rest.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      if (!item.empty()) list.push_back(item);
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
+    }
+  }
   return o;
 }
 
@@ -43,7 +59,12 @@ void emit(const traffic::Result& r, const TrafficArgs& args) {
 }
 
 int run_pcap(const TrafficArgs& args) {
-  const traffic::Result r = traffic::analyze_file(args.input, options_of(args));
+  traffic::Result r;
+  try {
+    r = traffic::analyze_file(args.input, options_of(args));
+  } catch (const std::invalid_argument& e) {
+    throw InputError(e.what());
+  }
   emit(r, args);
   if (!r.error.empty()) {
     // The findings before the damage are out; the damage is still an input error.
@@ -75,6 +96,9 @@ void add_traffic_commands(CLI::App& app, Options& options) {
   pcap->add_option("--out", args->output, "also write the findings document to this file");
   pcap->add_option("--memory-mb", args->memory_mb, "memory cap for flows and reassembly (MB)")
       ->capture_default_str();
+  pcap->add_option(
+      "--allow", args->allow,
+      "DEVICE=DEST[,DEST...]: addresses or prefixes a device may contact (repeatable)");
   pcap->callback([&options, args] { options.run = [args] { return run_pcap(*args); }; });
 
   auto* watch = app.add_subcommand(
@@ -88,6 +112,7 @@ void add_traffic_commands(CLI::App& app, Options& options) {
                     "stop after this many seconds (0 = until interrupted)");
   watch->add_option("--memory-mb", args->memory_mb, "memory cap for flows and reassembly (MB)")
       ->capture_default_str();
+  watch->add_option("--allow", args->allow, "DEVICE=DEST[,DEST...] allow-list (repeatable)");
   watch->callback([&options, args] { options.run = [args] { return run_watch(*args); }; });
 }
 

@@ -93,6 +93,7 @@ void Analyzer::packet(int linktype, Bytes frame, double time) {
       observer_.device_attribute(info.client, &info.client_mac, "seen", "client");
     }
     observer_.examined("traffic.cleartext-services", p.transport == Transport::tcp ? "tcp" : "udp");
+    observer_.new_flow(info, time);
   }
   on_flow_packet(flow, packet_, time);
 }

@@ -1,5 +1,6 @@
 #include "traffic/checks.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -10,6 +11,7 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <stdexcept>
 
 namespace kensa::traffic {
 
@@ -210,8 +212,81 @@ std::string_view tls_weak_suite_reason(std::uint16_t s) {
   }
 }
 
+namespace {
+
+// "a.b.c.d", "a.b.c.d/n", IPv6 likewise; IPv4 prefixes count in the mapped form (96 + n).
+bool parse_address(const std::string& text, Address& out, int& bits) {
+  const auto slash = text.find('/');
+  const std::string host = text.substr(0, slash);
+  std::uint8_t raw[16];
+  if (inet_pton(AF_INET, host.c_str(), raw) == 1) {
+    out = address_v4(raw);
+    bits = 128;
+    if (slash != std::string::npos) bits = 96 + std::atoi(text.c_str() + slash + 1);
+  } else if (inet_pton(AF_INET6, host.c_str(), raw) == 1) {
+    out = address_v6(raw);
+    bits = 128;
+    if (slash != std::string::npos) bits = std::atoi(text.c_str() + slash + 1);
+  } else {
+    return false;
+  }
+  return bits >= 0 && bits <= 128;
+}
+
+bool in_prefix(const Address& a, const Address& base, int bits) {
+  for (int i = 0; i < 16 && bits > 0; ++i, bits -= 8) {
+    const std::uint8_t mask = bits >= 8 ? 0xff : static_cast<std::uint8_t>(0xff << (8 - bits));
+    if ((a.bytes[i] & mask) != (base.bytes[i] & mask)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Observer::Observer(const Options& options, std::string capture_name)
-    : options_(options), capture_(std::move(capture_name)) {}
+    : options_(options), capture_(std::move(capture_name)) {
+  for (const auto& [device, destinations] : options.allowed_destinations) {
+    Address d;
+    int bits = 0;
+    if (!parse_address(device, d, bits))
+      throw std::invalid_argument("allow-list: bad device address '" + device + "'");
+    auto& list = allow_[d];
+    for (const auto& text : destinations) {
+      Prefix p;
+      if (!parse_address(text, p.base, p.bits)) {
+        throw std::invalid_argument("allow-list: bad destination '" + text + "' for " + device);
+      }
+      list.push_back(p);
+    }
+  }
+}
+
+void Observer::new_flow(const FlowInfo& flow, double time) {
+  if (allow_.empty()) return;
+  auto it = allow_.find(flow.client);
+  if (it == allow_.end()) return;
+  examined("traffic.allow-list", "flow");
+  if (flow.server.is_multicast_or_broadcast()) return;
+  for (const auto& p : it->second) {
+    if (in_prefix(flow.server, p.base, p.bits)) return;
+  }
+  evidence::Finding f;
+  f.check = "traffic.allow-list";
+  f.kind = "unexpected-destination";
+  f.target = flow.client.to_string();
+  f.port = flow.server_port;
+  f.protocol = flow.transport == Transport::tcp ? "tcp" : "udp";
+  f.title =
+      fmt::format("contacts {} outside its allow-list", endpoint(flow.server, flow.server_port));
+  f.evidence_text =
+      fmt::format("{} -> {} not in the allow-list of {}", endpoint(flow.client, flow.client_port),
+                  endpoint(flow.server, flow.server_port), flow.client.to_string());
+  f.evidence = {{"destination", flow.server.to_string()},
+                {"port", flow.server_port},
+                {"first_seen", utc(time)}};
+  add(std::move(f), fmt::format("allow|{}|{}|{}", flow.client.to_string(), flow.server.to_string(),
+                                flow.server_port));
+}
 
 std::string Observer::endpoint(const Address& a, std::uint16_t port) {
   return a.is_v4() ? fmt::format("{}:{}", a.to_string(), port)
@@ -815,6 +890,8 @@ evidence::FindingSet Observer::finish(const Stats& stats, const std::string& dam
   run("traffic.tls.certificates",
       {"tls-weak-key", "tls-self-signed", "tls-expired", "tls-weak-signature"}, "certificates");
   if (examined_.count("traffic.upnp")) run("traffic.upnp", {"upnp-exposed"}, "SSDP messages");
+  if (!allow_.empty())
+    run("traffic.allow-list", {"unexpected-destination"}, "flows of allow-listed devices");
   if (examined_.count("traffic.coap"))
     run("traffic.coap", {"coap-unauthenticated"}, "CoAP messages");
   examined_["traffic.behaviour.scanning"]["connection attempts"] += syn_examined_;

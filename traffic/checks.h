@@ -64,6 +64,9 @@ class Observer {
   void device_attribute(const Address& device, const std::array<std::uint8_t, 6>* mac,
                         std::string_view field, std::string_view value);
 
+  // A new flow: checks the client against its allow-list, if it has one.
+  void new_flow(const FlowInfo& flow, double time);
+
   // Behaviour, per packet (called by the analyzer for every decoded packet).
   void behaviour(const Packet& packet, double time);
 
@@ -113,6 +116,11 @@ class Observer {
   std::unordered_map<std::pair<Address, Address>, PairCount, PairHash> pair_counts_;
   std::set<std::pair<Address, Address>> ddos_reported_;
   std::uint64_t seconds_examined_ = 0;
+  struct Prefix {
+    Address base;
+    int bits = 128;
+  };
+  std::map<Address, std::vector<Prefix>> allow_;
 };
 
 std::string mask_secret(std::string_view secret);

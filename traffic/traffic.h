@@ -14,7 +14,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "evidence/evidence.h"
 
@@ -29,6 +31,10 @@ struct Options {
   std::uint32_t scan_fanout_threshold = 16;
   // Packets per second from one source to one destination that count as a flood burst.
   std::uint32_t ddos_pps_threshold = 1000;
+  // Per device (IP address), the destinations it may contact: addresses or CIDR prefixes
+  // ("203.0.113.0/24", "2001:db8::/32"). A device listed here that opens a flow to any other
+  // address is reported as unexpected-destination. Devices not listed are not checked.
+  std::map<std::string, std::vector<std::string>> allowed_destinations;
   // OUI table (Wireshark "manuf" format) for MAC vendors; empty = the Debian default if present.
   std::string oui_file;
 };

@@ -274,6 +274,24 @@ TEST(Behaviour, FloodTowardOneDestinationIsDdos) {
   EXPECT_EQ(of_kind(r, "ddos-participation").size(), 1u) << render_text(r);
 }
 
+TEST(Behaviour, AllowListReportsOtherDestinations) {
+  Options o;
+  o.allowed_destinations["192.168.1.40"] = {"203.0.113.0/24", "2001:db8::1"};
+  Frames frames;
+  frames.push_back(testing::ethernet_frame(
+      {{"192.168.1.40", 40001}, {"203.0.113.7", 443}, true, 0x02, 1, 0, 0, ""}));
+  frames.push_back(testing::ethernet_frame(
+      {{"192.168.1.40", 40002}, {"198.51.100.3", 8883}, true, 0x02, 1, 0, 0, ""}));
+  frames.push_back(testing::ethernet_frame(
+      {{"192.168.1.41", 40003}, {"198.51.100.3", 8883}, true, 0x02, 1, 0, 0, ""}));
+  const Result r = run(frames, o);
+  const auto found = of_kind(r, "unexpected-destination");
+  ASSERT_EQ(found.size(), 1u) << render_text(r);
+  EXPECT_EQ(found[0]->target, "192.168.1.40");
+  EXPECT_EQ(found[0]->evidence["destination"], "198.51.100.3");
+  EXPECT_NE(check(r, "traffic.allow-list")->detail.find("over 2 flows"), std::string::npos);
+}
+
 TEST(FlowTable, MemoryCapEvictsOldFlowsAndStaysBounded) {
   Options o;
   o.memory_cap_bytes = 20u << 20;  // half of it for flows
