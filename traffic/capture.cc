@@ -30,6 +30,13 @@ Result analyze_file(const std::string& path, const Options& options) {
 }
 
 Result analyze_stream(FILE* file, const std::string& path, const Options& options) {
+  // Classic pcap records have a fixed 16-byte header, so the offset of every record is known
+  // without asking the stream (ftell costs a system call per packet). pcapng blocks vary; there
+  // the position where reading stopped is asked once, at the damage.
+  unsigned char magic[4] = {};
+  const bool pcapng = std::fread(magic, 1, 4, file) == 4 && magic[0] == 0x0a && magic[1] == 0x0d &&
+                      magic[2] == 0x0d && magic[3] == 0x0a;
+  std::rewind(file);
   char error[PCAP_ERRBUF_SIZE] = "";
   pcap_t* handle =
       pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_MICRO, error);
@@ -47,22 +54,24 @@ Result analyze_stream(FILE* file, const std::string& path, const Options& option
   Analyzer analyzer(options, path);
   std::string damaged;
   std::uint64_t index = 0;
+  std::uint64_t offset = 24;  // classic pcap: file header, then records
   for (;;) {
-    // Where the next record starts, so a damaged one can be named by its byte offset.
-    const long offset = file ? std::ftell(file) : -1;
     pcap_pkthdr* header = nullptr;
     const u_char* data = nullptr;
     const int rc = pcap_next_ex(handle, &header, &data);
     if (rc == 1) {
       ++index;
+      offset += 16 + header->caplen;
       analyzer.packet(linktype, Bytes(data, header->caplen), seconds(header->ts));
       continue;
     }
     if (rc == PCAP_ERROR_BREAK) break;  // end of file
+    const std::string where =
+        pcapng ? fmt::format("reading stopped at byte offset {}", std::ftell(pcap_file(handle)))
+               : fmt::format("at byte offset {}", offset);
     damaged = fmt::format(
-        "{}: capture damaged at byte offset {} (record {}): {}; the {} packets before it were "
-        "analysed",
-        path, offset, index + 1, pcap_geterr(handle), index);
+        "{}: capture damaged {} (record {}): {}; the {} packets before it were analysed", path,
+        where, index + 1, pcap_geterr(handle), index);
     break;
   }
   return analyzer.finish(damaged);
