@@ -22,8 +22,8 @@ struct HttpResult {
   double seconds = 0;
 };
 
-awaitable<HttpResult> http_request(CheckContext& ctx, std::string_view method, const std::string& path,
-                                   const std::string& extra_headers = "") {
+awaitable<HttpResult> http_request(CheckContext& ctx, std::string method, std::string path,
+                                   std::string extra_headers = "") {
   HttpResult r;
   const auto start = Clock::now();
   auto conn = co_await ctx.open();
@@ -223,7 +223,7 @@ awaitable<void> http_bruteforce(CheckContext& ctx) {
   const auto [path, challenge0] = ctx.port.http_auth.front();
   std::mt19937 rng(ctx.port.address);
   std::vector<double> times;
-  const std::string user = ctx.port.accepted_credential ? ctx.port.accepted_credential->first : "admin";
+  const std::string user = ctx.port.accepted_credential.value_or(std::pair<std::string, std::string>{"admin", ""}).first;
   for (int i = 0; i < 10; ++i) {
     std::string challenge = challenge0;
     if (contains_ci(challenge, "digest")) challenge = (co_await http_request(ctx, "GET", path)).response.header("www-authenticate");

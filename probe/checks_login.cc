@@ -128,9 +128,10 @@ awaitable<std::unique_ptr<TelnetSession>> telnet_open(CheckContext& ctx) {
   auto t = std::make_unique<TelnetSession>(std::move(conn));
   const IoStatus s = co_await t->wait(ctx.deadline, [](std::string_view x) { return user_prompt(x) || shell_prompt(x); });
   if (s != IoStatus::ok) {
-    ctx.incomplete(s, t->loop ? "telnet option negotiation did not end (more than " +
-                                    std::to_string(kTelnetMaxNegotiations) + " options)"
-                              : "waiting for the telnet login prompt");
+    ctx.incomplete(s, pick(t->loop,
+                           "telnet option negotiation did not end (more than " +
+                               std::to_string(kTelnetMaxNegotiations) + " options)",
+                           "waiting for the telnet login prompt"));
     co_return nullptr;
   }
   t->transcript_head = t->text;
@@ -195,7 +196,7 @@ awaitable<void> bruteforce_common(CheckContext& ctx, const std::string& service,
   constexpr int kFailures = 10;
   std::vector<double> times;
   std::mt19937 rng(static_cast<unsigned>(ctx.port.address ^ ctx.port.port));
-  const std::string user = ctx.port.accepted_credential ? ctx.port.accepted_credential->first : "admin";
+  const std::string user = ctx.port.accepted_credential.value_or(std::pair<std::string, std::string>{"admin", ""}).first;
   for (int i = 0; i < kFailures; ++i) {
     const std::string wrong = "kensa-wrong-" + std::to_string(rng() % 1000000);
     Attempt a = co_await try_once(user, wrong);
@@ -276,7 +277,7 @@ awaitable<std::unique_ptr<FtpSession>> ftp_open(CheckContext& ctx) {
   IoStatus s = co_await ftp_reply(*f, ctx.deadline);
   if (s != IoStatus::ok || f->reply.code != 220) {
     ctx.incomplete(s == IoStatus::ok ? IoStatus::error : s,
-                   "FTP greeting" + (s == IoStatus::limit ? " (more than 16 KiB without an end)" : std::string()));
+                   "FTP greeting" + pick(s == IoStatus::limit, " (more than 16 KiB without an end)", ""));
     co_return nullptr;
   }
   co_return f;
@@ -406,22 +407,24 @@ awaitable<MqttRead> mqtt_packet(Conn& conn, std::string& buffer, Clock::time_poi
 // CONNECT and CONNACK; returns the return code, or -1 with ctx status set.
 awaitable<int> mqtt_connect(CheckContext& ctx, Conn& conn, std::string& buffer, const std::string* user,
                             const std::string* password) {
-  IoStatus s = co_await conn.write(
-      wire::mqtt_connect("kensa-" + std::to_string(ctx.port.address % 100000), user ? *user : "",
-                         password ? *password : "", user != nullptr),
-      ctx.deadline);
+  // Built before the co_await: GCC 12 miscompiles conditional temporaries inside co_await operands.
+  const std::string no_credential;
+  const std::string connect = wire::mqtt_connect("kensa-" + std::to_string(ctx.port.address % 100000),
+                                                 user ? *user : no_credential, password ? *password : no_credential,
+                                                 user != nullptr);
+  IoStatus s = co_await conn.write(connect, ctx.deadline);
   if (s != IoStatus::ok) {
     ctx.incomplete(s, "MQTT CONNECT");
     co_return -1;
   }
-  std::string header_only;
   MqttRead r = co_await mqtt_packet(conn, buffer, ctx.deadline, 2);
   if (r.io != IoStatus::ok) {
     wire::MqttPacket h;
     const bool huge = wire::parse_mqtt_header(buffer, 0xfffffff, h) == wire::Parse::ok && h.remaining > 2;
-    ctx.incomplete(r.io, huge ? "CONNACK announced remaining length " + std::to_string(h.remaining) +
-                                    " (a CONNACK has 2); refused to read it"
-                              : "MQTT CONNACK");
+    ctx.incomplete(r.io, pick(huge,
+                              "CONNACK announced remaining length " + std::to_string(h.remaining) +
+                                  " (a CONNACK has 2); refused to read it",
+                              "MQTT CONNACK"));
     co_return -1;
   }
   if (r.header.type != 2 || r.body.size() != 2) {

@@ -12,24 +12,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Runs a blocking function on its own thread and resumes the coroutine with its result. The
-// function must bound its own time (libssh's SSH_OPTIONS_TIMEOUT does).
-template <typename R, typename F>
-awaitable<R> run_blocking(F f) {
-  auto executor = co_await asio::this_coro::executor;
-  auto timer = std::make_shared<asio::steady_timer>(executor, Clock::time_point::max());
-  auto result = std::make_shared<R>();
-  std::thread([f = std::move(f), executor, timer, result]() mutable {
-    R r = f();
-    asio::post(executor, [timer, result, r = std::move(r)]() mutable {
-      *result = std::move(r);
-      timer->cancel();
-    });
-  }).detach();
-  co_await timer->async_wait(use_tuple);
-  co_return std::move(*result);
-}
-
 awaitable<void> algorithms(CheckContext& ctx) {
   auto conn = co_await ctx.open();
   if (!conn) co_return;
@@ -82,6 +64,84 @@ struct AuthResult {
   bool timed_out = false;
 };
 
+// Blocking libssh work, on a thread of its own; bounded by libssh's timeout and `deadline`.
+AuthResult ssh_auth_blocking(const std::string& host, int port, Clock::time_point deadline,
+                             const std::vector<Credential>& dict) {
+    AuthResult out;
+  auto session_for = [&]() -> ssh_session {
+    ssh_session s = ssh_new();
+    long timeout = 3;
+    int verbosity = SSH_LOG_NOLOG;
+    ssh_options_set(s, SSH_OPTIONS_HOST, host.c_str());
+    ssh_options_set(s, SSH_OPTIONS_PORT, &port);
+    ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout);
+    ssh_options_set(s, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
+    ssh_options_set(s, SSH_OPTIONS_USER, "root");
+    return s;
+  };
+  ssh_session s = session_for();
+  if (ssh_connect(s) != SSH_OK) {
+    out.error = ssh_get_error(s);
+    ssh_free(s);
+    return out;
+  }
+  const int rc = ssh_userauth_none(s, nullptr);
+  if (rc == SSH_AUTH_SUCCESS) {
+    out.none_accepted = true;
+  } else {
+    out.methods = ssh_userauth_list(s, nullptr);
+  }
+  ssh_disconnect(s);
+  ssh_free(s);
+  if (out.none_accepted || !(out.methods & SSH_AUTH_METHOD_PASSWORD)) return out;
+  // Password authentication is offered: try the dictionary, a few tries per connection.
+  ssh_session cur = nullptr;
+  int on_connection = 0;
+  for (const auto& c : dict) {
+    if (Clock::now() >= deadline) {
+      out.timed_out = true;
+      break;
+    }
+    if (c.user.empty()) continue;
+    if (!cur || on_connection >= 3) {
+      if (cur) {
+        ssh_disconnect(cur);
+        ssh_free(cur);
+      }
+      cur = session_for();
+      on_connection = 0;
+      if (ssh_connect(cur) != SSH_OK) {
+        out.error = ssh_get_error(cur);
+        break;
+      }
+      ssh_userauth_none(cur, c.user.c_str());
+    }
+    ++on_connection;
+    ++out.tried;
+    if (ssh_userauth_password(cur, c.user.c_str(), c.password.c_str()) == SSH_AUTH_SUCCESS) {
+      out.accepted_user = c.user;
+      out.accepted_password = c.password;
+      out.source = c.source;
+      break;
+    }
+  }
+  if (cur) {
+    ssh_disconnect(cur);
+    ssh_free(cur);
+  }
+  return out;
+}
+
+void ssh_auth_thread(std::string host, int port, Clock::time_point deadline, std::vector<Credential> dict,
+                     asio::any_io_executor executor, std::shared_ptr<asio::steady_timer> done,
+                     std::shared_ptr<AuthResult> result) {
+  AuthResult r = ssh_auth_blocking(host, port, deadline, dict);
+  asio::post(executor, [done, result, r = std::move(r)]() mutable {
+    *result = std::move(r);
+    done->cancel();
+  });
+}
+
 awaitable<void> auth(CheckContext& ctx) {
   // The identification must arrive before libssh gets the socket's time (hostile drip servers).
   {
@@ -101,72 +161,15 @@ awaitable<void> auth(CheckContext& ctx) {
   const std::string host = ctx.target();
   const int port = ctx.port.port;
   const auto deadline = ctx.deadline;
-  std::vector<Credential> dict = ctx.scanner.options().credentials ? ctx.scanner.dictionary() : std::vector<Credential>{};
-  AuthResult r = co_await run_blocking<AuthResult>([host, port, deadline, dict]() {
-    AuthResult out;
-    auto session_for = [&]() -> ssh_session {
-      ssh_session s = ssh_new();
-      long timeout = 3;
-      int verbosity = SSH_LOG_NOLOG;
-      ssh_options_set(s, SSH_OPTIONS_HOST, host.c_str());
-      ssh_options_set(s, SSH_OPTIONS_PORT, &port);
-      ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout);
-      ssh_options_set(s, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
-      ssh_options_set(s, SSH_OPTIONS_USER, "root");
-      return s;
-    };
-    ssh_session s = session_for();
-    if (ssh_connect(s) != SSH_OK) {
-      out.error = ssh_get_error(s);
-      ssh_free(s);
-      return out;
-    }
-    const int rc = ssh_userauth_none(s, nullptr);
-    if (rc == SSH_AUTH_SUCCESS) {
-      out.none_accepted = true;
-    } else {
-      out.methods = ssh_userauth_list(s, nullptr);
-    }
-    ssh_disconnect(s);
-    ssh_free(s);
-    if (out.none_accepted || !(out.methods & SSH_AUTH_METHOD_PASSWORD)) return out;
-    // Password authentication is offered: try the dictionary, a few tries per connection.
-    ssh_session cur = nullptr;
-    int on_connection = 0;
-    for (const auto& c : dict) {
-      if (Clock::now() >= deadline) {
-        out.timed_out = true;
-        break;
-      }
-      if (c.user.empty()) continue;
-      if (!cur || on_connection >= 3) {
-        if (cur) {
-          ssh_disconnect(cur);
-          ssh_free(cur);
-        }
-        cur = session_for();
-        on_connection = 0;
-        if (ssh_connect(cur) != SSH_OK) {
-          out.error = ssh_get_error(cur);
-          break;
-        }
-        ssh_userauth_none(cur, c.user.c_str());
-      }
-      ++on_connection;
-      ++out.tried;
-      if (ssh_userauth_password(cur, c.user.c_str(), c.password.c_str()) == SSH_AUTH_SUCCESS) {
-        out.accepted_user = c.user;
-        out.accepted_password = c.password;
-        out.source = c.source;
-        break;
-      }
-    }
-    if (cur) {
-      ssh_disconnect(cur);
-      ssh_free(cur);
-    }
-    return out;
-  });
+  std::vector<Credential> dict;
+  if (ctx.scanner.options().credentials) dict = ctx.scanner.dictionary();
+  // libssh blocks: it runs on a thread of its own while this coroutine waits for its result.
+  auto executor = co_await asio::this_coro::executor;
+  auto done = std::make_shared<asio::steady_timer>(executor, Clock::time_point::max());
+  auto result = std::make_shared<AuthResult>();
+  std::thread(&ssh_auth_thread, host, port, deadline, std::move(dict), executor, done, result).detach();
+  co_await done->async_wait(use_tuple);
+  const AuthResult r = *result;
   if (r.none_accepted) {
     ctx.add("no-authentication", "SSH accepts the 'none' authentication method", "ssh_userauth_none succeeded");
     co_return;
@@ -194,9 +197,10 @@ awaitable<void> auth(CheckContext& ctx) {
   } else if (!r.error.empty()) {
     ctx.incomplete(evidence::CheckStatus::error, "libssh after " + std::to_string(r.tried) + " pairs: " + r.error);
   } else {
-    ctx.note("methods " + list + (r.methods & SSH_AUTH_METHOD_PASSWORD
-                                      ? "; no dictionary pair accepted (" + std::to_string(r.tried) + " tried)"
-                                      : "; no password authentication, so no default password can apply"));
+    ctx.note("methods " + list +
+             pick(r.methods & SSH_AUTH_METHOD_PASSWORD,
+                  "; no dictionary pair accepted (" + std::to_string(r.tried) + " tried)",
+                  "; no password authentication, so no default password can apply"));
   }
 }
 

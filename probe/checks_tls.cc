@@ -57,7 +57,7 @@ awaitable<void> versions(CheckContext& ctx) {
   }
   if (accepted.empty()) {
     ctx.incomplete(evidence::CheckStatus::error, "no TLS version could complete a handshake" +
-                                                     std::string(answered ? "" : " (the answers were not TLS)"));
+                                                     pick(answered, "", " (the answers were not TLS)"));
     co_return;
   }
   std::string list;
@@ -86,7 +86,7 @@ awaitable<void> ciphers(CheckContext& ctx) {
   std::unique_ptr<Conn> probe;
   s = co_await handshake(ctx, *normal, probe, &why);
   if (s != IoStatus::ok) {
-    ctx.incomplete(s, "TLS handshake" + (why.empty() ? "" : " (" + why + ")"));
+    ctx.incomplete(s, "TLS handshake" + pick(why.empty(), "", " (" + why + ")"));
     co_return;
   }
   ctx.note(std::string("weak suites refused; normal handshake uses ") + SSL_get_cipher(probe->ssl()));
@@ -99,7 +99,7 @@ awaitable<void> certificate(CheckContext& ctx) {
   const IoStatus s = co_await handshake(ctx, *tls, conn, &why);
   if (s != IoStatus::ok) {
     if (conn || ctx.status == evidence::CheckStatus::completed) {
-      ctx.incomplete(s, "TLS handshake" + (why.empty() ? "" : " (" + why + ")"));
+      ctx.incomplete(s, "TLS handshake" + pick(why.empty(), "", " (" + why + ")"));
     }
     co_return;
   }

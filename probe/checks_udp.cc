@@ -81,8 +81,8 @@ std::string xml_value(std::string_view xml, std::string_view tag) {
 
 // Fetches `url` only when it points at the target itself (scope safety: a LOCATION header must not
 // lead the scanner to another host).
-awaitable<std::string> fetch_same_host(CheckContext& ctx, const std::string& url, const std::string& method = "GET",
-                                       const std::string& extra = "", const std::string& body = "") {
+awaitable<std::string> fetch_same_host(CheckContext& ctx, std::string url, std::string method = "GET",
+                                       std::string extra = "", std::string body = "") {
   const std::string prefix = "http://" + ctx.target() + ":";
   if (url.rfind(prefix, 0) != 0) co_return std::string();
   const auto slash = url.find('/', prefix.size());
@@ -90,7 +90,7 @@ awaitable<std::string> fetch_same_host(CheckContext& ctx, const std::string& url
   const std::string port_text = url.substr(prefix.size(), slash == std::string::npos ? std::string::npos : slash - prefix.size());
   std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (port == 0 || port > 65535) co_return std::string();
-  const std::string path = slash == std::string::npos ? "/" : url.substr(slash);
+  const std::string path = pick(slash == std::string::npos, "/", url.substr(std::min(slash, url.size())));
   PortState tcp_port{ctx.port.address, static_cast<std::uint16_t>(port), false, {"http", false, true, "", ""}, {}};
   CheckContext sub(ctx.scanner, ctx.check, tcp_port, ctx.deadline);
   auto conn = co_await sub.open();
@@ -115,7 +115,7 @@ awaitable<void> upnp(CheckContext& ctx) {
       "M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\nMX: 1\r\nST: "
       "urn:schemas-upnp-org:device:InternetGatewayDevice:1\r\n\r\n",
       1000ms);
-  std::string text = answer.empty() ? ctx.port.raw_banner : answer;
+  std::string text = pick(answer.empty(), ctx.port.raw_banner, answer);
   if (text.substr(0, 5) != "HTTP/") {
     ctx.incomplete(evidence::CheckStatus::timeout, "no SSDP answer");
     co_return;
@@ -125,7 +125,8 @@ awaitable<void> upnp(CheckContext& ctx) {
   nlohmann::json ev = {{"location", location}, {"server", server}, {"st", header_of(text, "st")}};
   std::string proof = "M-SEARCH answered; LOCATION " + location;
   if (!server.empty()) report_disclosure(ctx, server, "SSDP SERVER header", false);
-  const std::string description = location.empty() ? "" : co_await fetch_same_host(ctx, location);
+  std::string description;
+  if (!location.empty()) description = co_await fetch_same_host(ctx, location);
   if (description.rfind("200\n", 0) == 0) {
     const std::string model = xml_value(description, "modelName") + " " + xml_value(description, "modelNumber");
     ev["friendlyName"] = xml_value(description, "friendlyName");

@@ -257,7 +257,7 @@ awaitable<std::unique_ptr<Conn>> CheckContext::open() {
     std::string why;
     s = co_await conn->start_tls(*context, deadline, &why);
     if (s != IoStatus::ok) {
-      incomplete(s, "TLS handshake" + (why.empty() ? "" : " (" + why + ")"));
+      incomplete(s, "TLS handshake" + pick(why.empty(), "", " (" + why + ")"));
       co_return nullptr;
     }
   }

@@ -204,6 +204,10 @@ class CheckContext {
   std::vector<evidence::Finding> findings;
 };
 
+// c ? a : b without a conditional expression: GCC 12 miscompiles conditional expressions whose
+// branches are class temporaries inside coroutines (double frees), so coroutines use this.
+inline std::string pick(bool c, std::string a, std::string b) { return c ? std::move(a) : std::move(b); }
+
 // Identification of the service on an open TCP port (service.cc).
 awaitable<void> identify_tcp(Scanner& scanner, PortState& port, Clock::time_point deadline);
 // UDP probes (SNMP, CoAP, SSDP) on a UDP port; false when nothing answered.

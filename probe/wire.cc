@@ -751,7 +751,7 @@ bool parse_adb(std::string_view b, AdbMessage& out) {
 
 std::vector<Component> components_in(std::string_view banner) {
   static const std::regex pattern(
-      R"((vsFTPd|ProFTPD|Pure-FTPd|lighttpd|nginx|Apache|BusyBox|dropbear|OpenSSH|mosquitto|miniupnpd|MiniUPnPd|Boa|GoAhead-Webs|thttpd|mini_httpd|uhttpd|Net-SNMP|libcoap|[Ff]irmware|Linux)[ /_:v-]{1,3}v?([0-9]+(?:\.[0-9]+)+[a-z0-9]*))",
+      R"((vsFTPd|ProFTPD|Pure-FTPd|lighttpd|nginx|Apache|BusyBox|dropbear|OpenSSH|mosquitto|miniupnpd|MiniUPnPd|Boa|GoAhead-Webs|thttpd|mini_httpd|uhttpd|Net-SNMP|libcoap|[Ff]irmware|Linux)[ /_:v-]{1,3}(?:version )?v?([0-9]+(?:\.[0-9]+)+[a-z0-9]*))",
       std::regex::ECMAScript | std::regex::optimize);
   std::vector<Component> out;
   const std::string text(banner.substr(0, 4096));
