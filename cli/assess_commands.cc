@@ -94,18 +94,44 @@ int assess(const AssessArgs& args) {
   return exit_code(doc, args.fail_on);
 }
 
-int render_report(const ReportArgs& args) {
-  const auto format = report::parse_format(args.format);
-  if (!format) throw InputError("unknown report format '" + args.format + "'");
-  const std::string text = read_file(args.input);
+json load_assessment(const std::string& path) {
+  const std::string text = read_file(path);
   json doc;
   try {
     doc = json::parse(text);
   } catch (const json::parse_error& e) {
     const auto pos = position_of(text, e.byte > 0 ? e.byte - 1 : 0);
-    throw InputError(args.input, pos.line, pos.column, "malformed JSON");
+    throw InputError(path, pos.line, pos.column, "malformed JSON");
+  } catch (const json::exception& e) {
+    throw InputError(path, 0, 0, e.what());
   }
-  report::check_assessment(doc, args.input);
+  report::check_assessment(doc, path);
+  return doc;
+}
+
+struct DiffArgs {
+  std::string before, after, lang = "en";
+  bool json = false;
+  bool fail_on_regression = false;
+};
+
+int diff_assessments(const DiffArgs& args) {
+  const json d = report::diff(load_assessment(args.before), load_assessment(args.after));
+  std::cout << (args.json ? d.dump(2) + "\n" : report::render_diff(d, args.lang));
+  if (!args.fail_on_regression) return 0;
+  for (const auto& c : d["changed"]) {
+    if (c["after"] == "FAIL" || c["after"] == "INCONCLUSIVE") return 1;
+  }
+  for (const auto& f : d["findings_new"]) {
+    if (f.value("severity", "") == "high" || f.value("severity", "") == "critical") return 1;
+  }
+  return 0;
+}
+
+int render_report(const ReportArgs& args) {
+  const auto format = report::parse_format(args.format);
+  if (!format) throw InputError("unknown report format '" + args.format + "'");
+  const json doc = load_assessment(args.input);
   std::string out;
   try {
     out = report::render(doc, *format, args.lang);
@@ -150,6 +176,16 @@ void add_assess_commands(CLI::App& app, Options& options) {
   report_cmd->add_option("-o,--output", rargs->output, "Output file (default stdout)");
   report_cmd->add_option("--lang", rargs->lang, "Report language")->check(CLI::IsMember({"en", "ja"}));
   report_cmd->callback([&options, rargs] { options.run = [rargs] { return render_report(*rargs); }; });
+
+  auto dargs = std::make_shared<DiffArgs>();
+  CLI::App* diff_cmd = app.add_subcommand("diff", "What changed between two assessments (re-runs over time)");
+  diff_cmd->add_option("before", dargs->before, "Earlier assessment.json")->required();
+  diff_cmd->add_option("after", dargs->after, "Later assessment.json")->required();
+  diff_cmd->add_option("--lang", dargs->lang, "Language")->check(CLI::IsMember({"en", "ja"}));
+  diff_cmd->add_flag("--json", dargs->json, "Output JSON (kensa.diff/1)");
+  diff_cmd->add_flag("--fail-on-regression", dargs->fail_on_regression,
+                     "Exit 1 if a verdict became FAIL or INCONCLUSIVE or a high/critical finding is new");
+  diff_cmd->callback([&options, dargs] { options.run = [dargs] { return diff_assessments(*dargs); }; });
 }
 
 }  // namespace

@@ -111,6 +111,9 @@ FindingSet parse_findings(std::string_view json_text, const std::string& origin)
     // nlohmann prefixes "[json.exception.parse_error.101] parse error at line 1, column 2: ".
     if (auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
     throw InputError(origin, pos.line, pos.column, what);
+  } catch (const json::exception& e) {
+    // e.g. out_of_range 406: a number too large for a double.
+    throw InputError(origin, 0, 0, e.what());
   }
   Reader reader(origin);
   reader.only_keys(root, "$", {"schema", "tool", "collector", "started", "finished", "scope", "checks", "findings"});

@@ -76,6 +76,39 @@ std::string pick(const json& verdict, std::string_view field, std::string_view l
   return value;
 }
 
+std::string truncate_utf8(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  std::size_t end = max_bytes;
+  // Step back over continuation bytes (10xxxxxx) so a multi-byte character is never split.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return std::string(text.substr(0, end)) + "…";
+}
+
+std::string label(const json& verdict, std::string_view lang, std::size_t max_bytes) {
+  // The reader's language first, even when that means the start of a text instead of a title.
+  const std::string other = lang == "ja" ? "en" : "ja";
+  const std::string own = lang == "ja" ? "ja" : "en";
+  for (const std::string& key : {"title_" + own, "text_" + own, "title_" + other, "text_" + other}) {
+    std::string value = verdict.value(key, "");
+    if (!value.empty()) return truncate_utf8(value, max_bytes);
+  }
+  return verdict.value("requirement", "");
+}
+
+std::string reason(const json& verdict, std::string_view lang) {
+  if (lang == "ja" && !verdict.value("reason_ja", "").empty()) return verdict.value("reason_ja", "");
+  return verdict.value("reason", "");
+}
+
+std::vector<std::string> missing(const json& verdict, std::string_view lang) {
+  const char* key = lang == "ja" && verdict.contains("missing_ja") ? "missing_ja" : "missing";
+  std::vector<std::string> out;
+  if (verdict.contains(key) && verdict[key].is_array()) {
+    for (const auto& m : verdict[key]) out.push_back(m.is_string() ? m.get<std::string>() : m.dump());
+  }
+  return out;
+}
+
 std::string render(const json& assessment, Format format, std::string_view lang) {
   switch (format) {
     case Format::json: return assessment.dump(2) + "\n";

@@ -30,9 +30,22 @@ std::string render_text(const nlohmann::json& assessment, std::string_view lang)
 std::string render_jcstar(const nlohmann::json& assessment, std::string_view lang);
 std::string render_stakeholders(const nlohmann::json& assessment, std::string_view lang);
 
+// What changed between two assessments (schema kensa.diff/1): verdict changes, requirements
+// added or removed (catalog updates), findings new and resolved.
+nlohmann::json diff(const nlohmann::json& before, const nlohmann::json& after);
+std::string render_diff(const nlohmann::json& diff, std::string_view lang);
+
 // Helpers shared by renderers.
 std::string xml_escape(std::string_view text);
 // Requirement text/title in `lang`, falling back to the other language.
 std::string pick(const nlohmann::json& verdict, std::string_view field, std::string_view lang);
+// A requirement's short label: its title, or the start of its text when it has none.
+std::string label(const nlohmann::json& verdict, std::string_view lang, std::size_t max_bytes = 120);
+// The verdict's reason in `lang`.
+std::string reason(const nlohmann::json& verdict, std::string_view lang);
+// What is still missing, in `lang`.
+std::vector<std::string> missing(const nlohmann::json& verdict, std::string_view lang);
+// At most `max_bytes` of `text`, cut at a UTF-8 character boundary, with "…" when cut.
+std::string truncate_utf8(std::string_view text, std::size_t max_bytes);
 
 }  // namespace kensa::report

@@ -54,7 +54,7 @@ std::string chart(const json& fw, const Labels& l) {
                      kWidth, kWidth, bars, legend);
 }
 
-std::string evidence_block(const json& a, const json& v, const Labels& l) {
+std::string evidence_block(const json& a, const json& v, const Labels& l, std::string_view lang) {
   std::string out;
   if (!v["findings"].empty()) {
     out += fmt::format("<p><b>{}</b></p><ul>", l.findings);
@@ -102,11 +102,11 @@ std::string evidence_block(const json& a, const json& v, const Labels& l) {
     for (const auto& e : ans["evidence"]) out += " [" + xml_escape(e.get<std::string>()) + "]";
     out += "</p>";
   }
-  if (!v["missing"].empty()) {
+  if (const auto still = missing(v, lang); !still.empty()) {
     out += fmt::format("<p><b>{}</b>: ", l.missing);
     bool first = true;
-    for (const auto& m : v["missing"]) {
-      out += (first ? "" : "; ") + xml_escape(m.get<std::string>());
+    for (const auto& m : still) {
+      out += (first ? "" : "; ") + xml_escape(m);
       first = false;
     }
     out += "</p>";
@@ -119,20 +119,19 @@ std::string evidence_block(const json& a, const json& v, const Labels& l) {
 std::string row(const json& a, const json& v, const Labels& l, std::string_view lang, bool anchor) {
   const std::string verdict = v.value("verdict", "");
   const std::string text = pick(v, "text", lang);
-  std::string title = pick(v, "title", lang);
-  if (title.empty()) title = text.substr(0, 160);
+  const std::string title = label(v, lang, 200);
   std::string level;
   if (!v.value("level", "").empty()) level = " <small>(" + xml_escape(v.value("level", "")) + ")</small>";
   if (v.value("unverified", false)) level += " <small>(" + std::string(l.unverified) + ")</small>";
   return fmt::format(
-      "<tr class=\"r v-{cls}\"{anchor}><td><code>{id}</code></td><td><span class=\"v v-{cls}\">{label}</span></td>"
+      "<tr class=\"r\" data-v=\"{cls}\"{anchor}><td><code>{id}</code></td><td><span class=\"v v-{cls}\">{label}</span></td>"
       "<td><details><summary>{title}{level}</summary><p class=\"text\">{text}</p>{evidence}</details>"
       "<div class=\"reason\">{reason}</div></td></tr>\n",
       fmt::arg("cls", css_class(verdict)),
       fmt::arg("anchor", anchor ? " id=\"" + xml_escape(v.value("requirement", "")) + "\"" : ""),
       fmt::arg("id", xml_escape(v.value("id", ""))), fmt::arg("label", xml_escape(verdict_label(l, verdict))),
       fmt::arg("title", xml_escape(title)), fmt::arg("level", level), fmt::arg("text", xml_escape(text)),
-      fmt::arg("evidence", evidence_block(a, v, l)), fmt::arg("reason", xml_escape(v.value("reason", ""))));
+      fmt::arg("evidence", evidence_block(a, v, l, lang)), fmt::arg("reason", xml_escape(reason(v, lang))));
 }
 
 constexpr std::string_view kStyle = R"(
@@ -155,8 +154,7 @@ constexpr std::string_view kScript = R"(
     var show = {};
     boxes.forEach(function(b){ show[b.value] = b.checked; });
     document.querySelectorAll('tr.r').forEach(function(tr){
-      var v = Array.prototype.find.call(tr.classList, function(c){ return c.indexOf('v-') === 0; });
-      tr.classList.toggle('hide', !show[v]);
+      tr.classList.toggle('hide', !show[tr.getAttribute('data-v')]);
     });
   }
   boxes.forEach(function(b){ b.addEventListener('change', apply); });
@@ -189,7 +187,7 @@ std::string render_html(const json& a, std::string_view lang) {
 
   out += fmt::format("<p class=\"filters\">{}: ", l.filter);
   for (auto v : kVerdicts) {
-    out += fmt::format("<label><input type=\"checkbox\" value=\"v-{}\" checked> <span class=\"v v-{}\">{}</span></label>",
+    out += fmt::format("<label><input type=\"checkbox\" value=\"{}\" checked> <span class=\"v v-{}\">{}</span></label>",
                        css_class(v), css_class(v), verdict_label(l, v));
   }
   out += "</p>\n";
@@ -202,11 +200,11 @@ std::string render_html(const json& a, std::string_view lang) {
     if (v.value("framework", "") != "jcstar1") continue;
     const std::string eval = v.value("eval", "unknown");
     const std::string verdict = v.value("verdict", "");
-    out += fmt::format("<tr class=\"r v-{}\"><td><a href=\"#{}\"><code>{}</code></a><br>{}</td><td><span class=\"v v-{}\">{}</span></td><td>{}</td><td>{}</td></tr>\n",
+    out += fmt::format("<tr class=\"r\" data-v=\"{}\"><td><a href=\"#{}\"><code>{}</code></a><br>{}</td><td><span class=\"v v-{}\">{}</span></td><td>{}</td><td>{}</td></tr>\n",
                        css_class(verdict), xml_escape(v.value("requirement", "")), xml_escape(v.value("id", "")),
-                       xml_escape(pick(v, "title", lang)), css_class(verdict), verdict_label(l, verdict),
+                       xml_escape(label(v, lang)), css_class(verdict), verdict_label(l, verdict),
                        eval == "document" ? l.document : eval == "device" ? l.device : l.unknown,
-                       xml_escape(v.value("reason", "")));
+                       xml_escape(reason(v, lang)));
   }
   out += "</table>\n";
 

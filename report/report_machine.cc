@@ -45,7 +45,7 @@ std::string render_sarif(const json& assessment, std::string_view lang) {
     const std::string id = v.value("requirement", "");
     rules.push_back({{"id", id},
                      {"name", v.value("framework", "") + " " + v.value("id", "")},
-                     {"shortDescription", {{"text", pick(v, "title", lang).empty() ? id : pick(v, "title", lang)}}},
+                     {"shortDescription", {{"text", label(v, lang, 200)}}},
                      {"fullDescription", {{"text", pick(v, "text", lang).empty() ? id : pick(v, "text", lang)}}},
                      {"properties", {{"framework", v.value("framework", "")},
                                      {"level", v.value("level", "")}}}});
@@ -54,7 +54,7 @@ std::string render_sarif(const json& assessment, std::string_view lang) {
                    {"ruleIndex", index},
                    {"kind", sarif_kind(verdict)},
                    {"level", verdict == "FAIL" ? (v.value("level", "mandatory") == "recommended" ? "warning" : "error") : "none"},
-                   {"message", {{"text", verdict + ": " + v.value("reason", "")}}},
+                   {"message", {{"text", verdict + ": " + reason(v, lang)}}},
                    {"properties", {{"verdict", verdict}, {"basis", v.value("basis", "")}}}};
     json locations = json::array();
     for (const auto& fi : v["findings"]) {
@@ -95,12 +95,12 @@ std::string render_junit(const json& assessment, std::string_view lang) {
   for (const auto& v : assessment["verdicts"]) {
     Suite& s = suites[v.value("framework", "")];
     const std::string verdict = v.value("verdict", "");
-    const std::string title = pick(v, "title", lang);
+    const std::string title = label(v, lang, 100);
     ++s.tests;
     s.body += fmt::format("    <testcase classname=\"kensa.{}\" name=\"{}\">\n",
                           xml_escape(v.value("framework", "")),
                           xml_escape(v.value("id", "") + (title.empty() ? "" : " " + title)));
-    const std::string message = xml_escape(verdict + ": " + v.value("reason", ""));
+    const std::string message = xml_escape(verdict + ": " + reason(v, lang));
     const std::string details = xml_escape(evidence_lines(assessment, v));
     if (verdict == "FAIL") {
       ++s.failures;

@@ -25,11 +25,11 @@ std::string product_line(const json& a) {
 std::string render_text(const json& a, std::string_view lang) {
   const Labels& l = labels(lang);
   std::string out = fmt::format("{}\n{}: {}\n\n", l.title, l.product, product_line(a));
-  out += fmt::format("{:<16} {:>5} {:>6} {:>6} {:>6} {:>6} {:>6}\n", l.framework, "total", "PASS",
+  out += fmt::format("{:<38} {:>5} {:>6} {:>6} {:>6} {:>6} {:>6}\n", l.framework, "total", "PASS",
                      "FAIL", "N/A", "NEEDS", "INCONC");
   for (const auto& fw : a["frameworks"]) {
     const json& c = fw["counts"];
-    out += fmt::format("{:<16} {:>5} {:>6} {:>6} {:>6} {:>6} {:>6}\n", fw.value("short", ""),
+    out += fmt::format("{:<38} {:>5} {:>6} {:>6} {:>6} {:>6} {:>6}\n", fw.value("short", ""),
                        fw.value("requirements", 0), c.value("PASS", 0), c.value("FAIL", 0),
                        c.value("NOT_APPLICABLE", 0), c.value("NEEDS_EVIDENCE", 0),
                        c.value("INCONCLUSIVE", 0));
@@ -41,8 +41,8 @@ std::string render_text(const json& a, std::string_view lang) {
     if (v.value("verdict", "") != "FAIL") continue;
     if (first) out += fmt::format("\n{}:\n", l.fail);
     first = false;
-    out += fmt::format("  {:<22} {}\n      {}\n", v.value("requirement", ""), pick(v, "title", lang),
-                       v.value("reason", ""));
+    out += fmt::format("  {:<22} {}\n      {}\n", v.value("requirement", ""), label(v, lang, 90),
+                       reason(v, lang));
   }
   return out;
 }
@@ -55,9 +55,9 @@ std::string render_jcstar(const json& a, std::string_view lang) {
     const std::string eval = v.value("eval", "unknown");
     const std::string_view eval_label = eval == "document" ? l.document : eval == "device" ? l.device : l.unknown;
     out += fmt::format("[{:<14}] {:<8} {} ({}: {}){}\n    {}\n", verdict_label(l, v.value("verdict", "")),
-                       v.value("id", ""), pick(v, "title", lang), l.eval, eval_label,
+                       v.value("id", ""), label(v, lang), l.eval, eval_label,
                        v.value("unverified", false) ? std::string(" — ") + std::string(l.unverified) : "",
-                       v.value("reason", ""));
+                       reason(v, lang));
   }
   return out;
 }
@@ -87,7 +87,7 @@ std::string render_stakeholders(const json& a, std::string_view lang) {
                        counts["INCONCLUSIVE"]);
     for (const json* v : verdicts) {
       out += fmt::format("  [{:<14}] {:<6} {}\n", verdict_label(l, v->value("verdict", "")),
-                         v->value("id", ""), pick(*v, "title", lang));
+                         v->value("id", ""), label(*v, lang, 100));
     }
   }
   return out;

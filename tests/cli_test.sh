@@ -49,6 +49,19 @@ contains "S1.1-16"
 expect_exit 0 "$kensa" report "$work/r/assessment.json" --format html --lang ja -o "$work/ja.html"
 grep -q '<html lang="ja">' "$work/ja.html" || fail "report --lang ja did not write a Japanese HTML report"
 
+# Diff: the same evidence without the telnet default login → 5.1-1 changes, one finding resolved
+python3 - "$ex/findings.json" "$work/fixed.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["findings"] = [f for f in d["findings"] if f["kind"] != "default-credential"]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+expect_exit 0 "$kensa" assess --findings "$work/fixed.json" --ics "$ex/ics.yaml" --out "$work/r6" --format json
+expect_exit 0 "$kensa" diff "$work/r/assessment.json" "$work/r6/assessment.json"
+contains "en303645:5.1-1"; contains "- [default-credential]"
+expect_exit 1 "$kensa" diff "$work/r6/assessment.json" "$work/r/assessment.json" --fail-on-regression
+contains "+ [default-credential]"
+
 # Bad input: exit 2, file:line:column, nothing half-written
 printf '{\n "schema": "kensa.findings/1",\n "findings": [ oops ]\n}\n' >"$work/bad.json"
 expect_exit 2 "$kensa" assess --findings "$work/bad.json" --out "$work/r3"

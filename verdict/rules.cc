@@ -31,6 +31,12 @@ std::vector<std::string> strings(const std::string& file, const YAML::Node& map,
 
 }  // namespace
 
+// The sources a requirement has in the catalog: its assessable children and the assessable
+// targets of its forward `equivalent` (complete) and `part` (partial) references. Derivation
+// follows the direction the catalog wrote a reference, never the loader's reverse.
+void add_catalog_sources(Rule& rule, const catalog::Item& item, const catalog::Catalog& catalog);
+bool has_catalog_sources(const catalog::Item& item, const catalog::Catalog& catalog);
+
 RuleSet RuleSet::parse(const std::vector<EmbeddedFile>& files, const catalog::Catalog& catalog) {
   std::string current = "verdict/rules";
   try {
@@ -87,11 +93,14 @@ RuleSet RuleSet::parse_unchecked(const std::vector<EmbeddedFile>& files,
       rule.evidence_required = ev.empty() ? !rule.fail_kinds.empty() : ev == "required";
       rule.complete_from = strings(file, node, "complete_from");
       rule.partial_from = strings(file, node, "partial_from");
+      rule.sources_from_catalog = !node["complete_from"] && !node["partial_from"];
       const std::string doc = node["document"] ? node["document"].as<std::string>() : "";
       if (!doc.empty() && doc != "required" && doc != "optional") {
         fail(file, node["document"], "document must be required or optional");
       }
-      rule.document_required = doc.empty() ? rule.complete_from.empty() : doc == "required";
+      rule.document_required = doc.empty() ? (rule.sources_from_catalog ? !has_catalog_sources(*item, catalog)
+                                                                         : rule.complete_from.empty())
+                                           : doc == "required";
       for (const auto* list : {&rule.complete_from, &rule.partial_from}) {
         for (const auto& id : *list) {
           const catalog::Item* source = catalog.find(id);
@@ -127,22 +136,36 @@ const RuleSet& RuleSet::builtin(const catalog::Catalog& catalog) {
 }
 
 Rule RuleSet::rule_for(const catalog::Item& item, const catalog::Catalog& catalog) const {
-  if (auto it = rules_.find(item.qualified()); it != rules_.end()) return it->second;
+  if (auto it = rules_.find(item.qualified()); it != rules_.end()) {
+    Rule rule = it->second;
+    if (rule.sources_from_catalog) add_catalog_sources(rule, item, catalog);
+    return rule;
+  }
   Rule rule;
   rule.requirement = item.qualified();
   rule.origin = "default";
+  add_catalog_sources(rule, item, catalog);
+  rule.document_required = rule.complete_from.empty();
+  return rule;
+}
+
+void add_catalog_sources(Rule& rule, const catalog::Item& item, const catalog::Catalog& catalog) {
   for (const catalog::Item* child : catalog.children(item)) {
     if (child->assessable) rule.complete_from.push_back(child->qualified());
   }
   for (const auto& ref : item.refs) {
-    if (ref.reverse) continue;  // derivation follows the direction the catalog wrote
+    if (ref.reverse) continue;
     const catalog::Item* target = catalog.find(ref.to);
     if (!target || !target->assessable) continue;
     if (ref.relation == catalog::Relation::equivalent) rule.complete_from.push_back(ref.to);
     if (ref.relation == catalog::Relation::part) rule.partial_from.push_back(ref.to);
   }
-  rule.document_required = rule.complete_from.empty();
-  return rule;
+}
+
+bool has_catalog_sources(const catalog::Item& item, const catalog::Catalog& catalog) {
+  Rule probe;
+  add_catalog_sources(probe, item, catalog);
+  return !probe.complete_from.empty();
 }
 
 }  // namespace kensa::verdict

@@ -32,6 +32,16 @@ bool contains(const std::vector<std::string>& list, std::string_view value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
 
+// Sentences in both report languages, joined with the language's own separator.
+Text join(const std::vector<Text>& parts) {
+  Text out;
+  for (const auto& p : parts) {
+    out.en += (out.en.empty() ? "" : " ") + p.en;
+    out.ja += p.ja;
+  }
+  return out;
+}
+
 std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   std::string out;
   for (const auto& p : parts) {
@@ -45,7 +55,7 @@ struct EvidencePart {
   Part state = Part::none;
   std::vector<std::size_t> findings;
   std::vector<std::size_t> checks;
-  std::string summary;
+  Text summary;
 };
 
 class Engine {
@@ -85,8 +95,9 @@ class Engine {
       part.state = Part::fail;
       std::set<std::string> kinds;
       for (auto i : part.findings) kinds.insert(out_.findings[i].kind);
-      part.summary = std::to_string(part.findings.size()) + " finding(s) of kind " +
-                     join({kinds.begin(), kinds.end()}, ", ");
+      const std::string list = join({kinds.begin(), kinds.end()}, ", ");
+      part.summary = {std::to_string(part.findings.size()) + " finding(s) of kind " + list,
+                      list + " の検出事項 " + std::to_string(part.findings.size()) + " 件が見つかった"};
       return part;
     }
     std::size_t completed = 0;
@@ -115,11 +126,16 @@ class Engine {
     // the same check completed on another target: the unreached target may be the weak one.
     if (incomplete > 0) {
       part.state = Part::inconclusive;
-      part.summary = std::to_string(incomplete) + " relevant check(s) could not complete";
+      part.summary = {std::to_string(incomplete) + " relevant check(s) could not complete",
+                      "関連する検査 " + std::to_string(incomplete) + " 件が完了しなかった"};
     } else if (completed > 0 || observed > 0) {
       part.state = Part::pass;
-      part.summary = std::to_string(completed) + " relevant check(s) completed without a failing finding";
-      if (observed > 0) part.summary += ", " + std::to_string(observed) + " positive observation(s)";
+      part.summary = {std::to_string(completed) + " relevant check(s) completed without a failing finding",
+                      "関連する検査 " + std::to_string(completed) + " 件が不適合の検出なしで完了"};
+      if (observed > 0) {
+        part.summary.en += ", " + std::to_string(observed) + " positive observation(s)";
+        part.summary.ja += "、肯定的な観測 " + std::to_string(observed) + " 件";
+      }
     }
     return part;
   }
@@ -179,20 +195,25 @@ class Engine {
     if (!item.verified) {
       v.outcome = Outcome::needs_evidence;
       v.basis = "unverified";
-      v.reason = "The wording of this criterion is not verified in any available source, so kensa "
-                 "reports related evidence only and claims no verdict.";
+      v.reason = {"The wording of this criterion is not verified in any available source, so kensa "
+                  "reports related evidence only and claims no verdict.",
+                  "この基準の文言は入手できた資料で確認できていないため、kensa は関連する証拠のみを示し、判定はしない。"};
       if (ev.state == Part::fail || !sources_with(Outcome::fail).empty()) {
-        v.reason += " Related evidence shows problems (see findings and sources).";
+        v.reason.en += " Related evidence shows problems (see findings and sources).";
+        v.reason.ja += "関連する証拠には問題が見つかっている（検出事項と導出元を参照）。";
       }
-      v.missing.push_back("the criterion's authoritative wording and a decision by an assessor");
+      v.missing.push_back({"the criterion's authoritative wording and a decision by an assessor",
+                           "基準の正式な文言と評価者による判断"});
       return v;
     }
     // 2. Addressed to someone outside the assessment's declared scope.
     if (!in_scope(item)) {
       v.outcome = Outcome::not_applicable;
       v.basis = "scope";
-      v.reason = "Addressed to " + join(item.audience, ", ") +
-                 "; the questionnaire limits the assessment to " + join(out_.questionnaire.roles, ", ") + ".";
+      v.reason = {"Addressed to " + join(item.audience, ", ") + "; the questionnaire limits the assessment to " +
+                      join(out_.questionnaire.roles, ", ") + ".",
+                  "対象は " + join(item.audience, ", ") + "。質問票は評価範囲を " +
+                      join(out_.questionnaire.roles, ", ") + " に限定している。"};
       return v;
     }
     // 3. A condition of applicability declared in the questionnaire.
@@ -201,11 +222,14 @@ class Engine {
          !out_.questionnaire.constrained)) {
       v.outcome = Outcome::not_applicable;
       v.basis = "condition";
-      v.reason = std::string("Applies only to ") +
-                 (rule.not_applicable_if == "constrained" ? "devices that are not constrained"
-                                                          : "constrained devices") +
-                 "; the questionnaire declares the device " +
-                 (out_.questionnaire.constrained ? "constrained." : "not constrained.");
+      const bool for_unconstrained = rule.not_applicable_if == "constrained";
+      v.reason = {std::string("Applies only to ") +
+                      (for_unconstrained ? "devices that are not constrained" : "constrained devices") +
+                      "; the questionnaire declares the device " +
+                      (out_.questionnaire.constrained ? "constrained." : "not constrained."),
+                  std::string(for_unconstrained ? "制約のない機器" : "制約のある機器") +
+                      "にのみ適用される。質問票は機器を" +
+                      (out_.questionnaire.constrained ? "制約のある機器" : "制約のない機器") + "と申告している。"};
       return v;
     }
     if (rule.special == "en303645-4-1") return decide_reporting_implementation(item, std::move(v));
@@ -215,42 +239,47 @@ class Engine {
     if (ev.state == Part::fail || (answered && v.answer->status == AnswerStatus::not_supported) ||
         !failed_sources.empty()) {
       v.outcome = Outcome::fail;
-      std::vector<std::string> why;
+      std::vector<Text> why;
       std::vector<std::string> basis;
       if (ev.state == Part::fail) {
-        why.push_back("Tests found " + ev.summary + ".");
+        why.push_back({"Tests found " + ev.summary.en + ".", "試験で" + ev.summary.ja + "。"});
         basis.emplace_back("tested");
       }
       if (answered && v.answer->status == AnswerStatus::not_supported) {
-        why.push_back("The maker declares it not supported" +
-                      (v.answer->justification.empty() ? std::string(".")
-                                                       : ": " + v.answer->justification));
+        const std::string& j = v.answer->justification;
+        why.push_back({"The maker declares it not supported" + (j.empty() ? std::string(".") : ": " + j),
+                       "メーカーは未対応と申告している" + (j.empty() ? std::string("。") : "：" + j)});
         basis.emplace_back("declared");
       }
       if (!failed_sources.empty()) {
-        why.push_back("Failed: " + join(failed_sources, ", ") + ".");
+        // Say why in the reader's terms: the first failed source's own reason.
+        const Text& first = evaluate(*catalog_.find(failed_sources.front())).reason;
+        why.push_back({"Failed: " + join(failed_sources, ", ") + " (" + failed_sources.front() + ": " + first.en + ")",
+                       "不適合：" + join(failed_sources, ", ") + "（" + failed_sources.front() + "：" + first.ja + "）"});
         basis.emplace_back("derived");
       }
       if (answered && v.answer->status != AnswerStatus::not_supported && ev.state == Part::fail) {
-        why.push_back(std::string("This contradicts the questionnaire's answer '") +
-                      std::string(evidence::to_string(v.answer->status)) + "'.");
+        const std::string status(evidence::to_string(v.answer->status));
+        why.push_back({"This contradicts the questionnaire's answer '" + status + "'.",
+                       "これは質問票の回答「" + status + "」と矛盾する。"});
       }
       v.basis = join(basis, "+");
-      v.reason = join(why, " ");
+      v.reason = join(why);
       return v;
     }
     // 5. Declared not applicable, with the justification TS 103 701 requires.
     if (answered && v.answer->status == AnswerStatus::not_applicable) {
+      v.basis = "declared";
       if (!v.answer->justification.empty()) {
         v.outcome = Outcome::not_applicable;
-        v.basis = "declared";
-        v.reason = "Declared not applicable: " + v.answer->justification;
+        v.reason = {"Declared not applicable: " + v.answer->justification,
+                    "対象外と申告：" + v.answer->justification};
         return v;
       }
       v.outcome = Outcome::needs_evidence;
-      v.basis = "declared";
-      v.reason = "Declared not applicable without the justification TS 103 701 requires.";
-      v.missing.push_back("a justification for 'not-applicable'");
+      v.reason = {"Declared not applicable without the justification TS 103 701 requires.",
+                  "対象外と申告されているが、TS 103 701 が求める正当化の理由がない。"};
+      v.missing.push_back({"a justification for 'not-applicable'", "対象外とする理由"});
       return v;
     }
     // 6. Every complete source is not applicable.
@@ -259,7 +288,8 @@ class Engine {
                     [](const Source& s) { return s.outcome == Outcome::not_applicable; })) {
       v.outcome = Outcome::not_applicable;
       v.basis = "derived";
-      v.reason = "Every requirement it derives from is not applicable.";
+      v.reason = {"Every requirement it derives from is not applicable.",
+                  "導出元の要求事項がすべて対象外である。"};
       return v;
     }
     // 7. A test that should decide it could not run.
@@ -267,34 +297,40 @@ class Engine {
     if (ev.state == Part::inconclusive || !open_sources.empty()) {
       v.outcome = Outcome::inconclusive;
       v.basis = ev.state == Part::inconclusive ? "tested" : "derived";
-      v.reason = ev.state == Part::inconclusive ? "Could not be tested: " + ev.summary + "."
-                                                : "Could not be decided: " + join(open_sources, ", ") +
-                                                      " could not be tested.";
-      v.missing.emplace_back("re-run the checks that timed out or could not reach the target");
+      v.reason = ev.state == Part::inconclusive
+                     ? Text{"Could not be tested: " + ev.summary.en + ".", "試験できなかった：" + ev.summary.ja + "。"}
+                     : Text{"Could not be decided: " + join(open_sources, ", ") + " could not be tested.",
+                            "判定できない：" + join(open_sources, ", ") + " が試験できなかった。"};
+      v.missing.push_back({"re-run the checks that timed out or could not reach the target",
+                           "時間切れ又は到達不能だった検査の再実行"});
       return v;
     }
     // 8. PASS only when every part the rule needs is positively shown.
     std::vector<std::string> basis;
-    std::vector<std::string> reasons;
+    std::vector<Text> reasons;
     bool positive = false;
     if (rule.evidence_required || ev.state != Part::none) {
       if (ev.state == Part::pass) {
         basis.emplace_back("tested");
-        reasons.push_back("Tests: " + ev.summary + ".");
+        reasons.push_back({"Tests: " + ev.summary.en + ".", "試験：" + ev.summary.ja + "。"});
         positive = true;
       } else if (rule.evidence_required) {
-        v.missing.push_back("a test of the device, firmware or traffic for " + join(rule.fail_kinds, ", "));
+        v.missing.push_back({"a test of the device, firmware or traffic for " + join(rule.fail_kinds, ", "),
+                             join(rule.fail_kinds, ", ") + " を調べる実機・ファームウェア・通信の試験"});
       }
     }
     if (rule.document_required || answered) {
       if (answered && answer_detailed) {
         basis.emplace_back("declared");
-        reasons.push_back("Declared supported with " +
-                          std::string(v.answer->ixit.empty() ? "evidence" : "IXIT details") + ".");
+        const bool ixit = !v.answer->ixit.empty();
+        reasons.push_back({std::string("Declared supported with ") + (ixit ? "IXIT details." : "evidence."),
+                           std::string(ixit ? "IXIT の説明" : "証拠") + "付きで対応済みと申告。"});
         positive = true;
       } else if (rule.document_required) {
-        v.missing.push_back(answered ? "IXIT details or evidence for the 'supported' answer"
-                                     : "an ICS answer (supported / not-applicable with justification)");
+        v.missing.push_back(answered ? Text{"IXIT details or evidence for the 'supported' answer",
+                                            "「対応」の回答を裏付ける IXIT の説明又は証拠"}
+                                     : Text{"an ICS answer (supported / not-applicable with justification)",
+                                            "ICS の回答（対応／理由付きの対象外）"});
       }
     }
     if (!complete.empty()) {
@@ -303,25 +339,32 @@ class Engine {
       });
       if (all_ok) {
         basis.emplace_back("derived");
-        reasons.push_back("Every requirement it derives from passes: " + join(rule.complete_from, ", ") + ".");
+        reasons.push_back({"Every requirement it derives from passes: " + join(rule.complete_from, ", ") + ".",
+                           "導出元の要求事項がすべて適合：" + join(rule.complete_from, ", ") + "。"});
         positive = true;
       } else {
         const auto pending = sources_with(Outcome::needs_evidence);
-        v.missing.push_back("decisions on " + join(pending, ", "));
+        v.missing.push_back({"decisions on " + join(pending, ", "), join(pending, ", ") + " の判定"});
       }
     } else if (!rule.partial_from.empty() && !rule.document_required && !answered) {
-      v.missing.emplace_back("an ICS answer: the related requirements cover only part of this one");
+      v.missing.push_back({"an ICS answer: the related requirements cover only part of this one",
+                           "ICS の回答（関連する要求事項はこの要求の一部しか扱わない）"});
     }
     if (positive && v.missing.empty()) {
       v.outcome = Outcome::pass;
       v.basis = join(basis, "+");
-      v.reason = join(reasons, " ");
+      v.reason = join(reasons);
       return v;
     }
     v.outcome = Outcome::needs_evidence;
     v.basis = basis.empty() ? "none" : join(basis, "+");
-    v.reason = (reasons.empty() ? std::string() : join(reasons, " ") + " ") + "Still needed: " +
-               join(v.missing, "; ") + ".";
+    std::vector<std::string> missing_en, missing_ja;
+    for (const auto& m : v.missing) {
+      missing_en.push_back(m.en);
+      missing_ja.push_back(m.ja);
+    }
+    reasons.push_back({"Still needed: " + join(missing_en, "; ") + ".", "不足：" + join(missing_ja, "、") + "。"});
+    v.reason = join(reasons);
     return v;
   }
 
@@ -346,15 +389,18 @@ class Engine {
     v.basis = "derived";
     if (!unjustified.empty()) {
       v.outcome = Outcome::fail;
-      v.reason = "Recommendations not fulfilled or not applicable without a recorded justification: " +
-                 join(unjustified, ", ") + ".";
+      v.reason = {"Recommendations not fulfilled or not applicable without a recorded justification: " +
+                      join(unjustified, ", ") + ".",
+                  "満たされていない又は対象外の推奨事項に、理由の記録がない：" + join(unjustified, ", ") + "。"};
     } else if (!undecided.empty()) {
       v.outcome = Outcome::needs_evidence;
-      v.reason = "Not yet decidable: recommendations still open: " + join(undecided, ", ") + ".";
-      v.missing.emplace_back("decisions on every recommended provision");
+      v.reason = {"Not yet decidable: recommendations still open: " + join(undecided, ", ") + ".",
+                  "まだ判定できない：未決の推奨事項 " + join(undecided, ", ") + "。"};
+      v.missing.push_back({"decisions on every recommended provision", "すべての推奨事項の判定"});
     } else {
       v.outcome = Outcome::pass;
-      v.reason = "Every recommendation not fulfilled or not applicable carries a justification.";
+      v.reason = {"Every recommendation not fulfilled or not applicable carries a justification.",
+                  "満たされていない又は対象外の推奨事項には、すべて理由が記録されている。"};
     }
     return v;
   }
@@ -444,13 +490,19 @@ nlohmann::json to_json(const Assessment& a, const catalog::Catalog& catalog) {
   json verdicts = json::array();
   for (const auto& v : a.verdicts) {
     const Item& r = *v.requirement;
+    std::vector<std::string> missing_en, missing_ja;
+    for (const auto& m : v.missing) {
+      missing_en.push_back(m.en);
+      missing_ja.push_back(m.ja);
+    }
     json item = {{"requirement", r.qualified()}, {"framework", r.framework}, {"id", r.id},
                  {"type", r.type}, {"parent", r.parent},
                  {"title_en", r.title_en}, {"title_ja", r.title_ja},
                  {"text_en", r.text_en}, {"text_ja", r.text_ja},
-                 {"verdict", to_string(v.outcome)}, {"basis", v.basis}, {"reason", v.reason},
+                 {"verdict", to_string(v.outcome)}, {"basis", v.basis}, {"reason", v.reason.en},
+                 {"reason_ja", v.reason.ja},
                  {"rule", v.rule}, {"findings", v.findings}, {"checks", v.checks},
-                 {"missing", v.missing}};
+                 {"missing", missing_en}, {"missing_ja", missing_ja}};
     if (!r.level.empty()) item["level"] = r.level;
     if (!r.eval.empty()) item["eval"] = r.eval;
     if (!r.verified) item["unverified"] = true;

@@ -39,6 +39,9 @@ struct Rule {
   std::string not_applicable_if;        // "constrained" | "unconstrained" | ""
   std::vector<std::string> complete_from;  // sources that together fully cover the requirement
   std::vector<std::string> partial_from;   // sources whose failure fails this requirement
+  // Without explicit complete_from/partial_from, sources come from the catalog (children,
+  // `equivalent` and `part` references) as for a requirement without a rule.
+  bool sources_from_catalog = true;
   std::string special;                     // a built-in decision, e.g. "en303645-4-1"
   std::string note;
   std::string origin;                      // rules file, or "default"
@@ -58,6 +61,12 @@ class RuleSet {
   std::map<std::string, Rule, std::less<>> rules_;
 };
 
+// A sentence in both report languages.
+struct Text {
+  std::string en;
+  std::string ja;
+};
+
 struct Source {
   std::string requirement;
   Outcome outcome;
@@ -68,13 +77,13 @@ struct Verdict {
   const catalog::Item* requirement = nullptr;
   Outcome outcome = Outcome::needs_evidence;
   std::string basis;   // tested | declared | tested+declared | derived | scope | condition | unverified
-  std::string reason;  // one sentence a non-specialist can read
+  Text reason;         // one or two sentences a non-specialist can read
   std::string rule;    // where the rule came from
   std::vector<std::size_t> findings;  // indexes into Assessment::findings
   std::vector<std::size_t> checks;    // indexes into Assessment::checks
   std::vector<Source> sources;
   const evidence::Answer* answer = nullptr;
-  std::vector<std::string> missing;  // what would decide a NEEDS_EVIDENCE / INCONCLUSIVE verdict
+  std::vector<Text> missing;  // what would decide a NEEDS_EVIDENCE / INCONCLUSIVE verdict
 };
 
 struct Assessment {

@@ -67,7 +67,7 @@ TEST(Verdict, EveryAssessableRequirementGetsExactlyOneVerdict) {
 TEST(Verdict, NoEvidenceNeverPasses) {
   const Assessment a = assess_with({}, {});
   for (const auto& v : a.verdicts) {
-    EXPECT_NE(v.outcome, Outcome::pass) << v.requirement->qualified() << ": " << v.reason;
+    EXPECT_NE(v.outcome, Outcome::pass) << v.requirement->qualified() << ": " << v.reason.en;
     EXPECT_NE(v.outcome, Outcome::fail) << v.requirement->qualified();
   }
 }
@@ -82,6 +82,15 @@ TEST(Verdict, FindingFailsTheProvisionAndEverythingMappedAsEquivalentOrPart) {
   EXPECT_EQ(a.findings[v.findings[0]].kind, "default-credential");
   EXPECT_EQ(verdict_of(a, "jcstar1:S1.1-02").outcome, Outcome::fail);
   EXPECT_EQ(verdict_of(a, "iotsg2016:KP15").outcome, Outcome::fail);
+  EXPECT_EQ(verdict_of(a, "smarthome:MO.2").outcome, Outcome::fail);
+}
+
+TEST(Verdict, BehaviourSeenInTrafficFailsTheGuidelinesKeyPoint) {
+  const Assessment a = assess_with({}, {finding("outbound-scanning")});
+  EXPECT_EQ(verdict_of(a, "iotsg2016:KP9").outcome, Outcome::fail);
+  // The explicit rule keeps KP9's catalog sources (its requirements KP9.R1 ...).
+  EXPECT_FALSE(verdict_of(a, "iotsg2016:KP9").sources.empty());
+  EXPECT_EQ(verdict_of(a, "iotsg2016:KP1").outcome, Outcome::needs_evidence);
 }
 
 TEST(Verdict, CompletedTestAloneIsNotEnoughWhenTheProvisionNeedsADocument) {
@@ -97,7 +106,7 @@ TEST(Verdict, CompletedTestPlusDetailedAnswerPasses) {
       "answers:\n  en303645:5.1-1:\n    status: supported\n    ixit: unique per device\n");
   const Assessment a = assess_with({run("probe.telnet.default-login", {"default-credential"})}, {}, &q);
   const Verdict& v = verdict_of(a, "en303645:5.1-1");
-  EXPECT_EQ(v.outcome, Outcome::pass) << v.reason;
+  EXPECT_EQ(v.outcome, Outcome::pass) << v.reason.en;
   EXPECT_EQ(v.basis, "tested+declared");
   // JC-STAR S1.1-02 is mapped as equivalent to 5.1-1, so it follows.
   EXPECT_EQ(verdict_of(a, "jcstar1:S1.1-02").outcome, Outcome::pass);
@@ -140,7 +149,8 @@ TEST(Verdict, NotApplicableNeedsAJustification) {
       "answers:\n  en303645:5.8-3:\n    status: not-applicable\n    justification: no sensors\n");
   EXPECT_EQ(verdict_of(assess_with({}, {}, &with), "en303645:5.8-3").outcome, Outcome::not_applicable);
   const auto without = questionnaire("answers:\n  en303645:5.8-3:\n    status: not-applicable\n");
-  const Verdict& v = verdict_of(assess_with({}, {}, &without), "en303645:5.8-3");
+  const Assessment a = assess_with({}, {}, &without);
+  const Verdict& v = verdict_of(a, "en303645:5.8-3");
   EXPECT_EQ(v.outcome, Outcome::needs_evidence);
 }
 
@@ -150,7 +160,8 @@ TEST(Verdict, EvidenceBeatsAClaimOfNotApplicable) {
   const Assessment a = assess_with({run("probe.mqtt.anonymous", {"mqtt-anonymous"})}, {finding("mqtt-anonymous")}, &q);
   const Verdict& v = verdict_of(a, "en303645:5.5-4");
   EXPECT_EQ(v.outcome, Outcome::fail);
-  EXPECT_NE(v.reason.find("contradicts"), std::string::npos) << v.reason;
+  EXPECT_NE(v.reason.en.find("contradicts"), std::string::npos) << v.reason.en;
+  EXPECT_NE(v.reason.ja.find("矛盾"), std::string::npos) << v.reason.ja;
 }
 
 TEST(Verdict, ConstrainedDeviceMakesConditionalProvisionsNotApplicable) {
@@ -184,9 +195,10 @@ TEST(Verdict, ScopeExcludesRequirementsAddressedToOthers) {
 TEST(Verdict, ReportingImplementationNeedsJustifiedRecommendations) {
   // 5.6-8 is a recommendation; declared not supported without a justification fails 4-1.
   const auto bad = questionnaire("answers:\n  en303645:5.6-8:\n    status: not-supported\n");
-  const Verdict& v = verdict_of(assess_with({}, {}, &bad), "en303645:4-1");
+  const Assessment a = assess_with({}, {}, &bad);
+  const Verdict& v = verdict_of(a, "en303645:4-1");
   EXPECT_EQ(v.outcome, Outcome::fail);
-  EXPECT_NE(v.reason.find("5.6-8"), std::string::npos);
+  EXPECT_NE(v.reason.en.find("5.6-8"), std::string::npos);
   const auto good = questionnaire(
       "answers:\n  en303645:5.6-8:\n    status: not-supported\n    justification: no MMU\n");
   EXPECT_NE(verdict_of(assess_with({}, {}, &good), "en303645:4-1").outcome, Outcome::fail);
@@ -222,7 +234,7 @@ TEST(Verdict, BundledExampleGivesTheExpectedVerdicts) {
   // 5.6-5 (a recommendation) fails on telnetd at boot and the ICS records no justification.
   const Verdict& reporting = verdict_of(a, "en303645:4-1");
   EXPECT_EQ(reporting.outcome, Outcome::fail);
-  EXPECT_NE(reporting.reason.find("5.6-5"), std::string::npos) << reporting.reason;
+  EXPECT_NE(reporting.reason.en.find("5.6-5"), std::string::npos) << reporting.reason.en;
 }
 
 TEST(Rules, BadRuleFilesAreRejectedWithPosition) {
