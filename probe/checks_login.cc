@@ -337,7 +337,9 @@ awaitable<void> ftp_default_credential(CheckContext& ctx) {
   std::unique_ptr<FtpSession> f;
   std::size_t tried = 0;
   for (const auto& c : dict) {
-    if (c.user == "anonymous" || c.user == "ftp" || refused_users.count(c.user)) continue;
+    std::string lower_user = c.user;
+    for (auto& ch : lower_user) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (lower_user == "anonymous" || lower_user == "ftp" || refused_users.count(c.user)) continue;
     if (ctx.expired()) {
       ctx.incomplete(evidence::CheckStatus::timeout, "time budget spent after " + std::to_string(tried) + " pairs");
       co_return;

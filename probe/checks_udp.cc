@@ -1,5 +1,7 @@
 // UDP service checks: CoAP resources without security, SNMP default communities, UPnP/SSDP.
 #include <charconv>
+#include <map>
+#include <set>
 
 #include "probe/checks_common.h"
 
@@ -34,32 +36,37 @@ awaitable<void> snmp_community(CheckContext& ctx) {
                                                        "snmp",   "monitor", "manager",   "cisco", "secret",
                                                        "read",   "write",   "test",      "guest", "0"};
   const std::vector<std::string> oids = {"1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.4.0"};
-  std::size_t tried = 0;
-  bool any = false;
+  // Every community over v2c and v1 at once; answers are matched by request id.
+  std::vector<std::string> requests;
+  std::map<std::int32_t, std::pair<std::string, int>> sent;
   for (const auto& community : communities) {
-    for (int version : {1, 0}) {  // v2c, then v1
-      if (ctx.expired()) {
-        ctx.incomplete(evidence::CheckStatus::timeout, "time budget spent after " + std::to_string(tried) + " tries");
-        co_return;
-      }
-      ++tried;
-      const std::int32_t id = 0x4b00 + static_cast<std::int32_t>(tried);
-      const std::string answer = co_await ctx.udp_exchange(wire::snmp_get(version, community, id, oids), 600ms);
-      wire::SnmpResponse r;
-      if (answer.empty() || !wire::parse_snmp(answer, r) || r.request_id != id || r.error_status != 0) continue;
-      any = true;
-      nlohmann::json bindings = nlohmann::json::object();
-      std::string descr;
-      for (const auto& [oid, value] : r.bindings) {
-        bindings[oid] = value;
-        if (oid == "1.3.6.1.2.1.1.1.0") descr = value;
-      }
-      ctx.add("snmp-default-community",
-              "SNMP " + std::string(version == 1 ? "v2c" : "v1") + " answers to the community '" + community + "'",
-              "sysDescr: " + descr, {{"community", community}, {"version", version == 1 ? "v2c" : "v1"}, {"values", bindings}});
-      if (!descr.empty() && community == "public" && version == 1) report_disclosure(ctx, descr, "SNMP sysDescr", false);
-      break;  // one version per community is enough
+    for (int version : {1, 0}) {
+      const auto id = static_cast<std::int32_t>(0x4b00 + requests.size());
+      sent[id] = {community, version};
+      requests.push_back(wire::snmp_get(version, community, id, oids));
     }
+  }
+  std::vector<std::string> answers = co_await ctx.udp_burst(requests, 1500ms);
+  if (answers.empty()) answers = co_await ctx.udp_burst(requests, 1500ms);  // one retry for loss
+  std::set<std::string> reported;
+  bool any = false;
+  const std::size_t tried = requests.size();
+  for (const auto& answer : answers) {
+    wire::SnmpResponse r;
+    if (!wire::parse_snmp(answer, r) || r.error_status != 0 || !sent.count(r.request_id)) continue;
+    const auto [community, version] = sent[r.request_id];
+    if (!reported.insert(community).second) continue;  // one finding per community
+    any = true;
+    nlohmann::json bindings = nlohmann::json::object();
+    std::string descr;
+    for (const auto& [oid, value] : r.bindings) {
+      bindings[oid] = value;
+      if (oid == "1.3.6.1.2.1.1.1.0") descr = value;
+    }
+    const std::string vname = version == 1 ? "v2c" : "v1";
+    ctx.add("snmp-default-community", "SNMP " + vname + " answers to the community '" + community + "'",
+            "sysDescr: " + descr, {{"community", community}, {"version", vname}, {"values", bindings}});
+    if (!descr.empty() && reported.size() == 1) report_disclosure(ctx, descr, "SNMP sysDescr", false);
   }
   if (!any) ctx.note(std::to_string(tried) + " community/version pairs refused");
 }

@@ -290,6 +290,33 @@ awaitable<std::string> CheckContext::udp_exchange(std::string_view request, std:
   co_return std::string();
 }
 
+awaitable<std::vector<std::string>> CheckContext::udp_burst(const std::vector<std::string>& requests,
+                                                            std::chrono::milliseconds wait) {
+  std::vector<std::string> answers;
+  const udp::endpoint peer(asio::ip::address_v4(port.address), port.port);
+  udp::socket socket(co_await asio::this_coro::executor);
+  std::error_code ec;
+  socket.open(udp::v4(), ec);
+  if (!ec) socket.connect(peer, ec);
+  if (ec) co_return answers;
+  for (const auto& r : requests) {
+    co_await scanner.admit(port.address);
+    ++scanner.stats.udp_probes;
+    co_await socket.async_send(asio::buffer(r), use_tuple);
+  }
+  const auto end = std::min(deadline, Clock::now() + wait);
+  std::string buffer(65536, '\0');
+  while (answers.size() < 256 && Clock::now() < end) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, end);
+    auto r = co_await (socket.async_receive(asio::buffer(buffer), use_tuple) || timer.async_wait(use_tuple));
+    if (r.index() == 1) break;
+    auto [rec, n] = std::get<0>(r);
+    if (rec == asio::error::connection_refused) break;
+    if (!rec) answers.emplace_back(buffer.data(), n);
+  }
+  co_return answers;
+}
+
 evidence::Finding& CheckContext::add(std::string_view kind, std::string title, std::string evidence_text,
                                      nlohmann::json evidence) {
   evidence::Finding f;

@@ -190,6 +190,9 @@ class CheckContext {
   awaitable<std::unique_ptr<Conn>> open();
   // Exchanges one datagram (with the scan's retries); empty when nothing answered in time.
   awaitable<std::string> udp_exchange(std::string_view request, std::chrono::milliseconds timeout);
+  // Sends every request from one socket (each admitted by the rate limits) and collects the
+  // answers that arrive within `wait` (at most 256, each ≤ 64 KiB).
+  awaitable<std::vector<std::string>> udp_burst(const std::vector<std::string>& requests, std::chrono::milliseconds wait);
 
   evidence::Finding& add(std::string_view kind, std::string title, std::string evidence_text,
                          nlohmann::json evidence = nlohmann::json::object());
