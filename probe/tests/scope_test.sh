@@ -19,8 +19,9 @@ cleanup() {
 trap cleanup EXIT
 ip netns add "$ns"
 ip -n "$ns" link set lo up
-ip -n "$ns" link add s0 type dummy
+ip -n "$ns" link add s0 type veth peer name s1
 ip -n "$ns" link set s0 up
+ip -n "$ns" link set s1 up
 for a in 10.99.0.1/24 10.99.0.2/24 10.99.0.3/24 198.51.100.7/24; do ip -n "$ns" addr add "$a" dev s0; done
 ip netns exec "$ns" python3 -u - "$work" <<'PY' &
 import os, selectors, socket, sys
