@@ -21,8 +21,8 @@ extern "C" void on_interrupt(int) { g_interrupted = true; }
 struct ScanArgs {
   std::vector<std::string> targets, exclude;
   std::string ports, shard = "0/1", output, credentials;
-  bool allow_public = false, intrusive = false, no_credentials = false, sweep_only = false, list_checks = false,
-       quiet = false;
+  bool allow_public = false, intrusive = false, no_credentials = false, sweep_only = false,
+       list_checks = false, quiet = false;
   std::uint64_t seed = 0;
   double rate = 0, per_target_rate = 0, budget_seconds = 0, budget_scale = 1.0;
   unsigned concurrency = 2048, per_target_concurrency = 512, retries = 1, timeout_ms = 1000;
@@ -71,26 +71,33 @@ probe::ScanOptions options_from(const ScanArgs& a) {
 }
 
 void add_scan_options(CLI::App& cmd, ScanArgs& a, bool for_assess) {
-  cmd.add_option("--exclude", a.exclude, "Addresses, CIDRs, ranges or files never to contact")->delimiter(',');
-  cmd.add_flag("--allow-public", a.allow_public, "Allow targets outside private and loopback ranges");
+  cmd.add_option("--exclude", a.exclude, "Addresses, CIDRs, ranges or files never to contact")
+      ->delimiter(',');
+  cmd.add_flag("--allow-public", a.allow_public,
+               "Allow targets outside private and loopback ranges");
   cmd.add_flag("--intrusive", a.intrusive, "Also run intrusive checks (repeated failed logins)");
   cmd.add_option("--ports", a.ports, "Ports, e.g. 1-1024,8080,U:161 (default: the IoT set)");
   if (for_assess) return;
   cmd.add_option("-p", a.ports, "Same as --ports");
   cmd.add_option("--shard", a.shard, "Scan shard i of n of the deterministic permutation (i/n)");
   cmd.add_option("--seed", a.seed, "Seed of the target permutation");
-  cmd.add_option("--rate", a.rate, "New connections and datagrams per second, all targets (0 = no limit)");
-  cmd.add_option("--per-target-rate", a.per_target_rate, "New connections per second per target (0 = no limit)");
+  cmd.add_option("--rate", a.rate,
+                 "New connections and datagrams per second, all targets (0 = no limit)");
+  cmd.add_option("--per-target-rate", a.per_target_rate,
+                 "New connections per second per target (0 = no limit)");
   cmd.add_option("--concurrency", a.concurrency, "Sockets open at once (default 2048)");
-  cmd.add_option("--per-target-concurrency", a.per_target_concurrency, "Sockets open at once per target (default 512)");
+  cmd.add_option("--per-target-concurrency", a.per_target_concurrency,
+                 "Sockets open at once per target (default 512)");
   cmd.add_option("--timeout", a.timeout_ms, "Connect timeout in milliseconds (default 1000)");
   cmd.add_option("--retries", a.retries, "Extra attempts after a timeout (default 1)");
   cmd.add_option("--budget", a.budget_seconds, "Whole-scan time budget in seconds (0 = none)");
   cmd.add_option("--budget-scale", a.budget_scale, "Multiply every check's time budget");
   cmd.add_flag("--no-credentials", a.no_credentials, "Skip default-credential checks");
-  cmd.add_option("--credentials", a.credentials, "Dictionary user<TAB>password<TAB>source (default: built in)")
+  cmd.add_option("--credentials", a.credentials,
+                 "Dictionary user<TAB>password<TAB>source (default: built in)")
       ->check(CLI::ExistingFile);
-  cmd.add_option("--max-credentials", a.max_credentials, "Try at most N dictionary pairs per service");
+  cmd.add_option("--max-credentials", a.max_credentials,
+                 "Try at most N dictionary pairs per service");
   cmd.add_flag("--sweep-only", a.sweep_only, "Only find open TCP ports");
   cmd.add_option("-o,--output", a.output, "Write findings JSON here (default stdout)");
   cmd.add_flag("-q,--quiet", a.quiet, "No progress line");
@@ -101,15 +108,17 @@ int list_checks() {
   for (const auto& c : probe::check_catalog()) {
     std::string kinds;
     for (auto k : c.tests_for) kinds += (kinds.empty() ? "" : ",") + std::string(k);
-    std::cout << fmt::format("{:<34} {:<9} {:<7} {:>4}s  {}\n    tests for: {}\n", c.id, probe::to_string(c.safety),
-                             c.service, c.budget.count() / 1000, c.title, kinds);
+    std::cout << fmt::format("{:<34} {:<9} {:<7} {:>4}s  {}\n    tests for: {}\n", c.id,
+                             probe::to_string(c.safety), c.service, c.budget.count() / 1000,
+                             c.title, kinds);
   }
   return 0;
 }
 
 int scan(const ScanArgs& args) {
   if (args.list_checks) return list_checks();
-  if (args.targets.empty()) throw InputError("no targets given (kensa scan ADDR|CIDR|RANGE|FILE ...)");
+  if (args.targets.empty())
+    throw InputError("no targets given (kensa scan ADDR|CIDR|RANGE|FILE ...)");
   const auto options = options_from(args);
   std::signal(SIGINT, on_interrupt);
   probe::ScanStats stats;
@@ -127,9 +136,11 @@ int scan(const ScanArgs& args) {
 
 void add_probe_commands(CLI::App& app, Options& options) {
   auto args = std::make_shared<ScanArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "scan", "Scan addresses for open services and run the IoT checks (default credentials, cleartext, TLS, ...)");
-  cmd->add_option("targets", args->targets, "Addresses, CIDRs (10.0.0.0/24), ranges (10.0.0.5-9) or files");
+  CLI::App* cmd = app.add_subcommand("scan",
+                                     "Scan addresses for open services and run the IoT checks "
+                                     "(default credentials, cleartext, TLS, ...)");
+  cmd->add_option("targets", args->targets,
+                  "Addresses, CIDRs (10.0.0.0/24), ranges (10.0.0.5-9) or files");
   add_scan_options(*cmd, *args, false);
   cmd->callback([&options, args] { options.run = [args] { return scan(*args); }; });
 }
@@ -141,7 +152,9 @@ std::shared_ptr<ScanArgs> g_assess = std::make_shared<ScanArgs>();
 const RegisterAssessInput assess_input{AssessInput{
     "probe",
     [](CLI::App& assess) {
-      assess.add_option("--target", g_assess->targets, "Scan these addresses, CIDRs, ranges or files (probe)")
+      assess
+          .add_option("--target", g_assess->targets,
+                      "Scan these addresses, CIDRs, ranges or files (probe)")
           ->delimiter(',');
       add_scan_options(assess, *g_assess, true);
     },

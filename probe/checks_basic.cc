@@ -8,17 +8,20 @@ namespace kensa::probe {
 using namespace std::chrono_literals;
 using namespace asio::experimental::awaitable_operators;
 
-void report_disclosure(CheckContext& ctx, std::string_view text, std::string_view where, bool protocol_mandated) {
+void report_disclosure(CheckContext& ctx, std::string_view text, std::string_view where,
+                       bool protocol_mandated) {
   const auto components = wire::components_in(text);
   for (const auto& c : components) {
-    auto& f = ctx.add("component-identified", c.name + " " + c.version + " identified from the " + std::string(where),
+    auto& f = ctx.add("component-identified",
+                      c.name + " " + c.version + " identified from the " + std::string(where),
                       wire::printable(text, 200), {{"component", c.name}, {"version", c.version}});
     f.path = std::string(where);
   }
   if (!components.empty() && !protocol_mandated) {
     std::string list;
     for (const auto& c : components) list += (list.empty() ? "" : ", ") + c.name + " " + c.version;
-    ctx.add("info-disclosure", "Versions disclosed before authentication in the " + std::string(where) + ": " + list,
+    ctx.add("info-disclosure",
+            "Versions disclosed before authentication in the " + std::string(where) + ": " + list,
             wire::printable(text, 200), {{"where", where}});
   }
 }
@@ -60,11 +63,13 @@ std::string mask(std::string_view secret) {
 namespace {
 
 awaitable<void> inventory(CheckContext& ctx) {
-  const std::string title = (ctx.port.udp ? "UDP" : "TCP") + std::string(" port ") + std::to_string(ctx.port.port) +
-                            " answers as " + ctx.port.service.name +
-                            (ctx.port.service.identified ? "" : " (not identified; port convention)");
+  const std::string title =
+      (ctx.port.udp ? "UDP" : "TCP") + std::string(" port ") + std::to_string(ctx.port.port) +
+      " answers as " + ctx.port.service.name +
+      (ctx.port.service.identified ? "" : " (not identified; port convention)");
   const auto& svc = ctx.port.service;
-  nlohmann::json ev = {{"service", svc.name}, {"identified", svc.identified}, {"how", svc.evidence}};
+  nlohmann::json ev = {
+      {"service", svc.name}, {"identified", svc.identified}, {"how", svc.evidence}};
   if (!svc.banner.empty()) ev["banner"] = svc.banner;
   if (svc.tls) ev["tls"] = true;
   ctx.add("open-service", title, svc.evidence, ev);
@@ -99,7 +104,8 @@ awaitable<void> cleartext(CheckContext& ctx) {
   auto& f = ctx.add("cleartext-service", svc.name + " offered without encryption", it->second,
                     {{"service", svc.name}, {"how", svc.evidence}});
   if (svc.name == "telnet" || svc.name == "ftp") {
-    ctx.add("cleartext-credential", svc.name + " login travels in clear text", it->second, {{"service", svc.name}});
+    ctx.add("cleartext-credential", svc.name + " login travels in clear text", it->second,
+            {{"service", svc.name}});
   }
   (void)f;
   co_return;
@@ -123,29 +129,50 @@ awaitable<void> adb(CheckContext& ctx) {
     co_return;
   }
   ctx.add("debug-service",
-          m.command == "CNXN" ? "ADB debug bridge accepts connections without authentication"
-                              : "ADB debug bridge is reachable over the network (asks for key authentication)",
-          "answered CNXN with " + m.command + ": " + wire::printable(buf, 120), {{"answer", m.command}});
-  if (m.command == "CNXN") ctx.add("no-authentication", "ADB shell reachable without authentication", m.command);
+          m.command == "CNXN"
+              ? "ADB debug bridge accepts connections without authentication"
+              : "ADB debug bridge is reachable over the network (asks for key authentication)",
+          "answered CNXN with " + m.command + ": " + wire::printable(buf, 120),
+          {{"answer", m.command}});
+  if (m.command == "CNXN")
+    ctx.add("no-authentication", "ADB shell reachable without authentication", m.command);
 }
 
 }  // namespace
 
 std::vector<Check> basic_checks() {
   return {
-      {{"probe.service.inventory", "Open service and what it says about itself", "*", Safety::safe, 2s,
-        {"open-service", "component-identified", "info-disclosure"}, {"en303645:5.6-1", "en303645:5.6-2"},
-        "Records every open port with the service identified from its answers, and the software versions its "
+      {{"probe.service.inventory",
+        "Open service and what it says about itself",
+        "*",
+        Safety::safe,
+        2s,
+        {"open-service", "component-identified", "info-disclosure"},
+        {"en303645:5.6-1", "en303645:5.6-2"},
+        "Records every open port with the service identified from its answers, and the software "
+        "versions its "
         "greeting names."},
        &inventory},
-      {{"probe.cleartext", "Cleartext login or control protocol", "*", Safety::safe, 1s,
-        {"cleartext-service", "cleartext-credential"}, {"en303645:5.5-1", "en303645:5.5-7"},
-        "Telnet, FTP, MQTT without TLS, CoAP without DTLS, SNMPv1/v2c, RTSP and ADB carry logins or control in "
+      {{"probe.cleartext",
+        "Cleartext login or control protocol",
+        "*",
+        Safety::safe,
+        1s,
+        {"cleartext-service", "cleartext-credential"},
+        {"en303645:5.5-1", "en303645:5.5-7"},
+        "Telnet, FTP, MQTT without TLS, CoAP without DTLS, SNMPv1/v2c, RTSP and ADB carry logins "
+        "or control in "
         "clear text."},
        &cleartext},
-      {{"probe.adb.debug", "Android Debug Bridge reachable", "adb", Safety::safe, 4s,
-        {"debug-service", "no-authentication"}, {"en303645:5.6-1", "en303645:5.5-5"},
-        "Sends an ADB CNXN message and reports whether the bridge answers with or without authentication."},
+      {{"probe.adb.debug",
+        "Android Debug Bridge reachable",
+        "adb",
+        Safety::safe,
+        4s,
+        {"debug-service", "no-authentication"},
+        {"en303645:5.6-1", "en303645:5.5-5"},
+        "Sends an ADB CNXN message and reports whether the bridge answers with or without "
+        "authentication."},
        &adb},
   };
 }
@@ -153,7 +180,8 @@ std::vector<Check> basic_checks() {
 const std::vector<Check>& checks() {
   static const std::vector<Check> all = [] {
     std::vector<Check> out;
-    for (auto&& list : {basic_checks(), login_checks(), http_checks(), tls_checks(), udp_checks(), ssh_checks()}) {
+    for (auto&& list : {basic_checks(), login_checks(), http_checks(), tls_checks(), udp_checks(),
+                        ssh_checks()}) {
       out.insert(out.end(), list.begin(), list.end());
     }
     return out;

@@ -8,7 +8,8 @@ namespace kensa::probe {
 
 // Reports the components named in pre-authentication text (component-identified), and, unless the
 // protocol requires the version string (SSH), that it was disclosed (info-disclosure).
-void report_disclosure(CheckContext& ctx, std::string_view text, std::string_view where, bool protocol_mandated);
+void report_disclosure(CheckContext& ctx, std::string_view text, std::string_view where,
+                       bool protocol_mandated);
 
 // Runs fn(i) for i in [0, n) with `width` coroutines at once; stops early when fn returns false or
 // the context's deadline passes.

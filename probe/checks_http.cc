@@ -28,8 +28,9 @@ awaitable<HttpResult> http_request(CheckContext& ctx, std::string method, std::s
   const auto start = Clock::now();
   auto conn = co_await ctx.open();
   if (!conn) co_return r;
-  const std::string request = std::string(method) + " " + path + " HTTP/1.1\r\nHost: " + ctx.target() +
-                              "\r\nUser-Agent: kensa-probe\r\nConnection: close\r\n" + extra_headers + "\r\n";
+  const std::string request =
+      std::string(method) + " " + path + " HTTP/1.1\r\nHost: " + ctx.target() +
+      "\r\nUser-Agent: kensa-probe\r\nConnection: close\r\n" + extra_headers + "\r\n";
   r.io = co_await conn->write(request, ctx.deadline);
   if (r.io != IoStatus::ok) co_return r;
   std::string buffer;
@@ -61,24 +62,27 @@ std::string hex_md5(std::string_view s) {
 
 std::string base64(std::string_view s) {
   std::string out(4 * ((s.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
   out.resize(static_cast<std::size_t>(n));
   return out;
 }
 
 // Authorization header for one try, from the server's WWW-Authenticate challenge.
-std::string authorization(const std::string& challenge, const std::string& method, const std::string& path,
-                          const std::string& user, const std::string& password) {
+std::string authorization(const std::string& challenge, const std::string& method,
+                          const std::string& path, const std::string& user,
+                          const std::string& password) {
   const auto params = wire::parse_auth_params(challenge);
   const auto scheme = params.count("scheme") ? params.at("scheme") : "basic";
   if (scheme == "digest") {
     auto get = [&](const char* k) { return params.count(k) ? params.at(k) : std::string(); };
-    const std::string realm = get("realm"), nonce = get("nonce"), qop = get("qop"), opaque = get("opaque");
+    const std::string realm = get("realm"), nonce = get("nonce"), qop = get("qop"),
+                      opaque = get("opaque");
     const std::string ha1 = hex_md5(user + ":" + realm + ":" + password);
     const std::string ha2 = hex_md5(method + ":" + path);
-    std::string h = "Authorization: Digest username=\"" + user + "\", realm=\"" + realm + "\", nonce=\"" + nonce +
-                    "\", uri=\"" + path + "\"";
+    std::string h = "Authorization: Digest username=\"" + user + "\", realm=\"" + realm +
+                    "\", nonce=\"" + nonce + "\", uri=\"" + path + "\"";
     if (qop.find("auth") != std::string::npos) {
       const std::string cnonce = "6b656e7361", nc = "00000001";
       h += ", qop=auth, nc=" + nc + ", cnonce=\"" + cnonce + "\", response=\"" +
@@ -93,8 +97,9 @@ std::string authorization(const std::string& challenge, const std::string& metho
 }
 
 bool contains_ci(std::string_view hay, std::string_view needle) {
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
-                        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == b;
+  });
   return it != hay.end();
 }
 
@@ -105,14 +110,15 @@ bool password_form(std::string_view body) {
 // Paths device web UIs put their administration, status and configuration on.
 const std::vector<std::string>& admin_paths() {
   static const std::vector<std::string> paths = {
-      "/",           "/admin/",      "/admin",        "/status",        "/server-status", "/cgi-bin/",
-      "/config",     "/setup.cgi",   "/login.html",   "/system.ini",    "/config.xml",    "/debug",
-      "/api/config", "/management",  "/settings",     "/status.html",   "/cgi-bin/luci",  "/HNAP1/"};
+      "/",           "/admin/",     "/admin",      "/status",      "/server-status", "/cgi-bin/",
+      "/config",     "/setup.cgi",  "/login.html", "/system.ini",  "/config.xml",    "/debug",
+      "/api/config", "/management", "/settings",   "/status.html", "/cgi-bin/luci",  "/HNAP1/"};
   return paths;
 }
 
 bool admin_like(std::string_view path) {
-  for (auto w : {"admin", "status", "config", "setup", "system", "debug", "management", "settings", "luci", "hnap"}) {
+  for (auto w : {"admin", "status", "config", "setup", "system", "debug", "management", "settings",
+                 "luci", "hnap"}) {
     if (contains_ci(path, w)) return true;
   }
   return false;
@@ -144,11 +150,13 @@ awaitable<void> admin_pages(CheckContext& ctx) {
       if (password_form(resp.body)) login_paths.push_back(path + " (password form)");
       if (admin_like(path) && !password_form(resp.body)) {
         open_admin.push_back(path);
-        auto& f = ctx.add("no-authentication", "HTTP page " + path + " is served without authentication",
-                          "GET " + path + " → 200: " + wire::printable(resp.body, 160),
-                          {{"path", path}, {"status", resp.status}});
+        auto& f =
+            ctx.add("no-authentication", "HTTP page " + path + " is served without authentication",
+                    "GET " + path + " → 200: " + wire::printable(resp.body, 160),
+                    {{"path", path}, {"status", resp.status}});
         f.path = path;
-        if (contains_ci(path, "status")) report_disclosure(ctx, resp.body, "HTTP status page " + path, false);
+        if (contains_ci(path, "status"))
+          report_disclosure(ctx, resp.body, "HTTP status page " + path, false);
       }
     }
   }
@@ -158,13 +166,14 @@ awaitable<void> admin_pages(CheckContext& ctx) {
     for (const auto& p : login_paths) list += (list.empty() ? "" : ", ") + p;
     ctx.add("cleartext-credential", "HTTP login without TLS", "login on plain HTTP: " + list,
             {{"paths", login_paths}});
-    ctx.add("cleartext-service", "HTTP administration without TLS", "login or admin pages on plain HTTP: " + list,
-            {{"paths", login_paths}});
+    ctx.add("cleartext-service", "HTTP administration without TLS",
+            "login or admin pages on plain HTTP: " + list, {{"paths", login_paths}});
   } else if (plain && !open_admin.empty()) {
     ctx.add("cleartext-service", "HTTP administration without TLS", "admin pages on plain HTTP",
             {{"paths", open_admin}});
   }
-  ctx.note(std::to_string(answered) + " of " + std::to_string(admin_paths().size()) + " paths requested");
+  ctx.note(std::to_string(answered) + " of " + std::to_string(admin_paths().size()) +
+           " paths requested");
 }
 
 awaitable<void> http_default_credential(CheckContext& ctx) {
@@ -184,7 +193,8 @@ awaitable<void> http_default_credential(CheckContext& ctx) {
       if (fresh.io != IoStatus::ok) co_return false;
       challenge = fresh.response.header("www-authenticate");
     }
-    HttpResult r = co_await http_request(ctx, "GET", path, authorization(challenge, "GET", path, c.user, c.password));
+    HttpResult r = co_await http_request(ctx, "GET", path,
+                                         authorization(challenge, "GET", path, c.user, c.password));
     ++tried;
     if (r.io != IoStatus::ok) co_return false;
     if (r.response.status == 429 || r.response.status == 403) {
@@ -194,10 +204,13 @@ awaitable<void> http_default_credential(CheckContext& ctx) {
     if (r.response.status >= 200 && r.response.status < 400 && !found) {
       found = true;
       auto& f = ctx.add(c.password.empty() ? "empty-password" : "default-credential",
-                        "HTTP " + wire::parse_auth_params(challenge)["scheme"] + " login on " + path +
-                            " accepts the default " + c.user + "/" + mask(c.password),
+                        "HTTP " + wire::parse_auth_params(challenge)["scheme"] + " login on " +
+                            path + " accepts the default " + c.user + "/" + mask(c.password),
                         "GET " + path + " with the pair → " + std::to_string(r.response.status),
-                        {{"user", c.user}, {"password_masked", mask(c.password)}, {"source", c.source}, {"path", path}});
+                        {{"user", c.user},
+                         {"password_masked", mask(c.password)},
+                         {"source", c.source},
+                         {"path", path}});
       f.path = path;
       ctx.port.accepted_credential = std::pair{c.user, c.password};
       co_return false;
@@ -206,10 +219,12 @@ awaitable<void> http_default_credential(CheckContext& ctx) {
   });
   if (found) co_return;
   if (locked) {
-    ctx.incomplete(evidence::CheckStatus::error, "server started refusing (403/429) after " + std::to_string(tried) +
+    ctx.incomplete(evidence::CheckStatus::error, "server started refusing (403/429) after " +
+                                                     std::to_string(tried) +
                                                      " pairs: possible lockout; stopped");
   } else if (ctx.status == evidence::CheckStatus::completed && tried < dict.size()) {
-    ctx.incomplete(evidence::CheckStatus::timeout, "time budget spent after " + std::to_string(tried) + " pairs");
+    ctx.incomplete(evidence::CheckStatus::timeout,
+                   "time budget spent after " + std::to_string(tried) + " pairs");
   } else {
     ctx.note("no dictionary pair accepted on " + path + " (" + std::to_string(tried) + " tried)");
   }
@@ -223,40 +238,48 @@ awaitable<void> http_bruteforce(CheckContext& ctx) {
   const auto [path, challenge0] = ctx.port.http_auth.front();
   std::mt19937 rng(ctx.port.address);
   std::vector<double> times;
-  const std::string user = ctx.port.accepted_credential.value_or(std::pair<std::string, std::string>{"admin", ""}).first;
+  const std::string user =
+      ctx.port.accepted_credential.value_or(std::pair<std::string, std::string>{"admin", ""}).first;
   for (int i = 0; i < 10; ++i) {
     std::string challenge = challenge0;
-    if (contains_ci(challenge, "digest")) challenge = (co_await http_request(ctx, "GET", path)).response.header("www-authenticate");
-    HttpResult r = co_await http_request(
-        ctx, "GET", path, authorization(challenge, "GET", path, user, "kensa-wrong-" + std::to_string(rng() % 100000)));
+    if (contains_ci(challenge, "digest"))
+      challenge = (co_await http_request(ctx, "GET", path)).response.header("www-authenticate");
+    HttpResult r =
+        co_await http_request(ctx, "GET", path,
+                              authorization(challenge, "GET", path, user,
+                                            "kensa-wrong-" + std::to_string(rng() % 100000)));
     if (r.io != IoStatus::ok) {
       ctx.incomplete(r.io, "failed login " + std::to_string(i + 1));
       co_return;
     }
     if (r.response.status == 429 || r.response.status == 403) {
-      ctx.note("refused with " + std::to_string(r.response.status) + " after " + std::to_string(i + 1) + " failures");
+      ctx.note("refused with " + std::to_string(r.response.status) + " after " +
+               std::to_string(i + 1) + " failures");
       co_return;
     }
     times.push_back(r.seconds);
   }
-  std::string proof = "10 failed logins on " + path + " answered 401 in " + std::to_string(times.front()) + " … " +
-                      std::to_string(times.back()) + " s";
+  std::string proof = "10 failed logins on " + path + " answered 401 in " +
+                      std::to_string(times.front()) + " … " + std::to_string(times.back()) + " s";
   if (times.back() > 1.0 && times.back() > 3 * times.front()) {
     ctx.note("failures were slowed");
     co_return;
   }
   if (ctx.port.accepted_credential) {
     std::string challenge = challenge0;
-    if (contains_ci(challenge, "digest")) challenge = (co_await http_request(ctx, "GET", path)).response.header("www-authenticate");
+    if (contains_ci(challenge, "digest"))
+      challenge = (co_await http_request(ctx, "GET", path)).response.header("www-authenticate");
     const auto& [u, p] = *ctx.port.accepted_credential;
-    HttpResult r = co_await http_request(ctx, "GET", path, authorization(challenge, "GET", path, u, p));
+    HttpResult r =
+        co_await http_request(ctx, "GET", path, authorization(challenge, "GET", path, u, p));
     if (r.io != IoStatus::ok || r.response.status >= 400) {
       ctx.note("the known credential was refused after the failures: locked");
       co_return;
     }
     proof += "; the right password still worked immediately afterwards";
   }
-  auto& f = ctx.add("no-bruteforce-protection", "HTTP login neither slows nor locks out repeated failures", proof,
+  auto& f = ctx.add("no-bruteforce-protection",
+                    "HTTP login neither slows nor locks out repeated failures", proof,
                     {{"path", path}, {"failures", 10}});
   f.path = path;
 }
@@ -265,19 +288,37 @@ awaitable<void> http_bruteforce(CheckContext& ctx) {
 
 std::vector<Check> http_checks() {
   return {
-      {{"probe.http.admin-pages", "HTTP admin, status and login pages", "http", Safety::safe, 10s,
-        {"no-authentication", "cleartext-credential", "cleartext-service", "info-disclosure", "component-identified"},
+      {{"probe.http.admin-pages",
+        "HTTP admin, status and login pages",
+        "http",
+        Safety::safe,
+        10s,
+        {"no-authentication", "cleartext-credential", "cleartext-service", "info-disclosure",
+         "component-identified"},
         {"en303645:5.5-1", "en303645:5.5-5", "en303645:5.6-2"},
-        "Requests the paths device UIs use for administration and status; reports pages served without "
-        "authentication, logins offered over plain HTTP, and versions in headers and status pages."},
+        "Requests the paths device UIs use for administration and status; reports pages served "
+        "without "
+        "authentication, logins offered over plain HTTP, and versions in headers and status "
+        "pages."},
        &admin_pages},
-      {{"probe.http.default-credential", "HTTP Basic/Digest default credentials", "http", Safety::safe, 40s,
-        {"default-credential", "empty-password"}, {"en303645:5.1-1", "jcstar1:S1.1-01"},
-        "Tries each dictionary pair on the first page that asked for Basic or Digest authentication, eight at a "
+      {{"probe.http.default-credential",
+        "HTTP Basic/Digest default credentials",
+        "http",
+        Safety::safe,
+        40s,
+        {"default-credential", "empty-password"},
+        {"en303645:5.1-1", "jcstar1:S1.1-01"},
+        "Tries each dictionary pair on the first page that asked for Basic or Digest "
+        "authentication, eight at a "
         "time; stops when the server starts answering 403/429."},
        &http_default_credential},
-      {{"probe.http.bruteforce", "HTTP brute-force protection", "http", Safety::intrusive, 20s,
-        {"no-bruteforce-protection"}, {"en303645:5.1-5", "jcstar1:S1.1-04"},
+      {{"probe.http.bruteforce",
+        "HTTP brute-force protection",
+        "http",
+        Safety::intrusive,
+        20s,
+        {"no-bruteforce-protection"},
+        {"en303645:5.1-5", "jcstar1:S1.1-04"},
         "Ten failed logins, timed; then the known password, if any, must still work."},
        &http_bruteforce},
   };

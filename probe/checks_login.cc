@@ -12,8 +12,9 @@ using namespace std::chrono_literals;
 namespace {
 
 bool contains_ci(std::string_view hay, std::string_view needle) {
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
-                        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == b;
+  });
   return it != hay.end();
 }
 
@@ -75,7 +76,8 @@ bool user_prompt(std::string_view t) {
 bool password_prompt(std::string_view t) { return contains_ci(t, "password:"); }
 bool shell_prompt(std::string_view t) {
   std::string_view s = t;
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
   return !s.empty() && (s.back() == '#' || s.back() == '$' || s.back() == '>' || s.back() == '%');
 }
 
@@ -88,13 +90,14 @@ struct Attempt {
 };
 
 // One login on a session that shows a user prompt. Leaves the session at the next prompt.
-awaitable<Attempt> telnet_login(TelnetSession& t, const std::string& user, const std::string& password,
-                                Clock::time_point deadline) {
+awaitable<Attempt> telnet_login(TelnetSession& t, const std::string& user,
+                                const std::string& password, Clock::time_point deadline) {
   Attempt a;
   const auto start = Clock::now();
   a.io = co_await t.send(user, deadline);
   if (a.io == IoStatus::ok) {
-    a.io = co_await t.wait(deadline, [](std::string_view s) { return password_prompt(s) || shell_prompt(s); });
+    a.io = co_await t.wait(
+        deadline, [](std::string_view s) { return password_prompt(s) || shell_prompt(s); });
   }
   if (a.io == IoStatus::ok && !password_prompt(t.text) && shell_prompt(t.text)) {
     a.outcome = Outcome::accepted;  // no password asked at all
@@ -109,7 +112,8 @@ awaitable<Attempt> telnet_login(TelnetSession& t, const std::string& user, const
     if (a.io == IoStatus::ok) {
       if (lockout_words(t.text)) {
         a.outcome = Outcome::locked;
-      } else if (user_prompt(t.text) || any_ci(t.text, {"incorrect", "failed", "denied", "invalid"})) {
+      } else if (user_prompt(t.text) ||
+                 any_ci(t.text, {"incorrect", "failed", "denied", "invalid"})) {
         a.outcome = Outcome::rejected;
       } else {
         a.outcome = Outcome::accepted;
@@ -126,7 +130,8 @@ awaitable<std::unique_ptr<TelnetSession>> telnet_open(CheckContext& ctx) {
   auto conn = co_await ctx.open();
   if (!conn) co_return nullptr;
   auto t = std::make_unique<TelnetSession>(std::move(conn));
-  const IoStatus s = co_await t->wait(ctx.deadline, [](std::string_view x) { return user_prompt(x) || shell_prompt(x); });
+  const IoStatus s = co_await t->wait(
+      ctx.deadline, [](std::string_view x) { return user_prompt(x) || shell_prompt(x); });
   if (s != IoStatus::ok) {
     ctx.incomplete(s, pick(t->loop,
                            "telnet option negotiation did not end (more than " +
@@ -144,21 +149,24 @@ awaitable<void> telnet_default_credential(CheckContext& ctx) {
   if (!t) co_return;
   report_disclosure(ctx, t->transcript_head, "telnet pre-login banner", false);
   if (!user_prompt(t->text) && shell_prompt(t->text)) {
-    ctx.add("no-authentication", "Telnet gives a shell without a login", wire::printable(t->text, 200));
+    ctx.add("no-authentication", "Telnet gives a shell without a login",
+            wire::printable(t->text, 200));
     ctx.port.accepted_credential = std::pair<std::string, std::string>{"", ""};
     co_return;
   }
   std::size_t tried = 0;
   for (const auto& c : dict) {
     if (ctx.expired()) {
-      ctx.incomplete(evidence::CheckStatus::timeout,
-                     "time budget spent after " + std::to_string(tried) + " of " + std::to_string(dict.size()) + " pairs");
+      ctx.incomplete(evidence::CheckStatus::timeout, "time budget spent after " +
+                                                         std::to_string(tried) + " of " +
+                                                         std::to_string(dict.size()) + " pairs");
       co_return;
     }
     if (!t) {
       t = co_await telnet_open(ctx);
       if (!t) {
-        ctx.detail += " (after " + std::to_string(tried) + " pairs; refusing connections may be a lockout)";
+        ctx.detail +=
+            " (after " + std::to_string(tried) + " pairs; refusing connections may be a lockout)";
         co_return;
       }
     }
@@ -169,13 +177,17 @@ awaitable<void> telnet_default_credential(CheckContext& ctx) {
       ctx.add(empty ? "empty-password" : "default-credential",
               "Telnet accepts the default login " + c.user + "/" + mask(c.password),
               "after the password the device answered: " + wire::printable(t->text, 160),
-              {{"user", c.user}, {"password_masked", mask(c.password)}, {"source", c.source}, {"tried", tried}});
+              {{"user", c.user},
+               {"password_masked", mask(c.password)},
+               {"source", c.source},
+               {"tried", tried}});
       ctx.port.accepted_credential = std::pair{c.user, c.password};
       co_return;
     }
     if (a.outcome == Outcome::locked) {
-      ctx.incomplete(evidence::CheckStatus::error, "lockout signalled after " + std::to_string(tried) +
-                                                       " pairs (" + wire::printable(t->text, 80) + "); stopped");
+      ctx.incomplete(evidence::CheckStatus::error, "lockout signalled after " +
+                                                       std::to_string(tried) + " pairs (" +
+                                                       wire::printable(t->text, 80) + "); stopped");
       co_return;
     }
     if (a.outcome == Outcome::closed || a.outcome == Outcome::error || !user_prompt(t->text)) {
@@ -185,7 +197,8 @@ awaitable<void> telnet_default_credential(CheckContext& ctx) {
       }
       t.reset();  // the device hangs up after a few tries: reconnect
     }
-    if (a.seconds > 2.0) co_await sleep_until(Clock::now() + std::chrono::milliseconds(500));  // back off
+    if (a.seconds > 2.0)
+      co_await sleep_until(Clock::now() + std::chrono::milliseconds(500));  // back off
   }
   ctx.note("no dictionary pair accepted (" + std::to_string(tried) + " tried)");
 }
@@ -196,7 +209,8 @@ awaitable<void> bruteforce_common(CheckContext& ctx, const std::string& service,
   constexpr int kFailures = 10;
   std::vector<double> times;
   std::mt19937 rng(static_cast<unsigned>(ctx.port.address ^ ctx.port.port));
-  const std::string user = ctx.port.accepted_credential.value_or(std::pair<std::string, std::string>{"admin", ""}).first;
+  const std::string user =
+      ctx.port.accepted_credential.value_or(std::pair<std::string, std::string>{"admin", ""}).first;
   for (int i = 0; i < kFailures; ++i) {
     const std::string wrong = "kensa-wrong-" + std::to_string(rng() % 1000000);
     Attempt a = co_await try_once(user, wrong);
@@ -217,37 +231,43 @@ awaitable<void> bruteforce_common(CheckContext& ctx, const std::string& service,
   const double first = times.front(), last = times.back();
   const bool slowed = last > 1.0 && last > first * 3;
   if (slowed) {
-    ctx.note("failures were slowed (" + std::to_string(first) + " s → " + std::to_string(last) + " s)");
+    ctx.note("failures were slowed (" + std::to_string(first) + " s → " + std::to_string(last) +
+             " s)");
     co_return;
   }
-  std::string proof = std::to_string(kFailures) + " failed logins answered in " + std::to_string(first) + " … " +
-                      std::to_string(last) + " s each, no lockout message";
+  std::string proof = std::to_string(kFailures) + " failed logins answered in " +
+                      std::to_string(first) + " … " + std::to_string(last) +
+                      " s each, no lockout message";
   if (ctx.port.accepted_credential) {
-    Attempt good = co_await try_once(ctx.port.accepted_credential->first, ctx.port.accepted_credential->second);
+    Attempt good = co_await try_once(ctx.port.accepted_credential->first,
+                                     ctx.port.accepted_credential->second);
     if (good.outcome != Outcome::accepted) {
       ctx.note("the known credential was refused after the failures: account locked");
       co_return;
     }
     proof += "; the right password still worked immediately afterwards";
   }
-  ctx.add("no-bruteforce-protection", service + " neither slows nor locks out repeated failed logins", proof,
+  ctx.add("no-bruteforce-protection",
+          service + " neither slows nor locks out repeated failed logins", proof,
           {{"failures", kFailures}, {"first_seconds", first}, {"last_seconds", last}});
 }
 
 awaitable<void> telnet_bruteforce(CheckContext& ctx) {
   std::unique_ptr<TelnetSession> t;
-  co_await bruteforce_common(ctx, "Telnet", [&](const std::string& u, const std::string& p) -> awaitable<Attempt> {
-    if (!t || !user_prompt(t->text)) {
-      t = co_await telnet_open(ctx);
-      if (!t) co_return Attempt{Outcome::error, IoStatus::error, 0};
-    }
-    Attempt a = co_await telnet_login(*t, u, p, ctx.deadline);
-    if (a.outcome == Outcome::closed) {
-      a.outcome = Outcome::rejected;  // hung up after the failure: counts as a rejection, reconnect
-      t.reset();
-    }
-    co_return a;
-  });
+  co_await bruteforce_common(
+      ctx, "Telnet", [&](const std::string& u, const std::string& p) -> awaitable<Attempt> {
+        if (!t || !user_prompt(t->text)) {
+          t = co_await telnet_open(ctx);
+          if (!t) co_return Attempt{Outcome::error, IoStatus::error, 0};
+        }
+        Attempt a = co_await telnet_login(*t, u, p, ctx.deadline);
+        if (a.outcome == Outcome::closed) {
+          a.outcome =
+              Outcome::rejected;  // hung up after the failure: counts as a rejection, reconnect
+          t.reset();
+        }
+        co_return a;
+      });
 }
 
 // ---- FTP ----
@@ -262,9 +282,9 @@ struct FtpSession {
 
 awaitable<IoStatus> ftp_reply(FtpSession& f, Clock::time_point deadline) {
   std::size_t consumed = 0;
-  IoStatus s = co_await f.conn->read_until(f.buffer, kFtpReplyCap, deadline, [&](std::string_view b) {
-    return wire::parse_reply(b, f.reply, consumed);
-  });
+  IoStatus s = co_await f.conn->read_until(
+      f.buffer, kFtpReplyCap, deadline,
+      [&](std::string_view b) { return wire::parse_reply(b, f.reply, consumed); });
   if (s == IoStatus::ok) f.buffer.erase(0, consumed);
   co_return s;
 }
@@ -276,8 +296,9 @@ awaitable<std::unique_ptr<FtpSession>> ftp_open(CheckContext& ctx) {
   f->conn = std::move(conn);
   IoStatus s = co_await ftp_reply(*f, ctx.deadline);
   if (s != IoStatus::ok || f->reply.code != 220) {
-    ctx.incomplete(s == IoStatus::ok ? IoStatus::error : s,
-                   "FTP greeting" + pick(s == IoStatus::limit, " (more than 16 KiB without an end)", ""));
+    ctx.incomplete(
+        s == IoStatus::ok ? IoStatus::error : s,
+        "FTP greeting" + pick(s == IoStatus::limit, " (more than 16 KiB without an end)", ""));
     co_return nullptr;
   }
   co_return f;
@@ -295,7 +316,7 @@ awaitable<Attempt> ftp_login(FtpSession& f, const std::string& user, const std::
     a.io = co_await f.conn->write("PASS " + password + "\r\n", deadline);
     if (a.io == IoStatus::ok) a.io = co_await ftp_reply(f, deadline);
     if (a.io == IoStatus::ok) {
-      a.outcome = f.reply.code == 230 ? Outcome::accepted
+      a.outcome = f.reply.code == 230                                  ? Outcome::accepted
                   : lockout_words(f.reply.text) || f.reply.code == 421 ? Outcome::locked
                                                                        : Outcome::rejected;
     }
@@ -327,7 +348,8 @@ awaitable<void> ftp_anonymous(CheckContext& ctx) {
       co_await ftp_reply(*f, ctx.deadline) == IoStatus::ok) {
     ev["pwd"] = wire::printable(f->reply.text, 120);
   }
-  ctx.add("ftp-anonymous", "FTP accepts anonymous login", "USER anonymous → 230: " + ev["reply"].get<std::string>(), ev);
+  ctx.add("ftp-anonymous", "FTP accepts anonymous login",
+          "USER anonymous → 230: " + ev["reply"].get<std::string>(), ev);
   co_await f->conn->write("QUIT\r\n", ctx.deadline);
 }
 
@@ -338,10 +360,12 @@ awaitable<void> ftp_default_credential(CheckContext& ctx) {
   std::size_t tried = 0;
   for (const auto& c : dict) {
     std::string lower_user = c.user;
-    for (auto& ch : lower_user) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (auto& ch : lower_user)
+      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     if (lower_user == "anonymous" || lower_user == "ftp" || refused_users.count(c.user)) continue;
     if (ctx.expired()) {
-      ctx.incomplete(evidence::CheckStatus::timeout, "time budget spent after " + std::to_string(tried) + " pairs");
+      ctx.incomplete(evidence::CheckStatus::timeout,
+                     "time budget spent after " + std::to_string(tried) + " pairs");
       co_return;
     }
     if (!f) {
@@ -353,17 +377,20 @@ awaitable<void> ftp_default_credential(CheckContext& ctx) {
     ++tried;
     if (a.outcome == Outcome::accepted) {
       ctx.add(c.password.empty() ? "empty-password" : "default-credential",
-              "FTP accepts the default login " + c.user + "/" + mask(c.password), wire::printable(f->reply.text, 120),
+              "FTP accepts the default login " + c.user + "/" + mask(c.password),
+              wire::printable(f->reply.text, 120),
               {{"user", c.user}, {"password_masked", mask(c.password)}, {"source", c.source}});
       ctx.port.accepted_credential = std::pair{c.user, c.password};
       co_return;
     }
     if (a.outcome == Outcome::locked) {
-      ctx.incomplete(evidence::CheckStatus::error, "lockout signalled after " + std::to_string(tried) + " pairs: " +
-                                                       wire::printable(f->reply.text, 80));
+      ctx.incomplete(evidence::CheckStatus::error,
+                     "lockout signalled after " + std::to_string(tried) +
+                         " pairs: " + wire::printable(f->reply.text, 80));
       co_return;
     }
-    if (user_refused) refused_users.insert(c.user);  // "530 anonymous only" etc.: no password will help
+    if (user_refused)
+      refused_users.insert(c.user);  // "530 anonymous only" etc.: no password will help
     if (a.outcome != Outcome::rejected) {
       if (a.io != IoStatus::ok && a.io != IoStatus::eof) {
         ctx.incomplete(a.io, "FTP login after " + std::to_string(tried) + " pairs");
@@ -386,7 +413,8 @@ struct MqttRead {
   std::string body;
 };
 
-awaitable<MqttRead> mqtt_packet(Conn& conn, std::string& buffer, Clock::time_point deadline, std::uint32_t max_remaining) {
+awaitable<MqttRead> mqtt_packet(Conn& conn, std::string& buffer, Clock::time_point deadline,
+                                std::uint32_t max_remaining) {
   MqttRead r;
   wire::Parse p = wire::Parse::need_more;
   r.io = co_await conn.read_until(buffer, 16, deadline, [&](std::string_view b) {
@@ -407,13 +435,13 @@ awaitable<MqttRead> mqtt_packet(Conn& conn, std::string& buffer, Clock::time_poi
 }
 
 // CONNECT and CONNACK; returns the return code, or -1 with ctx status set.
-awaitable<int> mqtt_connect(CheckContext& ctx, Conn& conn, std::string& buffer, const std::string* user,
-                            const std::string* password) {
+awaitable<int> mqtt_connect(CheckContext& ctx, Conn& conn, std::string& buffer,
+                            const std::string* user, const std::string* password) {
   // Built before the co_await: GCC 12 miscompiles conditional temporaries inside co_await operands.
   const std::string no_credential;
-  const std::string connect = wire::mqtt_connect("kensa-" + std::to_string(ctx.port.address % 100000),
-                                                 user ? *user : no_credential, password ? *password : no_credential,
-                                                 user != nullptr);
+  const std::string connect = wire::mqtt_connect(
+      "kensa-" + std::to_string(ctx.port.address % 100000), user ? *user : no_credential,
+      password ? *password : no_credential, user != nullptr);
   IoStatus s = co_await conn.write(connect, ctx.deadline);
   if (s != IoStatus::ok) {
     ctx.incomplete(s, "MQTT CONNECT");
@@ -422,7 +450,8 @@ awaitable<int> mqtt_connect(CheckContext& ctx, Conn& conn, std::string& buffer, 
   MqttRead r = co_await mqtt_packet(conn, buffer, ctx.deadline, 2);
   if (r.io != IoStatus::ok) {
     wire::MqttPacket h;
-    const bool huge = wire::parse_mqtt_header(buffer, 0xfffffff, h) == wire::Parse::ok && h.remaining > 2;
+    const bool huge =
+        wire::parse_mqtt_header(buffer, 0xfffffff, h) == wire::Parse::ok && h.remaining > 2;
     ctx.incomplete(r.io, pick(huge,
                               "CONNACK announced remaining length " + std::to_string(h.remaining) +
                                   " (a CONNACK has 2); refused to read it",
@@ -437,7 +466,8 @@ awaitable<int> mqtt_connect(CheckContext& ctx, Conn& conn, std::string& buffer, 
 }
 
 bool secret_like(std::string_view s) {
-  return any_ci(s, {"psk", "password", "passwd", "secret", "token", "apikey", "api_key", "private"});
+  return any_ci(s,
+                {"psk", "password", "passwd", "secret", "token", "apikey", "api_key", "private"});
 }
 
 awaitable<void> mqtt_anonymous(CheckContext& ctx) {
@@ -450,7 +480,8 @@ awaitable<void> mqtt_anonymous(CheckContext& ctx) {
     ctx.note("anonymous CONNECT refused (CONNACK return code " + std::to_string(rc) + ")");
     co_return;
   }
-  auto& f = ctx.add("mqtt-anonymous", "MQTT broker accepts anonymous clients", "CONNECT without credentials → CONNACK 0");
+  auto& f = ctx.add("mqtt-anonymous", "MQTT broker accepts anonymous clients",
+                    "CONNECT without credentials → CONNACK 0");
   ctx.port.accepted_credential = std::pair<std::string, std::string>{"", ""};
   // Subscribe to everything and listen briefly: what an anonymous client can read.
   const std::vector<std::string> everything = {"#", "$SYS/#"};
@@ -472,18 +503,20 @@ awaitable<void> mqtt_anonymous(CheckContext& ctx) {
     if (!wire::parse_mqtt_publish(r.header.flags, r.body, pub)) continue;
     if (topics.size() < 64) topics.push_back(pub.topic);
     if (pub.topic == "$SYS/broker/version") version = pub.payload.substr(0, 80);
-    if (pub.topic.rfind("$SYS", 0) != 0 && (secret_like(pub.payload) || secret_like(pub.topic)) && secrets.size() < 8) {
+    if (pub.topic.rfind("$SYS", 0) != 0 && (secret_like(pub.payload) || secret_like(pub.topic)) &&
+        secrets.size() < 8) {
       secrets.emplace_back(pub.topic, wire::printable(pub.payload, 60));
     }
   }
   f.evidence = {{"subscribed", suback}, {"topics", topics}, {"messages", messages}};
   if (suback) {
-    f.evidence_text += "; SUBSCRIBE to # and $SYS/# granted, " + std::to_string(messages) + " messages in 1.5 s";
+    f.evidence_text +=
+        "; SUBSCRIBE to # and $SYS/# granted, " + std::to_string(messages) + " messages in 1.5 s";
   }
   if (!version.empty()) report_disclosure(ctx, version, "MQTT $SYS/broker/version", false);
   for (const auto& [topic, payload] : secrets) {
-    auto& d = ctx.add("info-disclosure", "Anonymous MQTT subscriber reads secrets on " + topic, payload,
-                      {{"topic", topic}});
+    auto& d = ctx.add("info-disclosure", "Anonymous MQTT subscriber reads secrets on " + topic,
+                      payload, {{"topic", topic}});
     d.path = topic;
   }
   co_await conn->write(wire::mqtt_disconnect(), ctx.deadline);
@@ -492,7 +525,9 @@ awaitable<void> mqtt_anonymous(CheckContext& ctx) {
 awaitable<void> mqtt_default_credential(CheckContext& ctx) {
   const auto& dict = ctx.scanner.dictionary();
   if (ctx.port.accepted_credential) {
-    ctx.note("the broker accepts anonymous clients; any credential is accepted, none is a finding of its own");
+    ctx.note(
+        "the broker accepts anonymous clients; any credential is accepted, none is a finding of "
+        "its own");
     co_return;
   }
   bool found = false;
@@ -509,7 +544,8 @@ awaitable<void> mqtt_default_credential(CheckContext& ctx) {
     if (rc < 0) co_return false;
     if (rc == 0 && !found) {
       found = true;
-      ctx.add("default-credential", "MQTT broker accepts the default login " + c.user + "/" + mask(c.password),
+      ctx.add("default-credential",
+              "MQTT broker accepts the default login " + c.user + "/" + mask(c.password),
               "CONNECT with dictionary credentials → CONNACK 0",
               {{"user", c.user}, {"password_masked", mask(c.password)}, {"source", c.source}});
       ctx.port.accepted_credential = std::pair{c.user, c.password};
@@ -520,7 +556,8 @@ awaitable<void> mqtt_default_credential(CheckContext& ctx) {
   });
   if (!found && ctx.status == evidence::CheckStatus::completed) {
     if (tried < dict.size() && ctx.expired()) {
-      ctx.incomplete(evidence::CheckStatus::timeout, "time budget spent after " + std::to_string(tried) + " pairs");
+      ctx.incomplete(evidence::CheckStatus::timeout,
+                     "time budget spent after " + std::to_string(tried) + " pairs");
     } else {
       ctx.note("no dictionary pair accepted (" + std::to_string(tried) + " tried)");
     }
@@ -531,32 +568,66 @@ awaitable<void> mqtt_default_credential(CheckContext& ctx) {
 
 std::vector<Check> login_checks() {
   return {
-      {{"probe.telnet.default-credential", "Telnet default credentials", "telnet", Safety::safe, 40s,
-        {"default-credential", "empty-password", "no-authentication", "info-disclosure", "component-identified"},
+      {{"probe.telnet.default-credential",
+        "Telnet default credentials",
+        "telnet",
+        Safety::safe,
+        40s,
+        {"default-credential", "empty-password", "no-authentication", "info-disclosure",
+         "component-identified"},
         {"en303645:5.1-1", "jcstar1:S1.1-01"},
-        "Logs in over Telnet with each dictionary pair (reconnecting when the device hangs up), stops on lockout "
+        "Logs in over Telnet with each dictionary pair (reconnecting when the device hangs up), "
+        "stops on lockout "
         "messages; a shell without login is no-authentication."},
        &telnet_default_credential},
-      {{"probe.telnet.bruteforce", "Telnet brute-force protection", "telnet", Safety::intrusive, 30s,
-        {"no-bruteforce-protection"}, {"en303645:5.1-5", "jcstar1:S1.1-04"},
-        "Ten failed logins, timed; if they are not slowed or locked (and a known password still works), repeated "
+      {{"probe.telnet.bruteforce",
+        "Telnet brute-force protection",
+        "telnet",
+        Safety::intrusive,
+        30s,
+        {"no-bruteforce-protection"},
+        {"en303645:5.1-5", "jcstar1:S1.1-04"},
+        "Ten failed logins, timed; if they are not slowed or locked (and a known password still "
+        "works), repeated "
         "guessing is unprotected."},
        &telnet_bruteforce},
-      {{"probe.ftp.anonymous", "FTP anonymous login", "ftp", Safety::safe, 8s,
-        {"ftp-anonymous", "info-disclosure", "component-identified"}, {"en303645:5.5-4"},
+      {{"probe.ftp.anonymous",
+        "FTP anonymous login",
+        "ftp",
+        Safety::safe,
+        8s,
+        {"ftp-anonymous", "info-disclosure", "component-identified"},
+        {"en303645:5.5-4"},
         "USER anonymous; a 230 reply means anyone can read the FTP tree."},
        &ftp_anonymous},
-      {{"probe.ftp.default-credential", "FTP default credentials", "ftp", Safety::safe, 40s,
-        {"default-credential", "empty-password"}, {"en303645:5.1-1"},
-        "USER/PASS with each dictionary pair; user names the server refuses outright are not retried."},
+      {{"probe.ftp.default-credential",
+        "FTP default credentials",
+        "ftp",
+        Safety::safe,
+        40s,
+        {"default-credential", "empty-password"},
+        {"en303645:5.1-1"},
+        "USER/PASS with each dictionary pair; user names the server refuses outright are not "
+        "retried."},
        &ftp_default_credential},
-      {{"probe.mqtt.anonymous", "MQTT anonymous access and subscription to # and $SYS/#", "mqtt", Safety::safe, 6s,
-        {"mqtt-anonymous", "info-disclosure", "component-identified"}, {"en303645:5.5-4", "en303645:5.6-2"},
-        "CONNECT without credentials; if accepted, SUBSCRIBE to # and $SYS/# and report the broker version and "
+      {{"probe.mqtt.anonymous",
+        "MQTT anonymous access and subscription to # and $SYS/#",
+        "mqtt",
+        Safety::safe,
+        6s,
+        {"mqtt-anonymous", "info-disclosure", "component-identified"},
+        {"en303645:5.5-4", "en303645:5.6-2"},
+        "CONNECT without credentials; if accepted, SUBSCRIBE to # and $SYS/# and report the broker "
+        "version and "
         "retained secrets an anonymous client reads."},
        &mqtt_anonymous},
-      {{"probe.mqtt.default-credential", "MQTT default credentials", "mqtt", Safety::safe, 40s,
-        {"default-credential"}, {"en303645:5.1-1"},
+      {{"probe.mqtt.default-credential",
+        "MQTT default credentials",
+        "mqtt",
+        Safety::safe,
+        40s,
+        {"default-credential"},
+        {"en303645:5.1-1"},
         "CONNECT with each dictionary pair, eight at a time."},
        &mqtt_default_credential},
   };

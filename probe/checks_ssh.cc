@@ -35,21 +35,37 @@ awaitable<void> algorithms(CheckContext& ctx) {
     ctx.incomplete(s, "SSH KEXINIT");
     co_return;
   }
-  static const std::vector<std::string> broken = {
-      "diffie-hellman-group1-sha1", "diffie-hellman-group-exchange-sha1", "ssh-dss", "3des-cbc", "arcfour",
-      "arcfour128", "arcfour256", "blowfish-cbc", "cast128-cbc", "des-cbc", "none", "hmac-md5", "hmac-md5-96",
-      "hmac-sha1-96", "hmac-md5-etm@openssh.com", "rijndael-cbc@lysator.liu.se"};
+  static const std::vector<std::string> broken = {"diffie-hellman-group1-sha1",
+                                                  "diffie-hellman-group-exchange-sha1",
+                                                  "ssh-dss",
+                                                  "3des-cbc",
+                                                  "arcfour",
+                                                  "arcfour128",
+                                                  "arcfour256",
+                                                  "blowfish-cbc",
+                                                  "cast128-cbc",
+                                                  "des-cbc",
+                                                  "none",
+                                                  "hmac-md5",
+                                                  "hmac-md5-96",
+                                                  "hmac-sha1-96",
+                                                  "hmac-md5-etm@openssh.com",
+                                                  "rijndael-cbc@lysator.liu.se"};
   std::vector<std::string> weak;
   for (const auto* list : {&kex.kex, &kex.host_key, &kex.cipher_s2c, &kex.mac_s2c}) {
     for (const auto& a : *list) {
       if (std::find(broken.begin(), broken.end(), a) != broken.end()) weak.push_back(a);
     }
   }
-  nlohmann::json ev = {{"kex", kex.kex}, {"host_key", kex.host_key}, {"ciphers", kex.cipher_s2c}, {"macs", kex.mac_s2c}};
+  nlohmann::json ev = {{"kex", kex.kex},
+                       {"host_key", kex.host_key},
+                       {"ciphers", kex.cipher_s2c},
+                       {"macs", kex.mac_s2c}};
   if (!weak.empty()) {
     std::string list;
     for (const auto& w : weak) list += (list.empty() ? "" : ", ") + w;
-    ctx.add("ssh-weak-algorithm", "SSH offers broken algorithms: " + list, software + " offers " + list, ev);
+    ctx.add("ssh-weak-algorithm", "SSH offers broken algorithms: " + list,
+            software + " offers " + list, ev);
   } else {
     ctx.note(software + ": no broken algorithm offered");
   }
@@ -67,7 +83,7 @@ struct AuthResult {
 // Blocking libssh work, on a thread of its own; bounded by libssh's timeout and `deadline`.
 AuthResult ssh_auth_blocking(const std::string& host, int port, Clock::time_point deadline,
                              const std::vector<Credential>& dict) {
-    AuthResult out;
+  AuthResult out;
   auto session_for = [&]() -> ssh_session {
     ssh_session s = ssh_new();
     long timeout = 3;
@@ -132,9 +148,9 @@ AuthResult ssh_auth_blocking(const std::string& host, int port, Clock::time_poin
   return out;
 }
 
-void ssh_auth_thread(std::string host, int port, Clock::time_point deadline, std::vector<Credential> dict,
-                     asio::any_io_executor executor, std::shared_ptr<asio::steady_timer> done,
-                     std::shared_ptr<AuthResult> result) {
+void ssh_auth_thread(std::string host, int port, Clock::time_point deadline,
+                     std::vector<Credential> dict, asio::any_io_executor executor,
+                     std::shared_ptr<asio::steady_timer> done, std::shared_ptr<AuthResult> result) {
   AuthResult r = ssh_auth_blocking(host, port, deadline, dict);
   asio::post(executor, [done, result, r = std::move(r)]() mutable {
     *result = std::move(r);
@@ -149,10 +165,10 @@ awaitable<void> auth(CheckContext& ctx) {
     if (!conn) co_return;
     std::string buffer, protocol, software;
     std::size_t consumed = 0;
-    IoStatus s = co_await conn->read_until(buffer, 8192, std::min(ctx.deadline, Clock::now() + 3s),
-                                           [&](std::string_view b) {
-                                             return wire::parse_ssh_identification(b, protocol, software, consumed);
-                                           });
+    IoStatus s = co_await conn->read_until(
+        buffer, 8192, std::min(ctx.deadline, Clock::now() + 3s), [&](std::string_view b) {
+          return wire::parse_ssh_identification(b, protocol, software, consumed);
+        });
     if (s != IoStatus::ok) {
       ctx.incomplete(s, "SSH identification line");
       co_return;
@@ -167,11 +183,13 @@ awaitable<void> auth(CheckContext& ctx) {
   auto executor = co_await asio::this_coro::executor;
   auto done = std::make_shared<asio::steady_timer>(executor, Clock::time_point::max());
   auto result = std::make_shared<AuthResult>();
-  std::thread(&ssh_auth_thread, host, port, deadline, std::move(dict), executor, done, result).detach();
+  std::thread(&ssh_auth_thread, host, port, deadline, std::move(dict), executor, done, result)
+      .detach();
   co_await done->async_wait(use_tuple);
   const AuthResult r = *result;
   if (r.none_accepted) {
-    ctx.add("no-authentication", "SSH accepts the 'none' authentication method", "ssh_userauth_none succeeded");
+    ctx.add("no-authentication", "SSH accepts the 'none' authentication method",
+            "ssh_userauth_none succeeded");
     co_return;
   }
   if (!r.error.empty() && r.methods == 0) {
@@ -190,12 +208,15 @@ awaitable<void> auth(CheckContext& ctx) {
             {{"methods", methods}});
   }
   if (!r.accepted_user.empty()) {
-    ctx.add("default-credential", "SSH accepts the default login " + r.accepted_user + "/" + mask(r.accepted_password),
+    ctx.add("default-credential",
+            "SSH accepts the default login " + r.accepted_user + "/" + mask(r.accepted_password),
             "password authentication succeeded", {{"user", r.accepted_user}, {"source", r.source}});
   } else if (r.timed_out) {
-    ctx.incomplete(evidence::CheckStatus::timeout, "time budget spent after " + std::to_string(r.tried) + " pairs");
+    ctx.incomplete(evidence::CheckStatus::timeout,
+                   "time budget spent after " + std::to_string(r.tried) + " pairs");
   } else if (!r.error.empty()) {
-    ctx.incomplete(evidence::CheckStatus::error, "libssh after " + std::to_string(r.tried) + " pairs: " + r.error);
+    ctx.incomplete(evidence::CheckStatus::error,
+                   "libssh after " + std::to_string(r.tried) + " pairs: " + r.error);
   } else {
     ctx.note("methods " + list +
              pick(r.methods & SSH_AUTH_METHOD_PASSWORD,
@@ -208,13 +229,26 @@ awaitable<void> auth(CheckContext& ctx) {
 
 std::vector<Check> ssh_checks() {
   return {
-      {{"probe.ssh.algorithms", "SSH algorithms", "ssh", Safety::safe, 5s, {"ssh-weak-algorithm"}, {"en303645:5.5-1"},
-        "Reads the server's KEXINIT and reports broken key exchange, host key, cipher and MAC algorithms "
+      {{"probe.ssh.algorithms",
+        "SSH algorithms",
+        "ssh",
+        Safety::safe,
+        5s,
+        {"ssh-weak-algorithm"},
+        {"en303645:5.5-1"},
+        "Reads the server's KEXINIT and reports broken key exchange, host key, cipher and MAC "
+        "algorithms "
         "(group1/gex-sha1, DSS, 3DES, RC4, Blowfish, CAST, MD5, SHA1-96)."},
        &algorithms},
-      {{"probe.ssh.default-credential", "SSH authentication methods and default passwords", "ssh", Safety::safe, 40s,
-        {"ssh-password-auth", "no-authentication", "default-credential"}, {"en303645:5.1-1", "en303645:5.1-3"},
-        "Lists the methods offered after 'none' (libssh); when password authentication is offered, tries the "
+      {{"probe.ssh.default-credential",
+        "SSH authentication methods and default passwords",
+        "ssh",
+        Safety::safe,
+        40s,
+        {"ssh-password-auth", "no-authentication", "default-credential"},
+        {"en303645:5.1-1", "en303645:5.1-3"},
+        "Lists the methods offered after 'none' (libssh); when password authentication is offered, "
+        "tries the "
         "dictionary, three tries per connection."},
        &auth},
   };

@@ -12,8 +12,8 @@ using namespace std::chrono_literals;
 namespace {
 
 // One handshake with the given limits; ok and the session's SSL* while `conn` lives.
-awaitable<IoStatus> handshake(CheckContext& ctx, asio::ssl::context& tls, std::unique_ptr<Conn>& conn,
-                              std::string* why) {
+awaitable<IoStatus> handshake(CheckContext& ctx, asio::ssl::context& tls,
+                              std::unique_ptr<Conn>& conn, std::string* why) {
   const bool was_tls = ctx.port.service.tls;
   ctx.port.service.tls = false;  // open() must give the bare TCP connection
   conn = co_await ctx.open();
@@ -28,8 +28,10 @@ awaitable<void> versions(CheckContext& ctx) {
     const char* name;
     bool legacy;
   };
-  const V all[] = {{TLS1_VERSION, "TLS 1.0", true}, {TLS1_1_VERSION, "TLS 1.1", true},
-                   {TLS1_2_VERSION, "TLS 1.2", false}, {TLS1_3_VERSION, "TLS 1.3", false}};
+  const V all[] = {{TLS1_VERSION, "TLS 1.0", true},
+                   {TLS1_1_VERSION, "TLS 1.1", true},
+                   {TLS1_2_VERSION, "TLS 1.2", false},
+                   {TLS1_3_VERSION, "TLS 1.3", false}};
   std::vector<std::string> accepted;
   int answered = 0;
   for (const auto& v : all) {
@@ -42,12 +44,14 @@ awaitable<void> versions(CheckContext& ctx) {
       accepted.push_back(v.name);
       if (v.legacy) {
         ctx.add("tls-legacy-version", std::string(v.name) + " is accepted",
-                std::string("handshake limited to ") + v.name + " completed with " + SSL_get_cipher(conn->ssl()),
+                std::string("handshake limited to ") + v.name + " completed with " +
+                    SSL_get_cipher(conn->ssl()),
                 {{"version", v.name}, {"cipher", SSL_get_cipher(conn->ssl())}});
       }
     } else if (s == IoStatus::error && conn) {
       ++answered;  // a TLS refusal (alert) is an answer
-      if (why.find("wrong version number") != std::string::npos || why.find("packet length too long") != std::string::npos ||
+      if (why.find("wrong version number") != std::string::npos ||
+          why.find("packet length too long") != std::string::npos ||
           why.find("record layer failure") != std::string::npos) {
         --answered;  // not TLS at all
       }
@@ -56,14 +60,16 @@ awaitable<void> versions(CheckContext& ctx) {
     }
   }
   if (accepted.empty()) {
-    ctx.incomplete(evidence::CheckStatus::error, "no TLS version could complete a handshake" +
-                                                     pick(answered, "", " (the answers were not TLS)"));
+    ctx.incomplete(evidence::CheckStatus::error,
+                   "no TLS version could complete a handshake" +
+                       pick(answered, "", " (the answers were not TLS)"));
     co_return;
   }
   std::string list;
   for (const auto& a : accepted) list += (list.empty() ? "" : ", ") + a;
   ctx.note("accepted: " + list);
-  if (answered > 0 && ctx.status == evidence::CheckStatus::completed) ctx.detail = "accepted: " + list;
+  if (answered > 0 && ctx.status == evidence::CheckStatus::completed)
+    ctx.detail = "accepted: " + list;
 }
 
 awaitable<void> ciphers(CheckContext& ctx) {
@@ -76,9 +82,11 @@ awaitable<void> ciphers(CheckContext& ctx) {
   if (!conn) co_return;
   if (s == IoStatus::ok) {
     const std::string name = SSL_get_cipher(conn->ssl());
-    ctx.add("tls-weak-cipher", "Weak cipher suite accepted: " + name,
-            "a ClientHello offering only NULL/anon/EXPORT/DES/3DES/RC4/MD5 suites was accepted with " + name,
-            {{"cipher", name}, {"version", SSL_get_version(conn->ssl())}});
+    ctx.add(
+        "tls-weak-cipher", "Weak cipher suite accepted: " + name,
+        "a ClientHello offering only NULL/anon/EXPORT/DES/3DES/RC4/MD5 suites was accepted with " +
+            name,
+        {{"cipher", name}, {"version", SSL_get_version(conn->ssl())}});
     co_return;
   }
   // Refused: prove the port speaks TLS with a normal offer, so the refusal means something.
@@ -89,7 +97,8 @@ awaitable<void> ciphers(CheckContext& ctx) {
     ctx.incomplete(s, "TLS handshake" + pick(why.empty(), "", " (" + why + ")"));
     co_return;
   }
-  ctx.note(std::string("weak suites refused; normal handshake uses ") + SSL_get_cipher(probe->ssl()));
+  ctx.note(std::string("weak suites refused; normal handshake uses ") +
+           SSL_get_cipher(probe->ssl()));
 }
 
 awaitable<void> certificate(CheckContext& ctx) {
@@ -113,9 +122,11 @@ awaitable<void> certificate(CheckContext& ctx) {
   X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject - 1);
   nlohmann::json ev = {{"subject", subject}};
   if (X509_check_issued(cert, cert) == X509_V_OK) {
-    ctx.add("tls-self-signed", "Certificate is self-signed", std::string("subject = issuer: ") + subject, ev);
+    ctx.add("tls-self-signed", "Certificate is self-signed",
+            std::string("subject = issuer: ") + subject, ev);
   }
-  if (X509_cmp_current_time(X509_get0_notAfter(cert)) < 0 || X509_cmp_current_time(X509_get0_notBefore(cert)) > 0) {
+  if (X509_cmp_current_time(X509_get0_notAfter(cert)) < 0 ||
+      X509_cmp_current_time(X509_get0_notBefore(cert)) > 0) {
     ASN1_TIME* na = const_cast<ASN1_TIME*>(X509_get0_notAfter(cert));
     std::string until(reinterpret_cast<const char*>(ASN1_STRING_get0_data(na)),
                       static_cast<std::size_t>(ASN1_STRING_length(na)));
@@ -124,7 +135,8 @@ awaitable<void> certificate(CheckContext& ctx) {
   if (EVP_PKEY* key = X509_get0_pubkey(cert)) {
     const int bits = EVP_PKEY_get_bits(key);
     const int id = EVP_PKEY_get_base_id(key);
-    const bool weak = (id == EVP_PKEY_RSA || id == EVP_PKEY_DSA || id == EVP_PKEY_DH) ? bits < 2048 : bits < 224;
+    const bool weak =
+        (id == EVP_PKEY_RSA || id == EVP_PKEY_DSA || id == EVP_PKEY_DH) ? bits < 2048 : bits < 224;
     if (weak) {
       ctx.add("tls-weak-key", "Certificate key is " + std::to_string(bits) + " bits",
               std::string(OBJ_nid2sn(id)) + " " + std::to_string(bits) + " bits", {{"bits", bits}});
@@ -135,11 +147,13 @@ awaitable<void> certificate(CheckContext& ctx) {
   OBJ_find_sigid_algs(sig, &digest, &pkey);
   if (digest == NID_md5 || digest == NID_sha1 || digest == NID_md2 || digest == NID_md4) {
     ctx.add("tls-weak-signature", std::string("Certificate signed with ") + OBJ_nid2sn(digest),
-            std::string("signature algorithm ") + OBJ_nid2ln(sig), {{"signature", OBJ_nid2sn(sig)}});
+            std::string("signature algorithm ") + OBJ_nid2ln(sig),
+            {{"signature", OBJ_nid2sn(sig)}});
   }
   const std::string address = ctx.target();
   if (X509_check_ip_asc(cert, address.c_str(), 0) != 1) {
-    ctx.add("tls-name-mismatch", "Certificate does not name " + address, std::string("subject ") + subject, ev);
+    ctx.add("tls-name-mismatch", "Certificate does not name " + address,
+            std::string("subject ") + subject, ev);
   }
 }
 
@@ -147,17 +161,35 @@ awaitable<void> certificate(CheckContext& ctx) {
 
 std::vector<Check> tls_checks() {
   return {
-      {{"probe.tls.versions", "TLS protocol versions accepted", "tls", Safety::safe, 10s, {"tls-legacy-version"},
-        {"en303645:5.5-1"}, "One handshake per version (TLS 1.0 to 1.3); TLS 1.0 and 1.1 accepted are findings."},
+      {{"probe.tls.versions",
+        "TLS protocol versions accepted",
+        "tls",
+        Safety::safe,
+        10s,
+        {"tls-legacy-version"},
+        {"en303645:5.5-1"},
+        "One handshake per version (TLS 1.0 to 1.3); TLS 1.0 and 1.1 accepted are findings."},
        &versions},
-      {{"probe.tls.ciphers", "Weak TLS cipher suites", "tls", Safety::safe, 8s, {"tls-weak-cipher"},
+      {{"probe.tls.ciphers",
+        "Weak TLS cipher suites",
+        "tls",
+        Safety::safe,
+        8s,
+        {"tls-weak-cipher"},
         {"en303645:5.5-1"},
-        "Offers only NULL, anonymous, EXPORT, DES, 3DES, RC4 and MD5 suites; a completed handshake is a finding."},
+        "Offers only NULL, anonymous, EXPORT, DES, 3DES, RC4 and MD5 suites; a completed handshake "
+        "is a finding."},
        &ciphers},
-      {{"probe.tls.certificate", "TLS certificate", "tls", Safety::safe, 6s,
-        {"tls-self-signed", "tls-expired", "tls-weak-key", "tls-weak-signature", "tls-name-mismatch"},
+      {{"probe.tls.certificate",
+        "TLS certificate",
+        "tls",
+        Safety::safe,
+        6s,
+        {"tls-self-signed", "tls-expired", "tls-weak-key", "tls-weak-signature",
+         "tls-name-mismatch"},
         {"en303645:5.5-1"},
-        "Self-signed, expired or not yet valid, RSA/DSA keys under 2048 bits, MD5/SHA-1 signatures, and whether "
+        "Self-signed, expired or not yet valid, RSA/DSA keys under 2048 bits, MD5/SHA-1 "
+        "signatures, and whether "
         "it names the address it was reached at."},
        &certificate},
   };

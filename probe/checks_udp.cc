@@ -12,14 +12,16 @@ using namespace std::chrono_literals;
 namespace {
 
 awaitable<void> coap_resources(CheckContext& ctx) {
-  const std::string answer = co_await ctx.udp_exchange(wire::coap_get(0x6b01, "kc", "/.well-known/core"), 1000ms);
+  const std::string answer =
+      co_await ctx.udp_exchange(wire::coap_get(0x6b01, "kc", "/.well-known/core"), 1000ms);
   wire::CoapMessage m;
   if (answer.empty() || !wire::parse_coap(answer, m)) {
     ctx.incomplete(evidence::CheckStatus::timeout, "no CoAP answer to GET /.well-known/core");
     co_return;
   }
   const int cls = m.code >> 5, detail = m.code & 31;
-  const std::string code = std::to_string(cls) + "." + (detail < 10 ? "0" : "") + std::to_string(detail);
+  const std::string code =
+      std::to_string(cls) + "." + (detail < 10 ? "0" : "") + std::to_string(detail);
   if (cls != 2) {
     ctx.note("GET /.well-known/core → " + code);
     co_return;
@@ -32,10 +34,11 @@ awaitable<void> coap_resources(CheckContext& ctx) {
 }
 
 awaitable<void> snmp_community(CheckContext& ctx) {
-  static const std::vector<std::string> communities = {"public", "private", "community", "admin", "default",
-                                                       "snmp",   "monitor", "manager",   "cisco", "secret",
-                                                       "read",   "write",   "test",      "guest", "0"};
-  const std::vector<std::string> oids = {"1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.4.0"};
+  static const std::vector<std::string> communities = {
+      "public", "private", "community", "admin", "default", "snmp",  "monitor", "manager",
+      "cisco",  "secret",  "read",      "write", "test",    "guest", "0"};
+  const std::vector<std::string> oids = {"1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.5.0",
+                                         "1.3.6.1.2.1.1.4.0"};
   // Every community over v2c and v1 at once; answers are matched by request id.
   std::vector<std::string> requests;
   std::map<std::int32_t, std::pair<std::string, int>> sent;
@@ -64,9 +67,11 @@ awaitable<void> snmp_community(CheckContext& ctx) {
       if (oid == "1.3.6.1.2.1.1.1.0") descr = value;
     }
     const std::string vname = version == 1 ? "v2c" : "v1";
-    ctx.add("snmp-default-community", "SNMP " + vname + " answers to the community '" + community + "'",
-            "sysDescr: " + descr, {{"community", community}, {"version", vname}, {"values", bindings}});
-    if (!descr.empty() && reported.size() == 1) report_disclosure(ctx, descr, "SNMP sysDescr", false);
+    ctx.add("snmp-default-community",
+            "SNMP " + vname + " answers to the community '" + community + "'", "sysDescr: " + descr,
+            {{"community", community}, {"version", vname}, {"values", bindings}});
+    if (!descr.empty() && reported.size() == 1)
+      report_disclosure(ctx, descr, "SNMP sysDescr", false);
   }
   if (!any) ctx.note(std::to_string(tried) + " community/version pairs refused");
 }
@@ -88,23 +93,28 @@ std::string xml_value(std::string_view xml, std::string_view tag) {
 
 // Fetches `url` only when it points at the target itself (scope safety: a LOCATION header must not
 // lead the scanner to another host).
-awaitable<std::string> fetch_same_host(CheckContext& ctx, std::string url, std::string method = "GET",
-                                       std::string extra = "", std::string body = "") {
+awaitable<std::string> fetch_same_host(CheckContext& ctx, std::string url,
+                                       std::string method = "GET", std::string extra = "",
+                                       std::string body = "") {
   const std::string prefix = "http://" + ctx.target() + ":";
   if (url.rfind(prefix, 0) != 0) co_return std::string();
   const auto slash = url.find('/', prefix.size());
   unsigned port = 0;
-  const std::string port_text = url.substr(prefix.size(), slash == std::string::npos ? std::string::npos : slash - prefix.size());
+  const std::string port_text = url.substr(
+      prefix.size(), slash == std::string::npos ? std::string::npos : slash - prefix.size());
   std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (port == 0 || port > 65535) co_return std::string();
-  const std::string path = pick(slash == std::string::npos, "/", url.substr(std::min(slash, url.size())));
-  PortState tcp_port{ctx.port.address, static_cast<std::uint16_t>(port), false, {"http", false, true, "", ""}, {}};
+  const std::string path =
+      pick(slash == std::string::npos, "/", url.substr(std::min(slash, url.size())));
+  PortState tcp_port{
+      ctx.port.address, static_cast<std::uint16_t>(port), false, {"http", false, true, "", ""}, {}};
   CheckContext sub(ctx.scanner, ctx.check, tcp_port, ctx.deadline);
   auto conn = co_await sub.open();
   if (!conn) co_return std::string();
-  std::string request = method + " " + path + " HTTP/1.1\r\nHost: " + ctx.target() + ":" + port_text +
-                        "\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra +
-                        "\r\n" + body;
+  std::string request = method + " " + path + " HTTP/1.1\r\nHost: " + ctx.target() + ":" +
+                        port_text +
+                        "\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) +
+                        "\r\n" + extra + "\r\n" + body;
   if (co_await conn->write(request, ctx.deadline) != IoStatus::ok) co_return std::string();
   std::string buffer;
   wire::HttpResponse r;
@@ -135,11 +145,13 @@ awaitable<void> upnp(CheckContext& ctx) {
   std::string description;
   if (!location.empty()) description = co_await fetch_same_host(ctx, location);
   if (description.rfind("200\n", 0) == 0) {
-    const std::string model = xml_value(description, "modelName") + " " + xml_value(description, "modelNumber");
+    const std::string model =
+        xml_value(description, "modelName") + " " + xml_value(description, "modelNumber");
     ev["friendlyName"] = xml_value(description, "friendlyName");
     ev["model"] = model;
     ev["serialNumber"] = xml_value(description, "serialNumber");
-    proof += "; description readable without authentication (" + ev["friendlyName"].get<std::string>() + ", " + model + ")";
+    proof += "; description readable without authentication (" +
+             ev["friendlyName"].get<std::string>() + ", " + model + ")";
     // An IGD action without authentication: GetExternalIPAddress on the WANIPConnection service.
     const auto svc = description.find("urn:schemas-upnp-org:service:WANIPConnection:");
     if (svc != std::string::npos) {
@@ -150,12 +162,16 @@ awaitable<void> upnp(CheckContext& ctx) {
         const auto slash = location.find('/', 7);
         const std::string url = location.substr(0, slash) + path;
         const std::string soap =
-            "<?xml version=\"1.0\"?><s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\" "
-            "s:encodingStyle=\"http://schemas.xmlsoap.org/soap/encoding/\"><s:Body><u:GetExternalIPAddress xmlns:u=\"" +
+            "<?xml version=\"1.0\"?><s:Envelope "
+            "xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+            "s:encodingStyle=\"http://schemas.xmlsoap.org/soap/encoding/"
+            "\"><s:Body><u:GetExternalIPAddress xmlns:u=\"" +
             type + "\"/></s:Body></s:Envelope>";
-        const std::string reply = co_await fetch_same_host(
-            ctx, url, "POST", "Content-Type: text/xml; charset=\"utf-8\"\r\nSOAPAction: \"" + type + "#GetExternalIPAddress\"\r\n",
-            soap);
+        const std::string reply =
+            co_await fetch_same_host(ctx, url, "POST",
+                                     "Content-Type: text/xml; charset=\"utf-8\"\r\nSOAPAction: \"" +
+                                         type + "#GetExternalIPAddress\"\r\n",
+                                     soap);
         if (reply.rfind("200\n", 0) == 0) {
           ev["igd_action"] = "GetExternalIPAddress";
           ev["external_ip"] = xml_value(reply, "NewExternalIPAddress");
@@ -167,8 +183,10 @@ awaitable<void> upnp(CheckContext& ctx) {
     ctx.add("info-disclosure", "UPnP description discloses the device model before authentication",
             wire::printable(model, 100), {{"model", model}});
   }
-  ctx.add("upnp-exposed", "UPnP/SSDP answers" + std::string(ev.contains("igd_action") ? " and runs IGD actions" : "") +
-                              " without authentication",
+  ctx.add("upnp-exposed",
+          "UPnP/SSDP answers" +
+              std::string(ev.contains("igd_action") ? " and runs IGD actions" : "") +
+              " without authentication",
           proof, ev);
 }
 
@@ -176,17 +194,34 @@ awaitable<void> upnp(CheckContext& ctx) {
 
 std::vector<Check> udp_checks() {
   return {
-      {{"probe.coap.resources", "CoAP resources without security", "coap", Safety::safe, 4s,
-        {"coap-unauthenticated"}, {"en303645:5.5-4", "en303645:5.5-1"},
+      {{"probe.coap.resources",
+        "CoAP resources without security",
+        "coap",
+        Safety::safe,
+        4s,
+        {"coap-unauthenticated"},
+        {"en303645:5.5-4", "en303645:5.5-1"},
         "GET /.well-known/core over plain CoAP; a 2.05 answer lists resources anyone can reach."},
        &coap_resources},
-      {{"probe.snmp.community", "SNMP default communities", "snmp", Safety::safe, 10s,
-        {"snmp-default-community", "info-disclosure", "component-identified"}, {"en303645:5.1-1", "en303645:5.5-5"},
-        "GetRequest for sysDescr, sysName and sysContact with common community strings over v2c and v1."},
+      {{"probe.snmp.community",
+        "SNMP default communities",
+        "snmp",
+        Safety::safe,
+        10s,
+        {"snmp-default-community", "info-disclosure", "component-identified"},
+        {"en303645:5.1-1", "en303645:5.5-5"},
+        "GetRequest for sysDescr, sysName and sysContact with common community strings over v2c "
+        "and v1."},
        &snmp_community},
-      {{"probe.upnp.ssdp", "UPnP/SSDP and IGD actions without authentication", "ssdp", Safety::safe, 6s,
-        {"upnp-exposed", "info-disclosure", "component-identified"}, {"en303645:5.5-5", "en303645:5.6-1"},
-        "M-SEARCH for an Internet Gateway Device, reads its description (only on the target itself) and runs the "
+      {{"probe.upnp.ssdp",
+        "UPnP/SSDP and IGD actions without authentication",
+        "ssdp",
+        Safety::safe,
+        6s,
+        {"upnp-exposed", "info-disclosure", "component-identified"},
+        {"en303645:5.5-5", "en303645:5.6-1"},
+        "M-SEARCH for an Internet Gateway Device, reads its description (only on the target "
+        "itself) and runs the "
         "read-only GetExternalIPAddress action."},
        &upnp},
   };

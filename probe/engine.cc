@@ -11,12 +11,18 @@ using namespace asio::experimental::awaitable_operators;
 
 std::string_view to_string(IoStatus s) {
   switch (s) {
-    case IoStatus::ok: return "ok";
-    case IoStatus::eof: return "connection closed";
-    case IoStatus::timeout: return "timed out";
-    case IoStatus::limit: return "response exceeded its size bound";
-    case IoStatus::error: return "protocol or network error";
-    case IoStatus::cancelled: return "scan cancelled";
+    case IoStatus::ok:
+      return "ok";
+    case IoStatus::eof:
+      return "connection closed";
+    case IoStatus::timeout:
+      return "timed out";
+    case IoStatus::limit:
+      return "response exceeded its size bound";
+    case IoStatus::error:
+      return "protocol or network error";
+    case IoStatus::cancelled:
+      return "scan cancelled";
   }
   return "error";
 }
@@ -28,7 +34,8 @@ awaitable<void> AsyncSemaphore::acquire() {
     --count_;
     co_return;
   }
-  auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor, Clock::time_point::max());
+  auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
+                                                    Clock::time_point::max());
   waiters_.push_back(timer);
   co_await timer->async_wait(use_tuple);  // cancelled by release(): the slot is handed over
 }
@@ -117,10 +124,12 @@ awaitable<IoStatus> Conn::connect(const tcp::endpoint& endpoint, Clock::time_poi
   co_return IoStatus::ok;
 }
 
-awaitable<IoStatus> Conn::start_tls(asio::ssl::context& context, Clock::time_point deadline, std::string* error) {
+awaitable<IoStatus> Conn::start_tls(asio::ssl::context& context, Clock::time_point deadline,
+                                    std::string* error) {
   tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, context);
   asio::steady_timer timer(executor_, deadline);
-  auto r = co_await (tls_->async_handshake(asio::ssl::stream_base::client, use_tuple) || timer.async_wait(use_tuple));
+  auto r = co_await (tls_->async_handshake(asio::ssl::stream_base::client, use_tuple) ||
+                     timer.async_wait(use_tuple));
   if (r.index() == 1) co_return IoStatus::timeout;
   const auto ec = std::get<0>(std::get<0>(r));
   if (ec) {
@@ -130,7 +139,8 @@ awaitable<IoStatus> Conn::start_tls(asio::ssl::context& context, Clock::time_poi
   co_return IoStatus::ok;
 }
 
-awaitable<IoStatus> Conn::read_some(std::string& buffer, std::size_t cap, Clock::time_point deadline) {
+awaitable<IoStatus> Conn::read_some(std::string& buffer, std::size_t cap,
+                                    Clock::time_point deadline) {
   if (scanner_.cancelled()) co_return IoStatus::cancelled;
   if (buffer.size() >= cap) co_return IoStatus::limit;
   if (Clock::now() >= deadline) co_return IoStatus::timeout;
@@ -140,18 +150,21 @@ awaitable<IoStatus> Conn::read_some(std::string& buffer, std::size_t cap, Clock:
   std::error_code ec;
   std::size_t n = 0;
   if (tls_) {
-    auto r = co_await (tls_->async_read_some(asio::buffer(chunk, want), use_tuple) || timer.async_wait(use_tuple));
+    auto r = co_await (tls_->async_read_some(asio::buffer(chunk, want), use_tuple) ||
+                       timer.async_wait(use_tuple));
     if (r.index() == 1) co_return IoStatus::timeout;
     std::tie(ec, n) = std::get<0>(r);
   } else {
-    auto r = co_await (socket_.async_read_some(asio::buffer(chunk, want), use_tuple) || timer.async_wait(use_tuple));
+    auto r = co_await (socket_.async_read_some(asio::buffer(chunk, want), use_tuple) ||
+                       timer.async_wait(use_tuple));
     if (r.index() == 1) co_return IoStatus::timeout;
     std::tie(ec, n) = std::get<0>(r);
   }
   buffer.append(chunk, n);
   if (scanner_.cancelled()) co_return IoStatus::cancelled;
   if (n > 0) co_return IoStatus::ok;
-  if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated || ec == asio::error::connection_reset) {
+  if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
+      ec == asio::error::connection_reset) {
     co_return IoStatus::eof;
   }
   co_return ec ? IoStatus::error : IoStatus::ok;
@@ -162,19 +175,23 @@ awaitable<IoStatus> Conn::write(std::string_view bytes, Clock::time_point deadli
   asio::steady_timer timer(executor_, deadline);
   std::error_code ec;
   if (tls_) {
-    auto r = co_await (asio::async_write(*tls_, asio::buffer(bytes), use_tuple) || timer.async_wait(use_tuple));
+    auto r = co_await (asio::async_write(*tls_, asio::buffer(bytes), use_tuple) ||
+                       timer.async_wait(use_tuple));
     if (r.index() == 1) co_return IoStatus::timeout;
     ec = std::get<0>(std::get<0>(r));
   } else {
-    auto r = co_await (asio::async_write(socket_, asio::buffer(bytes), use_tuple) || timer.async_wait(use_tuple));
+    auto r = co_await (asio::async_write(socket_, asio::buffer(bytes), use_tuple) ||
+                       timer.async_wait(use_tuple));
     if (r.index() == 1) co_return IoStatus::timeout;
     ec = std::get<0>(std::get<0>(r));
   }
-  if (ec == asio::error::broken_pipe || ec == asio::error::connection_reset) co_return IoStatus::eof;
+  if (ec == asio::error::broken_pipe || ec == asio::error::connection_reset)
+    co_return IoStatus::eof;
   co_return ec ? IoStatus::error : IoStatus::ok;
 }
 
-std::unique_ptr<asio::ssl::context> permissive_tls_context(int min_version, int max_version, const char* ciphers) {
+std::unique_ptr<asio::ssl::context> permissive_tls_context(int min_version, int max_version,
+                                                           const char* ciphers) {
   auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
   SSL_CTX* native = ctx->native_handle();
   SSL_CTX_set_security_level(native, 0);
@@ -188,7 +205,8 @@ std::unique_ptr<asio::ssl::context> permissive_tls_context(int min_version, int 
 
 // ---- Scanner ----
 
-Scanner::Scanner(asio::io_context& io, const ScanOptions& options, std::vector<Credential> dictionary)
+Scanner::Scanner(asio::io_context& io, const ScanOptions& options,
+                 std::vector<Credential> dictionary)
     : io_(io),
       options_(options),
       dictionary_(std::move(dictionary)),
@@ -240,14 +258,17 @@ CheckContext::CheckContext(Scanner& s, const Check& c, PortState& p, Clock::time
 
 awaitable<std::unique_ptr<Conn>> CheckContext::open() {
   if (expired()) {
-    incomplete(scanner.cancelled() ? evidence::CheckStatus::skipped : evidence::CheckStatus::timeout,
-               "time budget spent before connecting");
+    incomplete(
+        scanner.cancelled() ? evidence::CheckStatus::skipped : evidence::CheckStatus::timeout,
+        "time budget spent before connecting");
     co_return nullptr;
   }
   auto slot = co_await scanner.acquire_socket(port.address);
   auto conn = std::make_unique<Conn>(scanner, co_await asio::this_coro::executor);
-  const auto connect_deadline = std::min(deadline, Clock::now() + scanner.options().connect_timeout);
-  IoStatus s = co_await conn->connect(tcp::endpoint(asio::ip::address_v4(port.address), port.port), connect_deadline);
+  const auto connect_deadline =
+      std::min(deadline, Clock::now() + scanner.options().connect_timeout);
+  IoStatus s = co_await conn->connect(tcp::endpoint(asio::ip::address_v4(port.address), port.port),
+                                      connect_deadline);
   if (s != IoStatus::ok) {
     incomplete(s, "connect");
     co_return nullptr;
@@ -264,7 +285,8 @@ awaitable<std::unique_ptr<Conn>> CheckContext::open() {
   co_return conn;
 }
 
-awaitable<std::string> CheckContext::udp_exchange(std::string_view request, std::chrono::milliseconds timeout) {
+awaitable<std::string> CheckContext::udp_exchange(std::string_view request,
+                                                  std::chrono::milliseconds timeout) {
   const udp::endpoint peer(asio::ip::address_v4(port.address), port.port);
   udp::socket socket(co_await asio::this_coro::executor);
   std::error_code ec;
@@ -276,8 +298,10 @@ awaitable<std::string> CheckContext::udp_exchange(std::string_view request, std:
     ++scanner.stats.udp_probes;
     co_await socket.async_send(asio::buffer(request), use_tuple);
     std::string buffer(65536, '\0');
-    asio::steady_timer timer(co_await asio::this_coro::executor, std::min(deadline, Clock::now() + timeout));
-    auto r = co_await (socket.async_receive(asio::buffer(buffer), use_tuple) || timer.async_wait(use_tuple));
+    asio::steady_timer timer(co_await asio::this_coro::executor,
+                             std::min(deadline, Clock::now() + timeout));
+    auto r = co_await (socket.async_receive(asio::buffer(buffer), use_tuple) ||
+                       timer.async_wait(use_tuple));
     if (r.index() == 0) {
       auto [rec, n] = std::get<0>(r);
       if (!rec) {
@@ -290,8 +314,8 @@ awaitable<std::string> CheckContext::udp_exchange(std::string_view request, std:
   co_return std::string();
 }
 
-awaitable<std::vector<std::string>> CheckContext::udp_burst(const std::vector<std::string>& requests,
-                                                            std::chrono::milliseconds wait) {
+awaitable<std::vector<std::string>> CheckContext::udp_burst(
+    const std::vector<std::string>& requests, std::chrono::milliseconds wait) {
   std::vector<std::string> answers;
   const udp::endpoint peer(asio::ip::address_v4(port.address), port.port);
   udp::socket socket(co_await asio::this_coro::executor);
@@ -308,7 +332,8 @@ awaitable<std::vector<std::string>> CheckContext::udp_burst(const std::vector<st
   std::string buffer(65536, '\0');
   while (answers.size() < 256 && Clock::now() < end) {
     asio::steady_timer timer(co_await asio::this_coro::executor, end);
-    auto r = co_await (socket.async_receive(asio::buffer(buffer), use_tuple) || timer.async_wait(use_tuple));
+    auto r = co_await (socket.async_receive(asio::buffer(buffer), use_tuple) ||
+                       timer.async_wait(use_tuple));
     if (r.index() == 1) break;
     auto [rec, n] = std::get<0>(r);
     if (rec == asio::error::connection_refused) break;
@@ -317,8 +342,8 @@ awaitable<std::vector<std::string>> CheckContext::udp_burst(const std::vector<st
   co_return answers;
 }
 
-evidence::Finding& CheckContext::add(std::string_view kind, std::string title, std::string evidence_text,
-                                     nlohmann::json evidence) {
+evidence::Finding& CheckContext::add(std::string_view kind, std::string title,
+                                     std::string evidence_text, nlohmann::json evidence) {
   evidence::Finding f;
   f.check = std::string(check.info.id);
   f.kind = std::string(kind);

@@ -76,13 +76,15 @@ class Conn {
 
   awaitable<IoStatus> connect(const tcp::endpoint& endpoint, Clock::time_point deadline);
   // TLS handshake with `context`; `error` receives OpenSSL's reason when it fails.
-  awaitable<IoStatus> start_tls(asio::ssl::context& context, Clock::time_point deadline, std::string* error = nullptr);
+  awaitable<IoStatus> start_tls(asio::ssl::context& context, Clock::time_point deadline,
+                                std::string* error = nullptr);
   // Appends up to `cap - buffer.size()` bytes (limit when the buffer is already at cap).
   awaitable<IoStatus> read_some(std::string& buffer, std::size_t cap, Clock::time_point deadline);
   awaitable<IoStatus> write(std::string_view bytes, Clock::time_point deadline);
   // Reads until `complete(buffer)` returns ok or bad, the cap, EOF or the deadline.
   template <typename Pred>
-  awaitable<IoStatus> read_until(std::string& buffer, std::size_t cap, Clock::time_point deadline, Pred complete);
+  awaitable<IoStatus> read_until(std::string& buffer, std::size_t cap, Clock::time_point deadline,
+                                 Pred complete);
   SSL* ssl();  // nullptr before start_tls
   void close();
 
@@ -94,11 +96,13 @@ class Conn {
 };
 
 template <typename Pred>
-awaitable<IoStatus> Conn::read_until(std::string& buffer, std::size_t cap, Clock::time_point deadline, Pred complete) {
+awaitable<IoStatus> Conn::read_until(std::string& buffer, std::size_t cap,
+                                     Clock::time_point deadline, Pred complete) {
   while (true) {
     if (!buffer.empty()) {
       const wire::Parse p = complete(buffer);
-      if (p != wire::Parse::need_more) co_return p == wire::Parse::ok ? IoStatus::ok : IoStatus::error;
+      if (p != wire::Parse::need_more)
+        co_return p == wire::Parse::ok ? IoStatus::ok : IoStatus::error;
     }
     const IoStatus s = co_await read_some(buffer, cap, deadline);
     if (s != IoStatus::ok) co_return s;
@@ -107,8 +111,8 @@ awaitable<IoStatus> Conn::read_until(std::string& buffer, std::size_t cap, Clock
 
 // What a port answered, and so which checks apply.
 struct Service {
-  std::string name;      // telnet ftp http mqtt ssh tls adb rtsp coap snmp ssdp unknown
-  bool tls = false;      // the application protocol runs inside TLS
+  std::string name;         // telnet ftp http mqtt ssh tls adb rtsp coap snmp ssdp unknown
+  bool tls = false;         // the application protocol runs inside TLS
   bool identified = false;  // false: nothing recognisable answered; `name` is the port's convention
   std::string banner;       // first bytes the service sent (printable excerpt)
   std::string evidence;     // how it was identified
@@ -192,7 +196,8 @@ class CheckContext {
   awaitable<std::string> udp_exchange(std::string_view request, std::chrono::milliseconds timeout);
   // Sends every request from one socket (each admitted by the rate limits) and collects the
   // answers that arrive within `wait` (at most 256, each ≤ 64 KiB).
-  awaitable<std::vector<std::string>> udp_burst(const std::vector<std::string>& requests, std::chrono::milliseconds wait);
+  awaitable<std::vector<std::string>> udp_burst(const std::vector<std::string>& requests,
+                                                std::chrono::milliseconds wait);
 
   evidence::Finding& add(std::string_view kind, std::string title, std::string evidence_text,
                          nlohmann::json evidence = nlohmann::json::object());
@@ -209,7 +214,9 @@ class CheckContext {
 
 // c ? a : b without a conditional expression: GCC 12 miscompiles conditional expressions whose
 // branches are class temporaries inside coroutines (double frees), so coroutines use this.
-inline std::string pick(bool c, std::string a, std::string b) { return c ? std::move(a) : std::move(b); }
+inline std::string pick(bool c, std::string a, std::string b) {
+  return c ? std::move(a) : std::move(b);
+}
 
 // Identification of the service on an open TCP port (service.cc).
 awaitable<void> identify_tcp(Scanner& scanner, PortState& port, Clock::time_point deadline);

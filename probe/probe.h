@@ -29,12 +29,13 @@ std::optional<Ipv4> parse_ipv4(std::string_view text);
 bool is_private(Ipv4 address);
 
 struct TargetSpec {
-  std::vector<std::string> include;  // addresses, CIDRs (a.b.c.d/n), ranges (a.b.c.d-e or a-b), @file
+  std::vector<std::string>
+      include;  // addresses, CIDRs (a.b.c.d/n), ranges (a.b.c.d-e or a-b), @file
   std::vector<std::string> exclude;  // same syntax
   bool allow_public = false;
-  std::uint64_t seed = 0;        // order of the random permutation (deterministic per seed)
-  unsigned shard_index = 0;      // --shard i/n: this machine scans the addresses whose position in
-  unsigned shard_count = 1;      // the permutation is ≡ i (mod n)
+  std::uint64_t seed = 0;    // order of the random permutation (deterministic per seed)
+  unsigned shard_index = 0;  // --shard i/n: this machine scans the addresses whose position in
+  unsigned shard_count = 1;  // the permutation is ≡ i (mod n)
   std::size_t max_addresses = 1u << 20;  // refuse larger expansions (a typo like /8)
 };
 
@@ -57,11 +58,12 @@ std::string_view to_string(Safety safety);
 
 // How a check describes itself (the shape of an nmap NSE header or a zmap probe module).
 struct CheckInfo {
-  std::string_view id;        // e.g. "probe.telnet.default-credential"
-  std::string_view title;     // one line
-  std::string_view service;   // service it runs on: telnet ftp http tls mqtt coap snmp ssdp ssh adb rtsp *
+  std::string_view id;     // e.g. "probe.telnet.default-credential"
+  std::string_view title;  // one line
+  std::string_view
+      service;  // service it runs on: telnet ftp http tls mqtt coap snmp ssdp ssh adb rtsp *
   Safety safety = Safety::safe;
-  std::chrono::milliseconds budget{5000};  // time budget of one run against one port
+  std::chrono::milliseconds budget{5000};      // time budget of one run against one port
   std::vector<std::string_view> tests_for;     // finding kinds it reports
   std::vector<std::string_view> requirements;  // requirements it evidences (catalog ids)
   std::string_view description;
@@ -73,14 +75,14 @@ const std::vector<CheckInfo>& check_catalog();
 struct ScanOptions {
   TargetSpec targets;
   PortList ports = default_ports();
-  bool intrusive = false;          // run intrusive checks (credential brute-force protection test)
-  bool credentials = true;         // run default-credential checks
-  bool service_checks = true;      // false: port sweep only (open ports as open-service findings)
+  bool intrusive = false;           // run intrusive checks (credential brute-force protection test)
+  bool credentials = true;          // run default-credential checks
+  bool service_checks = true;       // false: port sweep only (open ports as open-service findings)
   std::size_t max_credentials = 0;  // 0 = the whole dictionary
   std::string credentials_file;     // default: data/credentials/default-credentials.txt (embedded)
   unsigned concurrency = 2048;      // sockets open at once
   unsigned per_target_concurrency = 512;
-  double rate = 0;             // new connections / UDP probes per second, all targets (0 = no limit)
+  double rate = 0;  // new connections / UDP probes per second, all targets (0 = no limit)
   double per_target_rate = 0;  // per target (0 = no limit)
   std::chrono::milliseconds connect_timeout{1000};
   unsigned retries = 1;  // extra connect/UDP attempts after a timeout (never after a refusal)

@@ -1,5 +1,7 @@
 // Unit tests of the prober's pure parts: target scoping and sharding, port lists, the dictionary
 // and the wire parsers. The network behaviour is tested against real daemons (tests/lab_test.sh).
+#include "probe/probe.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,7 +9,6 @@
 
 #include "base/error.h"
 #include "probe/engine.h"
-#include "probe/probe.h"
 #include "probe/wire.h"
 
 namespace kensa::probe {
@@ -21,10 +22,12 @@ TargetSpec spec(std::vector<std::string> include, std::vector<std::string> exclu
 }
 
 TEST(Targets, ExpandsCidrRangesAndExclusions) {
-  auto t = resolve_targets(spec({"10.0.0.0/30", "10.0.1.5-7", "192.168.1.1"}, {"10.0.0.2", "10.0.1.6"}));
+  auto t =
+      resolve_targets(spec({"10.0.0.0/30", "10.0.1.5-7", "192.168.1.1"}, {"10.0.0.2", "10.0.1.6"}));
   std::set<std::string> got;
   for (auto a : t) got.insert(format_ipv4(a));
-  EXPECT_EQ(got, (std::set<std::string>{"10.0.0.0", "10.0.0.1", "10.0.0.3", "10.0.1.5", "10.0.1.7", "192.168.1.1"}));
+  EXPECT_EQ(got, (std::set<std::string>{"10.0.0.0", "10.0.0.1", "10.0.0.3", "10.0.1.5", "10.0.1.7",
+                                        "192.168.1.1"}));
 }
 
 TEST(Targets, RefusesPublicAddressesUnlessAllowed) {
@@ -49,7 +52,7 @@ TEST(Targets, RejectsMalformedItems) {
 TEST(Targets, ShardsPartitionTheSamePermutation) {
   auto all = resolve_targets(spec({"10.1.0.0/24"}));
   EXPECT_EQ(all, resolve_targets(spec({"10.1.0.0/24"})));  // deterministic
-  EXPECT_FALSE(std::is_sorted(all.begin(), all.end()));   // random order
+  EXPECT_FALSE(std::is_sorted(all.begin(), all.end()));    // random order
   std::multiset<Ipv4> union_of_shards;
   for (unsigned i = 0; i < 3; ++i) {
     auto s = spec({"10.1.0.0/24"});
@@ -84,7 +87,8 @@ TEST(Wire, MqttRefusesHugeRemainingLength) {
   EXPECT_EQ(wire::parse_mqtt_header(huge, 2, p), wire::Parse::bad);
   EXPECT_EQ(wire::parse_mqtt_header(std::string("\x20\x02", 2), 2, p), wire::Parse::ok);
   EXPECT_EQ(p.type, 2);
-  EXPECT_EQ(wire::parse_mqtt_header(std::string("\x20\xff\xff\xff\xff\x01", 6), 1u << 30, p), wire::Parse::bad);
+  EXPECT_EQ(wire::parse_mqtt_header(std::string("\x20\xff\xff\xff\xff\x01", 6), 1u << 30, p),
+            wire::Parse::bad);
 }
 
 TEST(Wire, TelnetRefusesEveryOptionAndCountsThem) {
@@ -122,12 +126,15 @@ TEST(Wire, CoapAndSnmpRoundTrip) {
 
 TEST(Wire, HttpChunkedAndBoundedBodies) {
   wire::HttpResponse r;
-  ASSERT_EQ(wire::parse_http_response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nServer: x/1.2\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+  ASSERT_EQ(wire::parse_http_response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nServer: "
+                                      "x/1.2\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
                                       false, 100, r),
             wire::Parse::ok);
   EXPECT_EQ(r.body, "abc");
   EXPECT_EQ(r.header("server"), "x/1.2");
-  ASSERT_EQ(wire::parse_http_response("HTTP/1.0 200 OK\r\n\r\n" + std::string(1000, 'x'), true, 10, r), wire::Parse::ok);
+  ASSERT_EQ(
+      wire::parse_http_response("HTTP/1.0 200 OK\r\n\r\n" + std::string(1000, 'x'), true, 10, r),
+      wire::Parse::ok);
   EXPECT_EQ(r.body.size(), 10u);
   EXPECT_EQ(wire::parse_http_response(std::string(64, '\xde'), false, 10, r), wire::Parse::bad);
   auto params = wire::parse_auth_params("Digest realm=\"cam\", nonce=\"n1\", qop=\"auth\"");
@@ -143,21 +150,25 @@ TEST(Wire, SshKexInitOfOurOwnClient) {
   EXPECT_EQ(used, packet.size());
   EXPECT_EQ(k.kex.front(), "curve25519-sha256");
   std::string proto, sw;
-  EXPECT_EQ(wire::parse_ssh_identification("SSH-2.0-dropbear_2022.83\r\n", proto, sw, used), wire::Parse::ok);
+  EXPECT_EQ(wire::parse_ssh_identification("SSH-2.0-dropbear_2022.83\r\n", proto, sw, used),
+            wire::Parse::ok);
   EXPECT_EQ(sw, "dropbear_2022.83");
-  EXPECT_EQ(wire::parse_ssh_identification(std::string(300, 'S'), proto, sw, used), wire::Parse::bad);
+  EXPECT_EQ(wire::parse_ssh_identification(std::string(300, 'S'), proto, sw, used),
+            wire::Parse::bad);
 }
 
 TEST(Wire, TlsRecordRecognition) {
   wire::TlsRecord t;
   const std::string hello = wire::tls_client_hello();
   EXPECT_EQ(wire::parse_tls_record(std::string("\x16\x03\x03\x00\x30\x02", 6), t), wire::Parse::ok);
-  EXPECT_EQ(wire::parse_tls_record(std::string("\xde\xad\xbe\xef\x00\x00", 6), t), wire::Parse::bad);
+  EXPECT_EQ(wire::parse_tls_record(std::string("\xde\xad\xbe\xef\x00\x00", 6), t),
+            wire::Parse::bad);
   EXPECT_EQ(static_cast<unsigned char>(hello[0]), 0x16);
 }
 
 TEST(Wire, ComponentsFromBanners) {
-  auto c = wire::components_in("220 (vsFTPd 3.0.3)\r\nServer: lighttpd/1.4.69 mosquitto version 2.0.11");
+  auto c =
+      wire::components_in("220 (vsFTPd 3.0.3)\r\nServer: lighttpd/1.4.69 mosquitto version 2.0.11");
   ASSERT_EQ(c.size(), 3u);
   EXPECT_EQ(c[0].name, "vsFTPd");
   EXPECT_EQ(c[1].version, "1.4.69");

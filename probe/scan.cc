@@ -63,7 +63,8 @@ bool applies(const CheckInfo& info, const Service& svc) {
 
 class Run {
  public:
-  Run(asio::io_context& io, const ScanOptions& o, std::vector<Credential> dict, std::vector<Ipv4> targets)
+  Run(asio::io_context& io, const ScanOptions& o, std::vector<Credential> dict,
+      std::vector<Ipv4> targets)
       : io_(io), options_(o), scanner_(io, o, std::move(dict)), targets_(std::move(targets)) {}
 
   awaitable<void> main() {
@@ -74,7 +75,8 @@ class Run {
     for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = static_cast<std::uint32_t>(i);
     std::mt19937_64 rng(options_.targets.seed + 1);
     std::shuffle(order_.begin(), order_.end(), rng);
-    const std::size_t workers = std::min<std::size_t>(order_.size(), std::max(1u, options_.concurrency));
+    const std::size_t workers =
+        std::min<std::size_t>(order_.size(), std::max(1u, options_.concurrency));
     co_await run_workers(workers, [this]() -> awaitable<void> { co_await sweep_worker(); });
     std::sort(open_.begin(), open_.end(), [](const PortState& a, const PortState& b) {
       return std::tie(a.address, a.port) < std::tie(b.address, b.port);
@@ -92,16 +94,19 @@ class Run {
     for (auto& p : udp_) work_.push_back(&p);
     next_ = 0;
     const std::size_t service_workers = std::min<std::size_t>(work_.size(), 256);
-    co_await run_workers(service_workers, [this]() -> awaitable<void> { co_await service_worker(); });
+    co_await run_workers(service_workers,
+                         [this]() -> awaitable<void> { co_await service_worker(); });
   }
 
   void progress_line(bool final) {
     auto& st = scanner_.stats;
-    std::cerr << fmt::format("\r\x1b[Kkensa scan: {} addresses, {}/{} tcp probes, {} open tcp, {} udp services, "
-                             "{} checks ({} incomplete), {} findings{}",
-                             targets_.size(), st.tcp_probes, order_.size(), st.open_tcp, st.open_udp, st.checks,
-                             st.checks_incomplete, scanner_.results.findings.size(), final ? "\n" : "")
-              << std::flush;
+    std::cerr
+        << fmt::format(
+               "\r\x1b[Kkensa scan: {} addresses, {}/{} tcp probes, {} open tcp, {} udp services, "
+               "{} checks ({} incomplete), {} findings{}",
+               targets_.size(), st.tcp_probes, order_.size(), st.open_tcp, st.open_udp, st.checks,
+               st.checks_incomplete, scanner_.results.findings.size(), final ? "\n" : "")
+        << std::flush;
   }
 
   Scanner& scanner() { return scanner_; }
@@ -160,7 +165,8 @@ class Run {
       }
       for (const auto& check : checks()) {
         if (!applies(check.info, p.service)) continue;
-        if (p.udp != (check.info.service == "coap" || check.info.service == "snmp" || check.info.service == "ssdp") &&
+        if (p.udp != (check.info.service == "coap" || check.info.service == "snmp" ||
+                      check.info.service == "ssdp") &&
             check.info.service != "*") {
           continue;
         }
@@ -174,13 +180,15 @@ class Run {
   }
 
   awaitable<void> run_check(const Check& check, PortState& p) {
-    const auto budget = std::chrono::duration_cast<Clock::duration>(check.info.budget * options_.budget_scale);
+    const auto budget =
+        std::chrono::duration_cast<Clock::duration>(check.info.budget * options_.budget_scale);
     CheckContext ctx(scanner_, check, p, scan_deadline(Clock::now() + budget));
     const bool is_credential = check.info.id.find("credential") != std::string_view::npos;
     if (check.info.safety == Safety::intrusive && !options_.intrusive) {
       ctx.incomplete(evidence::CheckStatus::skipped, "intrusive check; run with --intrusive");
     } else if (is_credential && !options_.credentials) {
-      ctx.incomplete(evidence::CheckStatus::skipped, "credential checks disabled (--no-credentials)");
+      ctx.incomplete(evidence::CheckStatus::skipped,
+                     "credential checks disabled (--no-credentials)");
     } else if (scanner_.cancelled()) {
       ctx.incomplete(evidence::CheckStatus::skipped, "scan cancelled");
     } else if (ctx.expired()) {
@@ -191,13 +199,16 @@ class Run {
       } catch (const std::exception& e) {
         ctx.incomplete(evidence::CheckStatus::error, std::string("internal error: ") + e.what());
       }
-      if (ctx.status == evidence::CheckStatus::completed && Clock::now() > ctx.deadline + std::chrono::milliseconds(50)) {
+      if (ctx.status == evidence::CheckStatus::completed &&
+          Clock::now() > ctx.deadline + std::chrono::milliseconds(50)) {
         ctx.incomplete(evidence::CheckStatus::timeout, "time budget exceeded");
       }
     }
-    if (!p.service.identified && ctx.status == evidence::CheckStatus::completed && check.info.service != "*") {
+    if (!p.service.identified && ctx.status == evidence::CheckStatus::completed &&
+        check.info.service != "*") {
       // Never pass a check against a service that did not even answer like one.
-      ctx.incomplete(evidence::CheckStatus::error, "service not identified (" + p.service.evidence + ")");
+      ctx.incomplete(evidence::CheckStatus::error,
+                     "service not identified (" + p.service.evidence + ")");
     }
     evidence::CheckRun run;
     run.check = std::string(check.info.id);
@@ -243,7 +254,8 @@ class Run {
 
 std::string_view to_string(Safety s) { return s == Safety::safe ? "safe" : "intrusive"; }
 
-evidence::FindingSet run_scan(const ScanOptions& options, ScanStats* stats, const std::function<bool()>& cancelled) {
+evidence::FindingSet run_scan(const ScanOptions& options, ScanStats* stats,
+                              const std::function<bool()>& cancelled) {
   const auto start = Clock::now();
   auto targets = resolve_targets(options.targets);  // throws before anything is sent
   if (options.ports.tcp.empty() && options.ports.udp.empty()) throw InputError("no ports to scan");
@@ -276,9 +288,10 @@ evidence::FindingSet run_scan(const ScanOptions& options, ScanStats* stats, cons
         scanner.cancel();
         scanner.stats.cancelled = true;
       }
-      if (options.budget.count() > 0 && Clock::now() > start + options.budget + std::chrono::seconds(2) &&
-          !scanner.cancelled()) {
-        scanner.cancel();  // checks should have stopped on their own deadlines; this is the backstop
+      if (options.budget.count() > 0 &&
+          Clock::now() > start + options.budget + std::chrono::seconds(2) && !scanner.cancelled()) {
+        scanner
+            .cancel();  // checks should have stopped on their own deadlines; this is the backstop
       }
       if (show) run.progress_line(false);
       tick();
@@ -303,7 +316,8 @@ std::string summary_table(const evidence::FindingSet& set, const ScanStats& stat
   for (const auto& f : set.findings) {
     auto& r = rows[f.target];
     if (f.kind == "open-service") {
-      r.services.insert(fmt::format("{}/{}", f.port.value_or(0), f.service.empty() ? "?" : f.service));
+      r.services.insert(
+          fmt::format("{}/{}", f.port.value_or(0), f.service.empty() ? "?" : f.service));
     } else {
       ++r.kinds[f.kind];
     }
@@ -311,22 +325,27 @@ std::string summary_table(const evidence::FindingSet& set, const ScanStats& stat
   for (const auto& c : set.checks) {
     auto& r = rows[c.target];
     ++r.checks;
-    if (c.status != evidence::CheckStatus::completed && c.status != evidence::CheckStatus::skipped) ++r.incomplete;
+    if (c.status != evidence::CheckStatus::completed && c.status != evidence::CheckStatus::skipped)
+      ++r.incomplete;
   }
-  std::string out = fmt::format("{:<16} {:<34} {:>6} {:>10}  {}\n", "target", "services", "checks", "incomplete",
-                                "findings");
+  std::string out = fmt::format("{:<16} {:<34} {:>6} {:>10}  {}\n", "target", "services", "checks",
+                                "incomplete", "findings");
   for (const auto& [target, r] : rows) {
     std::string services, kinds;
     for (const auto& s : r.services) services += (services.empty() ? "" : " ") + s;
-    for (const auto& [k, n] : r.kinds) kinds += (kinds.empty() ? "" : ", ") + (n > 1 ? fmt::format("{}×{}", k, n) : k);
+    for (const auto& [k, n] : r.kinds)
+      kinds += (kinds.empty() ? "" : ", ") + (n > 1 ? fmt::format("{}×{}", k, n) : k);
     if (services.size() > 34) services = services.substr(0, 31) + "...";
-    out += fmt::format("{:<16} {:<34} {:>6} {:>10}  {}\n", target, services.empty() ? "-" : services, r.checks,
-                       r.incomplete, kinds.empty() ? "-" : kinds);
+    out +=
+        fmt::format("{:<16} {:<34} {:>6} {:>10}  {}\n", target, services.empty() ? "-" : services,
+                    r.checks, r.incomplete, kinds.empty() ? "-" : kinds);
   }
-  out += fmt::format("{} addresses, {} TCP probes, {} open TCP ports, {} UDP services, {} checks ({} incomplete), "
-                     "{} findings in {:.2f} s{}\n",
-                     stats.addresses, stats.tcp_probes, stats.open_tcp, stats.open_udp, stats.checks,
-                     stats.checks_incomplete, stats.findings, stats.seconds, stats.cancelled ? " (cancelled)" : "");
+  out += fmt::format(
+      "{} addresses, {} TCP probes, {} open TCP ports, {} UDP services, {} checks ({} incomplete), "
+      "{} findings in {:.2f} s{}\n",
+      stats.addresses, stats.tcp_probes, stats.open_tcp, stats.open_udp, stats.checks,
+      stats.checks_incomplete, stats.findings, stats.seconds,
+      stats.cancelled ? " (cancelled)" : "");
   return out;
 }
 

@@ -18,10 +18,13 @@ const std::string kRtspOptions = "OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n";
 
 std::string conventional(std::uint16_t port) {
   switch (port) {
-    case 21: return "ftp";
-    case 22: return "ssh";
+    case 21:
+      return "ftp";
+    case 22:
+      return "ssh";
     case 23:
-    case 2323: return "telnet";
+    case 2323:
+      return "telnet";
     case 80:
     case 81:
     case 5000:
@@ -29,20 +32,28 @@ std::string conventional(std::uint16_t port) {
     case 8000:
     case 8080:
     case 8081:
-    case 49152: return "http";
+    case 49152:
+      return "http";
     case 443:
-    case 8443: return "tls";
-    case 554: return "rtsp";
-    case 1883: return "mqtt";
-    case 8883: return "mqtt";
-    case 5555: return "adb";
-    default: return "unknown";
+    case 8443:
+      return "tls";
+    case 554:
+      return "rtsp";
+    case 1883:
+      return "mqtt";
+    case 8883:
+      return "mqtt";
+    case 5555:
+      return "adb";
+    default:
+      return "unknown";
   }
 }
 
 bool contains_ci(std::string_view hay, std::string_view needle) {
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
-                        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == b;
+  });
   return it != hay.end();
 }
 
@@ -54,7 +65,8 @@ std::string classify_greeting(std::string_view g) {
   if (g.size() >= 4 && g.substr(0, 3) == "220" && (g[3] == ' ' || g[3] == '-')) {
     return contains_ci(g, "smtp") ? "smtp" : "ftp";
   }
-  if (contains_ci(g, "login:") || contains_ci(g, "username:") || contains_ci(g, "password:")) return "telnet";
+  if (contains_ci(g, "login:") || contains_ci(g, "username:") || contains_ci(g, "password:"))
+    return "telnet";
   if (g.substr(0, 5) == "HTTP/") return "http";
   if (g.substr(0, 4) == "CNXN" || g.substr(0, 4) == "AUTH") return "adb";
   return "";
@@ -65,8 +77,8 @@ struct Answer {
   std::string bytes;
 };
 
-awaitable<Answer> exchange(Scanner& scanner, const PortState& port, std::string_view request, bool tls,
-                           std::chrono::milliseconds wait, Clock::time_point deadline,
+awaitable<Answer> exchange(Scanner& scanner, const PortState& port, std::string_view request,
+                           bool tls, std::chrono::milliseconds wait, Clock::time_point deadline,
                            wire::Parse (*complete)(std::string_view) = nullptr) {
   Answer a;
   auto slot = co_await scanner.acquire_socket(port.address);
@@ -96,18 +108,22 @@ awaitable<Answer> exchange(Scanner& scanner, const PortState& port, std::string_
 wire::Parse http_complete(std::string_view b) {
   return b.find("\r\n\r\n") != std::string_view::npos || b.find("\n\n") != std::string_view::npos
              ? wire::Parse::ok
-             : (b.size() >= 5 && b.substr(0, 5) != "HTTP/" && b.substr(0, 5) != "RTSP/" ? wire::Parse::bad
-                                                                                        : wire::Parse::need_more);
+             : (b.size() >= 5 && b.substr(0, 5) != "HTTP/" && b.substr(0, 5) != "RTSP/"
+                    ? wire::Parse::bad
+                    : wire::Parse::need_more);
 }
 
 wire::Parse greeting_complete(std::string_view b) {
-  return b.find('\n') != std::string_view::npos || b.size() >= 64 ? wire::Parse::ok : wire::Parse::need_more;
+  return b.find('\n') != std::string_view::npos || b.size() >= 64 ? wire::Parse::ok
+                                                                  : wire::Parse::need_more;
 }
 
 // Identifies the application protocol inside a TLS session.
-awaitable<std::string> identify_inner(Scanner& scanner, const PortState& port, Clock::time_point deadline) {
+awaitable<std::string> identify_inner(Scanner& scanner, const PortState& port,
+                                      Clock::time_point deadline) {
   const std::chrono::milliseconds wait(1000);
-  Answer a = co_await exchange(scanner, port, wire::mqtt_connect("kensa-id", "", "", false), true, wait, deadline);
+  Answer a = co_await exchange(scanner, port, wire::mqtt_connect("kensa-id", "", "", false), true,
+                               wait, deadline);
   if (a.bytes.size() >= 2 && static_cast<unsigned char>(a.bytes[0]) == 0x20) co_return "mqtt";
   a = co_await exchange(scanner, port, kHttpGet, true, wait, deadline, http_complete);
   if (a.bytes.substr(0, 5) == "HTTP/") co_return "http";
@@ -145,12 +161,14 @@ awaitable<void> identify_tcp(Scanner& scanner, PortState& port, Clock::time_poin
     co_return;
   }
   if (a.bytes.substr(0, 5) == "HTTP/") {
-    svc = {"http", false, true, svc.banner, "answered HTTP to a TLS ClientHello: " + wire::printable(a.bytes, 60)};
+    svc = {"http", false, true, svc.banner,
+           "answered HTTP to a TLS ClientHello: " + wire::printable(a.bytes, 60)};
     co_return;
   }
   const std::string tls_answer = a.bytes;
   // 3. MQTT.
-  a = co_await exchange(scanner, port, wire::mqtt_connect("kensa-id", "", "", false), false, wait, deadline);
+  a = co_await exchange(scanner, port, wire::mqtt_connect("kensa-id", "", "", false), false, wait,
+                        deadline);
   if (a.bytes.size() >= 2 && static_cast<unsigned char>(a.bytes[0]) == 0x20) {
     svc = {"mqtt", false, true, svc.banner, "answered MQTT CONNECT with a CONNACK header"};
     co_return;
@@ -158,7 +176,8 @@ awaitable<void> identify_tcp(Scanner& scanner, PortState& port, Clock::time_poin
   // 4. HTTP, then RTSP.
   a = co_await exchange(scanner, port, kHttpGet, false, wait, deadline, http_complete);
   if (a.bytes.substr(0, 5) == "HTTP/") {
-    svc = {"http", false, true, svc.banner, "answered an HTTP request: " + wire::printable(a.bytes.substr(0, 40))};
+    svc = {"http", false, true, svc.banner,
+           "answered an HTTP request: " + wire::printable(a.bytes.substr(0, 40))};
     co_return;
   }
   a = co_await exchange(scanner, port, kRtspOptions, false, wait, deadline, http_complete);
@@ -178,13 +197,15 @@ awaitable<void> identify_tcp(Scanner& scanner, PortState& port, Clock::time_poin
   svc.identified = false;
   svc.evidence = silent ? "no recognisable answer to any probe"
                         : "unrecognised answers (greeting: " + svc.banner + ")";
-  if (!tls_answer.empty()) svc.evidence += "; answer to ClientHello: " + wire::printable(tls_answer, 40);
+  if (!tls_answer.empty())
+    svc.evidence += "; answer to ClientHello: " + wire::printable(tls_answer, 40);
 }
 
 std::string snmp_probe() { return wire::snmp_get(1, "public", 0x4b53, {"1.3.6.1.2.1.1.1.0"}); }
 
 static const Check kUdpIdentify{
-    {"probe.udp.identify", "", "*", Safety::safe, std::chrono::milliseconds(3000), {}, {}, ""}, nullptr};
+    {"probe.udp.identify", "", "*", Safety::safe, std::chrono::milliseconds(3000), {}, {}, ""},
+    nullptr};
 
 awaitable<bool> identify_udp(Scanner& scanner, PortState& port, Clock::time_point deadline) {
   (void)deadline;
@@ -205,7 +226,8 @@ awaitable<bool> identify_udp(Scanner& scanner, PortState& port, Clock::time_poin
     co_return true;
   }
   static const std::string msearch =
-      "M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\nMX: 1\r\nST: ssdp:all\r\n\r\n";
+      "M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\nMX: 1\r\nST: "
+      "ssdp:all\r\n\r\n";
   answer = co_await ctx.udp_exchange(msearch, timeout);
   if (answer.substr(0, 5) == "HTTP/") {
     port.service = {"ssdp", false, true, wire::printable(answer, 200), "answered an SSDP M-SEARCH"};

@@ -11,8 +11,8 @@
 namespace kensa::probe {
 
 std::string format_ipv4(Ipv4 a) {
-  return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." + std::to_string((a >> 8) & 255) +
-         "." + std::to_string(a & 255);
+  return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." +
+         std::to_string((a >> 8) & 255) + "." + std::to_string(a & 255);
 }
 
 std::optional<Ipv4> parse_ipv4(std::string_view text) {
@@ -95,10 +95,12 @@ void parse_item(std::string_view item, std::vector<Range>& out, int depth) {
     if (first && !last) {  // a.b.c.d-e: last octet
       unsigned octet = 256;
       auto [q, ec] = std::from_chars(tail.data(), tail.data() + tail.size(), octet);
-      if (ec == std::errc() && q == tail.data() + tail.size() && octet < 256) last = (*first & ~Ipv4{255}) | octet;
+      if (ec == std::errc() && q == tail.data() + tail.size() && octet < 256)
+        last = (*first & ~Ipv4{255}) | octet;
     }
     if (!first || !last || *last < *first) {
-      throw InputError("bad range '" + std::string(item) + "' (expected a.b.c.d-e or a.b.c.d-w.x.y.z, ascending)");
+      throw InputError("bad range '" + std::string(item) +
+                       "' (expected a.b.c.d-e or a.b.c.d-w.x.y.z, ascending)");
     }
     out.push_back({*first, *last});
     return;
@@ -114,7 +116,9 @@ void parse_item(std::string_view item, std::vector<Range>& out, int depth) {
     return;
   }
   auto a = parse_ipv4(item);
-  if (!a) throw InputError("bad target '" + std::string(item) + "' (expected an IPv4 address, CIDR, range or @file)");
+  if (!a)
+    throw InputError("bad target '" + std::string(item) +
+                     "' (expected an IPv4 address, CIDR, range or @file)");
   out.push_back({*a, *a});
 }
 
@@ -122,8 +126,8 @@ void parse_item(std::string_view item, std::vector<Range>& out, int depth) {
 
 std::vector<Ipv4> resolve_targets(const TargetSpec& spec) {
   if (spec.shard_count == 0 || spec.shard_index >= spec.shard_count) {
-    throw InputError("bad shard " + std::to_string(spec.shard_index) + "/" + std::to_string(spec.shard_count) +
-                     " (expected i/n with 0 ≤ i < n)");
+    throw InputError("bad shard " + std::to_string(spec.shard_index) + "/" +
+                     std::to_string(spec.shard_count) + " (expected i/n with 0 ≤ i < n)");
   }
   std::vector<Range> include, exclude;
   for (const auto& item : spec.include) parse_item(item, include, 0);
@@ -132,14 +136,15 @@ std::vector<Ipv4> resolve_targets(const TargetSpec& spec) {
   std::uint64_t total = 0;
   for (const auto& r : include) total += std::uint64_t{r.last} - r.first + 1;
   if (total > spec.max_addresses) {
-    throw InputError("targets expand to " + std::to_string(total) + " addresses, more than the limit of " +
-                     std::to_string(spec.max_addresses));
+    throw InputError("targets expand to " + std::to_string(total) +
+                     " addresses, more than the limit of " + std::to_string(spec.max_addresses));
   }
   std::vector<Ipv4> out;
   out.reserve(static_cast<std::size_t>(total));
   std::unordered_set<Ipv4> seen;
   auto excluded = [&](Ipv4 a) {
-    return std::any_of(exclude.begin(), exclude.end(), [a](const Range& r) { return a >= r.first && a <= r.last; });
+    return std::any_of(exclude.begin(), exclude.end(),
+                       [a](const Range& r) { return a >= r.first && a <= r.last; });
   };
   for (const auto& r : include) {
     for (std::uint64_t a = r.first; a <= r.last; ++a) {
@@ -148,7 +153,8 @@ std::vector<Ipv4> resolve_targets(const TargetSpec& spec) {
       // Network and broadcast addresses of a CIDR are kept: devices do sit on .0 in /23s etc.
       if (!spec.allow_public && !is_private(addr)) {
         throw InputError("target " + format_ipv4(addr) +
-                         " is a public address; kensa only scans private and loopback ranges unless --allow-public "
+                         " is a public address; kensa only scans private and loopback ranges "
+                         "unless --allow-public "
                          "is given (nothing was sent)");
       }
       out.push_back(addr);
@@ -161,7 +167,8 @@ std::vector<Ipv4> resolve_targets(const TargetSpec& spec) {
   std::shuffle(out.begin(), out.end(), rng);
   if (spec.shard_count > 1) {
     std::vector<Ipv4> mine;
-    for (std::size_t i = spec.shard_index; i < out.size(); i += spec.shard_count) mine.push_back(out[i]);
+    for (std::size_t i = spec.shard_index; i < out.size(); i += spec.shard_count)
+      mine.push_back(out[i]);
     out = std::move(mine);
   }
   return out;
@@ -187,9 +194,12 @@ PortList parse_ports(std::string_view text) {
       auto [q, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
       return ec == std::errc() && q == s.data() + s.size() && v >= 1 && v <= 65535;
     };
-    bool ok = dash == std::string_view::npos ? num(item, first) && num(item, last)
-                                            : num(item.substr(0, dash), first) && num(item.substr(dash + 1), last);
-    if (!ok || last < first) throw InputError("bad port list item '" + std::string(item) + "' (expected 1-65535, a-b, T:, U:)");
+    bool ok = dash == std::string_view::npos
+                  ? num(item, first) && num(item, last)
+                  : num(item.substr(0, dash), first) && num(item.substr(dash + 1), last);
+    if (!ok || last < first)
+      throw InputError("bad port list item '" + std::string(item) +
+                       "' (expected 1-65535, a-b, T:, U:)");
     auto& list = udp ? out.udp : out.tcp;
     for (unsigned v = first; v <= last; ++v) list.push_back(static_cast<std::uint16_t>(v));
   }
@@ -201,7 +211,8 @@ PortList parse_ports(std::string_view text) {
 }
 
 PortList default_ports() {
-  return {{21, 22, 23, 80, 81, 443, 554, 1883, 2323, 5000, 5555, 7547, 8000, 8080, 8081, 8443, 8883, 49152},
+  return {{21, 22, 23, 80, 81, 443, 554, 1883, 2323, 5000, 5555, 7547, 8000, 8080, 8081, 8443, 8883,
+           49152},
           {161, 1900, 5683}};
 }
 

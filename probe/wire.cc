@@ -19,7 +19,8 @@ std::string lower(std::string_view s) {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -29,7 +30,8 @@ void put16(std::string& out, std::uint16_t v) {
 }
 
 void put32(std::string& out, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((v >> shift) & 0xff));
 }
 
 void put32le(std::string& out, std::uint32_t v) {
@@ -68,7 +70,8 @@ std::string mqtt_fixed(std::uint8_t first, const std::string& body) {
 // ---- Telnet ----
 
 void telnet_feed(TelnetState& st, std::string_view bytes, std::string& text, std::string& replies) {
-  constexpr std::uint8_t IAC = 255, DONT = 254, DO = 253, WONT = 252, WILL = 251, SB = 250, SE = 240;
+  constexpr std::uint8_t IAC = 255, DONT = 254, DO = 253, WONT = 252, WILL = 251, SB = 250,
+                         SE = 240;
   for (char ch : bytes) {
     const auto b = static_cast<std::uint8_t>(ch);
     switch (st.stage) {
@@ -112,7 +115,8 @@ void telnet_feed(TelnetState& st, std::string_view bytes, std::string& text, std
         st.stage = b == SE ? 0 : 3;
         if (b == SE) ++st.negotiations;
         break;
-      default: st.stage = 0;
+      default:
+        st.stage = 0;
     }
   }
 }
@@ -130,7 +134,8 @@ Parse parse_reply(std::string_view bytes, Reply& reply, std::size_t& consumed) {
     pos = eol + 1;
     text.append(line);
     if (line.size() < 4 || !std::isdigit(static_cast<unsigned char>(line[0])) ||
-        !std::isdigit(static_cast<unsigned char>(line[1])) || !std::isdigit(static_cast<unsigned char>(line[2]))) {
+        !std::isdigit(static_cast<unsigned char>(line[1])) ||
+        !std::isdigit(static_cast<unsigned char>(line[2]))) {
       if (code < 0) return Parse::bad;
       continue;  // continuation line of a multi-line reply
     }
@@ -152,7 +157,8 @@ std::string HttpResponse::header(const std::string& name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
-Parse parse_http_response(std::string_view bytes, bool eof, std::size_t max_body, HttpResponse& out) {
+Parse parse_http_response(std::string_view bytes, bool eof, std::size_t max_body,
+                          HttpResponse& out) {
   auto end = bytes.find("\r\n\r\n");
   std::size_t sep = 4;
   if (end == std::string_view::npos) {
@@ -160,7 +166,8 @@ Parse parse_http_response(std::string_view bytes, bool eof, std::size_t max_body
     sep = 2;
   }
   if (end == std::string_view::npos) {
-    if (bytes.size() >= 5 && bytes.substr(0, 5) != std::string_view("HTTP/").substr(0, 5)) return Parse::bad;
+    if (bytes.size() >= 5 && bytes.substr(0, 5) != std::string_view("HTTP/").substr(0, 5))
+      return Parse::bad;
     return eof ? Parse::bad : Parse::need_more;
   }
   const std::string_view head = bytes.substr(0, end);
@@ -189,7 +196,8 @@ Parse parse_http_response(std::string_view bytes, bool eof, std::size_t max_body
     const auto colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) continue;
     if (r.headers.size() >= 100) break;
-    r.headers.emplace(lower(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
+    r.headers.emplace(lower(trim(line.substr(0, colon))),
+                      std::string(trim(line.substr(colon + 1))));
   }
   std::string_view body = bytes.substr(end + sep);
   const std::string te = lower(r.header("transfer-encoding"));
@@ -259,7 +267,8 @@ std::map<std::string, std::string> parse_auth_params(std::string_view v) {
       ++p;
     } else {
       const auto comma = v.find(',', p);
-      value = std::string(trim(v.substr(p, comma == std::string_view::npos ? std::string_view::npos : comma - p)));
+      value = std::string(
+          trim(v.substr(p, comma == std::string_view::npos ? std::string_view::npos : comma - p)));
       p = comma == std::string_view::npos ? v.size() : comma;
     }
     out[name] = value;
@@ -290,11 +299,11 @@ Parse parse_mqtt_header(std::string_view bytes, std::uint32_t max_remaining, Mqt
   return Parse::bad;  // a fifth length byte is malformed (MQTT 3.1.1 §2.2.3)
 }
 
-std::string mqtt_connect(std::string_view client_id, std::string_view user, std::string_view password,
-                         bool with_credentials) {
+std::string mqtt_connect(std::string_view client_id, std::string_view user,
+                         std::string_view password, bool with_credentials) {
   std::string body;
   mqtt_string(body, "MQTT");
-  body.push_back(4);  // protocol level 3.1.1
+  body.push_back(4);          // protocol level 3.1.1
   std::uint8_t flags = 0x02;  // clean session
   if (with_credentials) flags |= 0xc0;
   body.push_back(static_cast<char>(flags));
@@ -340,7 +349,7 @@ std::string coap_get(std::uint16_t message_id, std::string_view token, std::stri
   std::string out;
   const auto tkl = std::min<std::size_t>(token.size(), 8);
   out.push_back(static_cast<char>(0x40 | tkl));  // version 1, confirmable
-  out.push_back(1);                             // GET
+  out.push_back(1);                              // GET
   put16(out, message_id);
   out.append(token.substr(0, tkl));
   int last = 0;
@@ -511,7 +520,9 @@ bool read_tlv(std::string_view b, std::size_t& p, std::uint8_t& tag, std::string
 bool ber_to_int(std::string_view v, std::int64_t& out) {
   if (v.empty() || v.size() > 8) return false;
   std::int64_t r = (byte_at(v, 0) & 0x80) ? -1 : 0;
-  for (char c : v) r = static_cast<std::int64_t>((static_cast<std::uint64_t>(r) << 8) | static_cast<std::uint8_t>(c));
+  for (char c : v)
+    r = static_cast<std::int64_t>((static_cast<std::uint64_t>(r) << 8) |
+                                  static_cast<std::uint8_t>(c));
   out = r;
   return true;
 }
@@ -537,7 +548,8 @@ std::string snmp_get(int version, std::string_view community, std::int32_t reque
                      const std::vector<std::string>& oids) {
   std::string bindings;
   for (const auto& oid : oids) bindings += tlv(0x30, ber_oid(oid) + std::string("\x05\x00", 2));
-  const std::string pdu = tlv(0xa0, ber_int(request_id) + ber_int(0) + ber_int(0) + tlv(0x30, bindings));
+  const std::string pdu =
+      tlv(0xa0, ber_int(request_id) + ber_int(0) + ber_int(0) + tlv(0x30, bindings));
   return tlv(0x30, ber_int(version) + tlv(0x04, std::string(community)) + pdu);
 }
 
@@ -600,7 +612,8 @@ Parse parse_tls_record(std::string_view b, TlsRecord& out) {
   if (type == 22) {
     if (b.size() < 6) return Parse::need_more;
     out.handshake_type = byte_at(b, 5);
-    if (out.handshake_type != 2 && out.handshake_type != 11 && out.handshake_type != 14) return Parse::bad;
+    if (out.handshake_type != 2 && out.handshake_type != 11 && out.handshake_type != 14)
+      return Parse::bad;
   }
   return Parse::ok;
 }
@@ -609,7 +622,7 @@ std::string tls_client_hello() {
   std::string hello;
   put16(hello, 0x0303);
   for (int i = 0; i < 32; ++i) hello.push_back(static_cast<char>(i * 7 + 1));  // fixed "random"
-  hello.push_back(0);                                                           // session id
+  hello.push_back(0);                                                          // session id
   const std::uint16_t suites[] = {0xc02f, 0xc030, 0xc02b, 0xc02c, 0x009c, 0x009d, 0xc013, 0xc014,
                                   0x002f, 0x0035, 0x000a, 0x0005, 0x1301, 0x1302, 0x00ff};
   put16(hello, sizeof(suites));
@@ -670,8 +683,8 @@ Parse parse_ssh_kexinit(std::string_view b, SshKexInit& out, std::size_t& consum
   consumed = 4 + length;
   if (payload.empty() || byte_at(payload, 0) != 20) return Parse::bad;  // SSH_MSG_KEXINIT
   std::size_t p = 17;                                                   // type + cookie
-  std::vector<std::string>* lists[] = {&out.kex, &out.host_key, &out.cipher_c2s, &out.cipher_s2c,
-                                       &out.mac_c2s, &out.mac_s2c};
+  std::vector<std::string>* lists[] = {&out.kex,        &out.host_key, &out.cipher_c2s,
+                                       &out.cipher_s2c, &out.mac_c2s,  &out.mac_s2c};
   for (auto* list : lists) {
     if (p + 4 > payload.size()) return Parse::bad;
     const std::uint32_t n = get32(payload, p);
@@ -737,8 +750,9 @@ std::string adb_connect_message() {
 bool parse_adb(std::string_view b, AdbMessage& out) {
   if (b.size() < 24) return false;
   out.command = std::string(b.substr(0, 4));
-  if (out.command != "CNXN" && out.command != "AUTH" && out.command != "OPEN" && out.command != "OKAY" &&
-      out.command != "CLSE" && out.command != "WRTE" && out.command != "SYNC" && out.command != "STLS") {
+  if (out.command != "CNXN" && out.command != "AUTH" && out.command != "OPEN" &&
+      out.command != "OKAY" && out.command != "CLSE" && out.command != "WRTE" &&
+      out.command != "SYNC" && out.command != "STLS") {
     return false;
   }
   out.arg0 = get32le(b, 4);
@@ -760,8 +774,9 @@ std::vector<Component> components_in(std::string_view banner) {
     Component c{(*it)[1].str(), (*it)[2].str()};
     if (c.name == "Firmware") c.name = "firmware";
     if (c.name == "MiniUPnPd") c.name = "miniupnpd";
-    const bool dup = std::any_of(out.begin(), out.end(),
-                                 [&](const Component& o) { return o.name == c.name && o.version == c.version; });
+    const bool dup = std::any_of(out.begin(), out.end(), [&](const Component& o) {
+      return o.name == c.name && o.version == c.version;
+    });
     if (!dup) out.push_back(std::move(c));
   }
   return out;

@@ -1,7 +1,7 @@
 #pragma once
 // Parsers and builders of the protocol bytes the prober exchanges with devices. Every parser takes
-// untrusted bytes, never allocates more than a bound derived from its input, never throws, and has a
-// libFuzzer target (fuzz/probe/). Internal to the probe component (the public header is probe.h);
+// untrusted bytes, never allocates more than a bound derived from its input, never throws, and has
+// a libFuzzer target (fuzz/probe/). Internal to the probe component (the public header is probe.h);
 // the fuzz targets include it directly.
 //
 // Written by hand because no Debian library parses these protocols' wire formats incrementally and
@@ -27,7 +27,8 @@ struct TelnetState {
   std::size_t subnegotiation_bytes = 0;
 };
 // Appends the plain text to `text` and the replies to send to `replies`.
-void telnet_feed(TelnetState& state, std::string_view bytes, std::string& text, std::string& replies);
+void telnet_feed(TelnetState& state, std::string_view bytes, std::string& text,
+                 std::string& replies);
 
 // ---- Line-oriented replies (FTP, SMTP style "220-..." / "220 ...") ----
 struct Reply {
@@ -48,7 +49,8 @@ struct HttpResponse {
 };
 // need_more until the header block and the body (Content-Length, chunked, or to end when `eof`)
 // are complete. The body is cut at max_body bytes (then ok).
-Parse parse_http_response(std::string_view bytes, bool eof, std::size_t max_body, HttpResponse& out);
+Parse parse_http_response(std::string_view bytes, bool eof, std::size_t max_body,
+                          HttpResponse& out);
 // "WWW-Authenticate: Digest realm=..., nonce=..." → parameters (lower-cased names).
 std::map<std::string, std::string> parse_auth_params(std::string_view header_value);
 
@@ -62,8 +64,8 @@ struct MqttPacket {
 // Parses the fixed header. bad for a malformed remaining length, or one above max_remaining (a
 // hostile broker announcing 256 MiB must not make the caller wait for or allocate it).
 Parse parse_mqtt_header(std::string_view bytes, std::uint32_t max_remaining, MqttPacket& out);
-std::string mqtt_connect(std::string_view client_id, std::string_view user, std::string_view password,
-                         bool with_credentials);
+std::string mqtt_connect(std::string_view client_id, std::string_view user,
+                         std::string_view password, bool with_credentials);
 std::string mqtt_subscribe(std::uint16_t packet_id, const std::vector<std::string>& topics);
 std::string mqtt_disconnect();
 struct MqttPublish {
@@ -107,7 +109,8 @@ struct TlsRecord {
   std::uint16_t length = 0;
   std::uint8_t handshake_type = 0;  // first handshake message type, when content_type == 22
 };
-// ok when the bytes start with a plausible TLS record header (type 20..24, version 3.x, length ≤ 2^14+2048).
+// ok when the bytes start with a plausible TLS record header (type 20..24, version 3.x, length ≤
+// 2^14+2048).
 Parse parse_tls_record(std::string_view bytes, TlsRecord& out);
 // A TLS 1.2-compatible ClientHello offering common suites, used to recognise TLS by its answer.
 std::string tls_client_hello();

@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 #if KENSA_FUZZ_PARSER == 1  // banners and line replies
   wire::Reply reply;
   std::size_t consumed = 0;
-  if (wire::parse_reply(b, reply, consumed) == wire::Parse::ok && consumed > b.size()) __builtin_trap();
+  if (wire::parse_reply(b, reply, consumed) == wire::Parse::ok && consumed > b.size())
+    __builtin_trap();
   (void)wire::components_in(b);
   (void)wire::printable(b, 64);
   std::string protocol, software;
@@ -24,14 +25,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 #elif KENSA_FUZZ_PARSER == 2  // HTTP and SSDP responses
   wire::HttpResponse r;
   (void)wire::parse_http_response(b, false, 4096, r);
-  if (wire::parse_http_response(b, true, 4096, r) == wire::Parse::ok && r.body.size() > 4096) __builtin_trap();
+  if (wire::parse_http_response(b, true, 4096, r) == wire::Parse::ok && r.body.size() > 4096)
+    __builtin_trap();
   (void)wire::parse_auth_params(b);
 #elif KENSA_FUZZ_PARSER == 3  // MQTT
   wire::MqttPacket p;
   if (wire::parse_mqtt_header(b, 1024, p) == wire::Parse::ok) {
     if (p.remaining > 1024) __builtin_trap();
     wire::MqttPublish pub;
-    if (b.size() >= p.header_length) (void)wire::parse_mqtt_publish(p.flags, b.substr(p.header_length), pub);
+    if (b.size() >= p.header_length)
+      (void)wire::parse_mqtt_publish(p.flags, b.substr(p.header_length), pub);
   }
 #elif KENSA_FUZZ_PARSER == 4  // CoAP
   wire::CoapMessage m;
