@@ -92,6 +92,10 @@ awaitable<void> cleartext(CheckContext& ctx) {
       {"rtsp", "RTSP without TLS sends credentials and streams in clear text"},
       {"adb", "ADB without TLS gives a debug channel in clear text"},
   };
+  if (!svc.identified) {
+    ctx.incomplete(evidence::CheckStatus::error, "service not identified (" + svc.evidence + ")");
+    co_return;
+  }
   if (svc.tls) {
     ctx.note(svc.name + " runs inside TLS");
     co_return;
