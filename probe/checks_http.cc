@@ -182,7 +182,8 @@ awaitable<void> http_default_credential(CheckContext& ctx) {
     co_return;
   }
   const auto& dict = ctx.scanner.dictionary();
-  const auto [path, first_challenge] = ctx.port.http_auth.front();
+  const std::string path = ctx.port.http_auth.front().first;
+  const std::string first_challenge = ctx.port.http_auth.front().second;
   bool found = false, locked = false;
   std::size_t tried = 0;
   co_await parallel_for(ctx, dict.size(), 8, [&](std::size_t i) -> awaitable<bool> {
@@ -235,7 +236,8 @@ awaitable<void> http_bruteforce(CheckContext& ctx) {
     ctx.note("no page asked for HTTP authentication");
     co_return;
   }
-  const auto [path, challenge0] = ctx.port.http_auth.front();
+  const std::string path = ctx.port.http_auth.front().first;
+  const std::string challenge0 = ctx.port.http_auth.front().second;
   std::mt19937 rng(ctx.port.address);
   std::vector<double> times;
   const std::string user =

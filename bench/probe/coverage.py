@@ -5,7 +5,12 @@ import xml.etree.ElementTree as ET
 findings = json.load(open(sys.argv[1]))["findings"]
 have = {(f["target"], f["kind"]) for f in findings}
 nmap = {}
-for host in ET.parse(sys.argv[2]).getroot().iter("host"):
+try:
+    hosts = list(ET.parse(sys.argv[2]).getroot().iter("host"))
+except ET.ParseError:  # nmap was stopped before it finished: no host results were written
+    print("nmap XML incomplete (nmap stopped before writing host results): nmap column counts nothing")
+    hosts = []
+for host in hosts:
     addr = host.find("address").get("addr")
     text = []
     for port in host.iter("port"):
