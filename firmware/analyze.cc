@@ -15,53 +15,12 @@
 #include "firmware/extract.h"
 #include "firmware/internal.h"
 
-namespace kensa {
-extern const EmbeddedFile kFirmwareDataFiles[];
-extern const std::size_t kFirmwareDataFiles_count;
-}  // namespace kensa
 
 namespace kensa::firmware {
 
 using nlohmann::json;
 using namespace detail;
 
-std::vector<Credential> parse_credentials(const std::string& text, const std::string& origin) {
-  std::vector<Credential> out;
-  std::size_t line_no = 0, at = 0;
-  while (at < text.size()) {
-    std::size_t nl = text.find('\n', at);
-    if (nl == std::string::npos) nl = text.size();
-    std::string line = text.substr(at, nl - at);
-    at = nl + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line[0] == '#') continue;
-    const std::size_t tab = line.find('\t');
-    if (tab == std::string::npos) {
-      throw InputError(origin, line_no, 1,
-                       "expected 'user<TAB>password' (see data/credentials/README.md)");
-    }
-    auto unescape = [](std::string s) {
-      if (s == "<empty>") return std::string();
-      return s;
-    };
-    out.push_back(Credential{unescape(line.substr(0, tab)), unescape(line.substr(tab + 1))});
-  }
-  return out;
-}
-
-const std::vector<Credential>& builtin_credentials() {
-  static const std::vector<Credential> creds = [] {
-    for (std::size_t i = 0; i < kFirmwareDataFiles_count; ++i) {
-      if (kFirmwareDataFiles[i].name == "default-credentials.txt") {
-        return parse_credentials(std::string(kFirmwareDataFiles[i].contents),
-                                 "default-credentials.txt");
-      }
-    }
-    return std::vector<Credential>{};
-  }();
-  return creds;
-}
 
 namespace {
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "evidence/credentials.h"
 #include "evidence/evidence.h"
 
 namespace kensa::firmware {
@@ -128,13 +129,9 @@ std::vector<CveMatch> match_cves(const std::filesystem::path& db, const Componen
 // ("1.1.1m" < "1.1.1n" < "1.1.2"). Returns <0, 0, >0.
 int compare_versions(const std::string& a, const std::string& b);
 
-// ---- Default-credential dictionary (data/credentials/default-credentials.txt) ----
-struct Credential {
-  std::string user, password;
-};
-// Parses the dictionary format documented in data/credentials/README.md. Throws InputError.
-std::vector<Credential> parse_credentials(const std::string& text, const std::string& origin);
-// The dictionary shipped with kensa (embedded at build time).
-const std::vector<Credential>& builtin_credentials();
+// The default-credential dictionary is shared with the prober (evidence/credentials.h).
+using evidence::builtin_credentials;
+using evidence::Credential;
+using evidence::parse_credentials;
 
 }  // namespace kensa::firmware

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Lab test of the prober: brings the lab (lab/lab.sh) up in a namespace named for this run, scans
+# every device with `kensa scan --intrusive`, and checks that each weak device's expected findings
+# are reported, that the hardened device has none above info with every check completed, and that
+# the hostile devices end within their budget with incomplete (timeout/error) check runs, never a
+# silent pass. Needs root and the lab's packages (lab/install-deps.sh); fails if they are missing.
+#   usage: lab_test.sh KENSA_BINARY SOURCE_DIR
+set -euo pipefail
+kensa=$1
+src=$2
+[ "$(id -u)" -eq 0 ] || { echo "FAIL: the lab test needs root (network namespaces)"; exit 1; }
+export KENSA_LAB_NS="kprobe-t$$"
+export KENSA_LAB_RUN="${TMPDIR:-/tmp}/$KENSA_LAB_NS"
+work=$(mktemp -d)
+cleanup() { bash "$src/lab/lab.sh" down >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+bash "$src/lab/lab.sh" up >"$work/lab-up.log" 2>&1 || { cat "$work/lab-up.log"; echo "FAIL: lab did not come up"; exit 1; }
+
+budget=100
+start=$(date +%s.%N)
+ip netns exec "$KENSA_LAB_NS" "$kensa" scan 10.77.0.10-34 --intrusive --quiet --budget "$budget" \
+    -o "$work/findings.json" >"$work/summary.txt" 2>"$work/stderr.txt" ||
+    { cat "$work/stderr.txt"; echo "FAIL: kensa scan exited $?"; exit 1; }
+elapsed=$(python3 -c "import sys,time; print(round(time.time()-float(sys.argv[1]),2))" "$start")
+cat "$work/summary.txt"
+echo "scan took ${elapsed}s (budget ${budget}s)"
+
+python3 - "$work/findings.json" "$elapsed" "$budget" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+elapsed, budget = float(sys.argv[2]), float(sys.argv[3])
+findings, checks = doc["findings"], doc["checks"]
+kinds = {}
+for f in findings:
+    kinds.setdefault(f["target"], set()).add(f["kind"])
+runs = {}
+for c in checks:
+    runs.setdefault(c["target"], []).append(c)
+expected = {
+    "10.77.0.10": {"default-credential", "cleartext-service", "cleartext-credential", "no-bruteforce-protection",
+                   "info-disclosure"},
+    "10.77.0.11": {"default-credential", "no-authentication", "cleartext-credential", "no-bruteforce-protection",
+                   "info-disclosure", "component-identified"},
+    "10.77.0.12": {"mqtt-anonymous", "cleartext-service", "info-disclosure", "component-identified"},
+    "10.77.0.13": {"tls-legacy-version", "tls-self-signed", "tls-expired", "tls-weak-key", "tls-weak-signature",
+                   "tls-name-mismatch"},
+    "10.77.0.14": {"coap-unauthenticated", "cleartext-service"},
+    "10.77.0.15": {"snmp-default-community", "cleartext-service", "info-disclosure"},
+    "10.77.0.16": {"ftp-anonymous", "cleartext-service", "info-disclosure", "component-identified"},
+    "10.77.0.17": {"upnp-exposed", "info-disclosure"},
+}
+failures = []
+for target, want in expected.items():
+    missing = want - kinds.get(target, set())
+    if missing:
+        failures.append(f"{target}: missing {sorted(missing)}")
+hardened = "10.77.0.20"
+bad = [f for f in findings if f["target"] == hardened and f["severity"] != "info"]
+if bad:
+    failures.append(f"hardened device has findings: {[(f['kind'], f['title']) for f in bad]}")
+incomplete = [c for c in runs.get(hardened, []) if c["status"] != "completed"]
+if incomplete or len(runs.get(hardened, [])) < 8:
+    failures.append(f"hardened device checks not all completed: {[(c['check'], c['status'], c.get('detail')) for c in incomplete]}")
+for port_kind in ("22", "8883"):
+    if not any(str(c.get("port")) == port_kind for c in runs.get(hardened, [])):
+        failures.append(f"hardened device: no checks on port {port_kind}")
+for target in ("10.77.0.30", "10.77.0.31", "10.77.0.32", "10.77.0.33", "10.77.0.34"):
+    rs = runs.get(target, [])
+    open_ports = {c.get("port") for c in rs}
+    service_runs = [c for c in rs if c["check"] not in ("probe.service.inventory", "probe.cleartext")]
+    if not service_runs:
+        failures.append(f"{target}: no service checks ran")
+        continue
+    passed = [c["check"] for c in service_runs if c["status"] == "completed"]
+    unsafe = [c for c in service_runs if c["status"] in ("timeout", "error")]
+    if not unsafe:
+        failures.append(f"{target}: hostile device produced no timeout/error check run")
+    if passed:
+        failures.append(f"{target}: checks passed against a hostile device: {passed}")
+if elapsed > budget:
+    failures.append(f"scan took {elapsed:.1f}s, over its {budget}s budget")
+for f in failures:
+    print("FAIL:", f)
+print(f"{len(expected) + 6 - len(failures)} passed, {len(failures)} failed")
+sys.exit(1 if failures else 0)
+PY
