@@ -38,26 +38,7 @@ std::string normalize_entry_path(std::string_view name, bool& escaped) {
   return out.empty() ? "/" : out;
 }
 
-namespace {
-EntryType type_of(mode_t type) {
-  switch (type) {
-    case AE_IFDIR:
-      return EntryType::directory;
-    case AE_IFLNK:
-      return EntryType::symlink;
-    case AE_IFCHR:
-      return EntryType::character_device;
-    case AE_IFBLK:
-      return EntryType::block_device;
-    case AE_IFIFO:
-      return EntryType::fifo;
-    case AE_IFSOCK:
-      return EntryType::socket;
-    default:
-      return EntryType::regular;
-  }
-}
-}  // namespace
+namespace {}  // namespace
 
 FsRead read_archive(Bytes data, Budget& budget, std::string_view format) {
   FsRead r;
@@ -102,7 +83,7 @@ FsRead read_archive(Bytes data, Budget& budget, std::string_view format) {
     } else if (escaped) {
       ++escapes;
     }
-    e.type = type_of(archive_entry_filetype(entry));
+    e.type = entry_type_of_mode(archive_entry_filetype(entry));
     e.mode = archive_entry_mode(entry) & 07777;
     e.uid = static_cast<std::uint32_t>(archive_entry_uid(entry));
     e.gid = static_cast<std::uint32_t>(archive_entry_gid(entry));

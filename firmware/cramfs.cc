@@ -33,25 +33,6 @@ Inode inode_at(Bytes d, std::size_t at) {
   return Inode{w0 & 0xFFFF, w0 >> 16, w1 & 0xFFFFFF, w1 >> 24, (w2 & 0x3F) * 4, (w2 >> 6) * 4};
 }
 
-EntryType type_of(std::uint32_t mode) {
-  switch (mode & S_IFMT) {
-    case S_IFDIR:
-      return EntryType::directory;
-    case S_IFLNK:
-      return EntryType::symlink;
-    case S_IFCHR:
-      return EntryType::character_device;
-    case S_IFBLK:
-      return EntryType::block_device;
-    case S_IFIFO:
-      return EntryType::fifo;
-    case S_IFSOCK:
-      return EntryType::socket;
-    default:
-      return EntryType::regular;
-  }
-}
-
 class Reader {
  public:
   Reader(Bytes d, std::uint32_t flags, Budget& budget, FsRead& out)
@@ -76,7 +57,7 @@ class Reader {
       Entry e;
       bool escaped = false;
       e.path = normalize_entry_path(path + "/" + name, escaped);
-      e.type = type_of(child.mode);
+      e.type = entry_type_of_mode(child.mode);
       e.mode = child.mode & 07777;
       e.uid = child.uid;
       e.gid = child.gid;

@@ -1,4 +1,5 @@
 #pragma once
+#include <sys/stat.h>
 // Internal interfaces between the firmware component's parts: decoders, container readers,
 // checks. Not part of the public interface (firmware/firmware.h).
 #include <cstdint>
@@ -12,6 +13,27 @@
 #include "firmware/firmware.h"
 
 namespace kensa::firmware::detail {
+
+// The entry type encoded in a POSIX st_mode (S_IFMT bits), which squashfs, cramfs, jffs2 and
+// libarchive (AE_IF* has the same values) all use.
+inline EntryType entry_type_of_mode(std::uint32_t mode) {
+  switch (mode & S_IFMT) {
+    case S_IFDIR:
+      return EntryType::directory;
+    case S_IFLNK:
+      return EntryType::symlink;
+    case S_IFCHR:
+      return EntryType::character_device;
+    case S_IFBLK:
+      return EntryType::block_device;
+    case S_IFIFO:
+      return EntryType::fifo;
+    case S_IFSOCK:
+      return EntryType::socket;
+    default:
+      return EntryType::regular;
+  }
+}
 
 using Bytes = std::string_view;
 

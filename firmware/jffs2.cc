@@ -208,28 +208,7 @@ FsRead read_jffs2(Bytes d, Budget& budget) {
     e.mode = inode.mode & 07777;
     e.uid = inode.uid;
     e.gid = inode.gid;
-    switch (inode.mode & S_IFMT) {
-      case S_IFDIR:
-        e.type = EntryType::directory;
-        break;
-      case S_IFLNK:
-        e.type = EntryType::symlink;
-        break;
-      case S_IFCHR:
-        e.type = EntryType::character_device;
-        break;
-      case S_IFBLK:
-        e.type = EntryType::block_device;
-        break;
-      case S_IFIFO:
-        e.type = EntryType::fifo;
-        break;
-      case S_IFSOCK:
-        e.type = EntryType::socket;
-        break;
-      default:
-        e.type = EntryType::regular;
-    }
+    e.type = entry_type_of_mode(inode.mode);
     if (e.type == EntryType::regular || e.type == EntryType::symlink) {
       std::sort(inode.fragments.begin(), inode.fragments.end(),
                 [](const Fragment& a, const Fragment& b) { return a.version < b.version; });

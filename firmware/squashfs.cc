@@ -66,25 +66,6 @@ struct Destroy {
 template <typename T>
 using Owned = std::unique_ptr<T, Destroy<T>>;
 
-EntryType entry_type(std::uint16_t mode) {
-  switch (mode & S_IFMT) {
-    case S_IFDIR:
-      return EntryType::directory;
-    case S_IFLNK:
-      return EntryType::symlink;
-    case S_IFCHR:
-      return EntryType::character_device;
-    case S_IFBLK:
-      return EntryType::block_device;
-    case S_IFIFO:
-      return EntryType::fifo;
-    case S_IFSOCK:
-      return EntryType::socket;
-    default:
-      return EntryType::regular;
-  }
-}
-
 }  // namespace
 
 FsRead read_squashfs(Bytes data, Budget& budget) {
@@ -143,7 +124,7 @@ FsRead read_squashfs(Bytes data, Budget& budget) {
           bool escaped = false;
           e.path = normalize_entry_path(path + "/" + name, escaped);
           const sqfs_inode_generic_t* inode = child->inode;
-          e.type = entry_type(inode->base.mode);
+          e.type = entry_type_of_mode(inode->base.mode);
           e.mode = inode->base.mode & 07777;
           e.uid = child->uid;
           e.gid = child->gid;
