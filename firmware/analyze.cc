@@ -15,12 +15,10 @@
 #include "firmware/extract.h"
 #include "firmware/internal.h"
 
-
 namespace kensa::firmware {
 
 using nlohmann::json;
 using namespace detail;
-
 
 namespace {
 

@@ -64,7 +64,6 @@ awaitable<void> RateLimiter::acquire() {
 
 // ---- credentials ----
 
-
 // ---- Conn ----
 
 Conn::Conn(Scanner& scanner, asio::any_io_executor executor)

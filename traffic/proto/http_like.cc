@@ -21,6 +21,19 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// Calls fn(name, value) for every "Name: value" line of an HTTP/RTSP header block, from `pos` (the
+// start of the line after the request or status line) to the end of `head`.
+template <typename Fn>
+void for_each_header(std::string_view head, std::size_t pos, Fn&& fn) {
+  while (pos < head.size()) {
+    const auto next = head.find("\r\n", pos);
+    const std::string_view line = head.substr(pos, next - pos);
+    pos = next == std::string_view::npos ? head.size() : next + 2;
+    const auto colon = line.find(':');
+    if (colon != std::string_view::npos) fn(line.substr(0, colon), trim(line.substr(colon + 1)));
+  }
+}
+
 std::string base64_decode(std::string_view in) {
   in = trim(in);
   if (in.empty() || in.size() > 4096 || in.size() % 4 != 0) return {};
@@ -138,14 +151,7 @@ class HttpLikeSession final : public Session {
     std::string_view host, content_type;
     std::size_t content_length = 0;
     bool has_length = false;
-    for (std::size_t pos = line_end + 2; pos < head.size();) {
-      const auto next = head.find("\r\n", pos);
-      const std::string_view h = head.substr(pos, next - pos);
-      pos = next == std::string_view::npos ? head.size() : next + 2;
-      const auto colon = h.find(':');
-      if (colon == std::string_view::npos) continue;
-      const std::string_view name = h.substr(0, colon);
-      const std::string_view value = trim(h.substr(colon + 1));
+    for_each_header(head, line_end + 2, [&](std::string_view name, std::string_view value) {
       auto is = [&](std::string_view n) {
         return name.size() == n.size() && starts_with_nocase(name, n);
       };
@@ -163,7 +169,7 @@ class HttpLikeSession final : public Session {
       } else if (is("Content-Type")) {
         content_type = value;
       }
-    }
+    });
     if (!host.empty()) {
       ctx.observer.device_attribute(ctx.flow.client,
                                     ctx.flow.has_mac ? &ctx.flow.client_mac : nullptr,
@@ -199,26 +205,20 @@ class HttpLikeSession final : public Session {
     }
     std::size_t content_length = 0;
     bool has_length = false, chunked = false;
-    for (std::size_t pos = head.find("\r\n") + 2; pos < head.size();) {
-      const auto next = head.find("\r\n", pos);
-      const std::string_view h = head.substr(pos, next - pos);
-      pos = next == std::string_view::npos ? head.size() : next + 2;
-      const auto colon = h.find(':');
-      if (colon == std::string_view::npos) continue;
-      const std::string_view name = h.substr(0, colon);
-      const std::string_view value = trim(h.substr(colon + 1));
-      auto is = [&](std::string_view n) {
-        return name.size() == n.size() && starts_with_nocase(name, n);
-      };
-      if (is("Server")) {
-        ctx.observer.device_attribute(ctx.flow.server, nullptr, service_ + "_server", value);
-      } else if (is("Content-Length")) {
-        std::from_chars(value.data(), value.data() + value.size(), content_length);
-        has_length = true;
-      } else if (is("Transfer-Encoding") && contains_nocase(value, "chunked")) {
-        chunked = true;
-      }
-    }
+    for_each_header(
+        head, head.find("\r\n") + 2, [&](std::string_view name, std::string_view value) {
+          auto is = [&](std::string_view n) {
+            return name.size() == n.size() && starts_with_nocase(name, n);
+          };
+          if (is("Server")) {
+            ctx.observer.device_attribute(ctx.flow.server, nullptr, service_ + "_server", value);
+          } else if (is("Content-Length")) {
+            std::from_chars(value.data(), value.data() + value.size(), content_length);
+            has_length = true;
+          } else if (is("Transfer-Encoding") && contains_nocase(value, "chunked")) {
+            chunked = true;
+          }
+        });
     if (chunked ||
         (!has_length && service_ == "http" && !contains_nocase(head.substr(0, 12), " 204") &&
          !contains_nocase(head.substr(0, 13), " 304"))) {
