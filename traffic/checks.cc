@@ -15,6 +15,21 @@
 
 namespace kensa::traffic {
 
+namespace {
+// A finding about the flow's server: the device that offers the service the check looked at.
+evidence::Finding server_finding(const FlowInfo& fl, std::string check, std::string kind,
+                                 std::string protocol, std::string service) {
+  evidence::Finding f;
+  f.check = std::move(check);
+  f.kind = std::move(kind);
+  f.target = fl.server.to_string();
+  f.port = fl.server_port;
+  f.protocol = std::move(protocol);
+  f.service = std::move(service);
+  return f;
+}
+}  // namespace
+
 using nlohmann::json;
 
 namespace {
@@ -317,13 +332,9 @@ void Observer::add(evidence::Finding f, const std::string& key) {
 void Observer::credential(const Context& ctx, std::string_view service, std::string_view method,
                           std::string_view user, std::string_view secret, std::string_view note) {
   const auto& fl = ctx.flow;
-  evidence::Finding f;
-  f.check = fmt::format("traffic.{}.credentials", service);
-  f.kind = "cleartext-credential";
-  f.target = fl.server.to_string();
-  f.port = fl.server_port;
-  f.protocol = fl.transport == Transport::udp ? "udp" : "tcp";
-  f.service = std::string(service);
+  evidence::Finding f =
+      server_finding(fl, fmt::format("traffic.{}.credentials", service), "cleartext-credential",
+                     fl.transport == Transport::udp ? "udp" : "tcp", std::string(service));
   f.title = fmt::format("{} {} credentials sent in clear text", service, method);
   f.evidence_text =
       fmt::format("{} -> {} {} user '{}' secret {}{}{}", endpoint(fl.client, fl.client_port),
@@ -344,13 +355,9 @@ void Observer::credential(const Context& ctx, std::string_view service, std::str
 void Observer::cleartext_service(const Context& ctx, std::string_view service,
                                  std::string_view note) {
   const auto& fl = ctx.flow;
-  evidence::Finding f;
-  f.check = "traffic.cleartext-services";
-  f.kind = "cleartext-service";
-  f.target = fl.server.to_string();
-  f.port = fl.server_port;
-  f.protocol = fl.transport == Transport::udp ? "udp" : "tcp";
-  f.service = std::string(service);
+  evidence::Finding f =
+      server_finding(fl, "traffic.cleartext-services", "cleartext-service",
+                     fl.transport == Transport::udp ? "udp" : "tcp", std::string(service));
   f.title = fmt::format("{} used without encryption", service);
   f.evidence_text =
       fmt::format("{} -> {} {} in clear text{}{}", endpoint(fl.client, fl.client_port),
@@ -378,13 +385,8 @@ void Observer::tls_hello(const Context& ctx, const TlsHello& h) {
   const bool legacy =
       h.dtls ? (version > 0xfefd && version >= 0xfe00) || version < 0xfe00 : version < 0x0303;
   if (legacy && version != 0) {
-    evidence::Finding f;
-    f.check = "traffic.tls.versions";
-    f.kind = "tls-legacy-version";
-    f.target = fl.server.to_string();
-    f.port = fl.server_port;
-    f.protocol = h.dtls ? "udp" : "tcp";
-    f.service = family;
+    evidence::Finding f = server_finding(fl, "traffic.tls.versions", "tls-legacy-version",
+                                         h.dtls ? "udp" : "tcp", family);
     f.title = h.from_client ? fmt::format("client offers at most {}", tls_version_name(version))
                             : fmt::format("server negotiates {}", tls_version_name(version));
     f.evidence_text =
@@ -403,13 +405,8 @@ void Observer::tls_hello(const Context& ctx, const TlsHello& h) {
     if (!reason.empty()) weak.push_back(fmt::format("0x{:04x} ({})", s, reason));
   }
   if (!weak.empty()) {
-    evidence::Finding f;
-    f.check = "traffic.tls.versions";
-    f.kind = "tls-weak-cipher";
-    f.target = fl.server.to_string();
-    f.port = fl.server_port;
-    f.protocol = h.dtls ? "udp" : "tcp";
-    f.service = family;
+    evidence::Finding f = server_finding(fl, "traffic.tls.versions", "tls-weak-cipher",
+                                         h.dtls ? "udp" : "tcp", family);
     f.title = h.from_client ? fmt::format("client offers {} weak cipher suite(s)", weak.size())
                             : "server negotiates a weak cipher suite";
     std::string list;
@@ -424,13 +421,8 @@ void Observer::tls_hello(const Context& ctx, const TlsHello& h) {
                                   fl.server.to_string(), fl.server_port, h.from_client));
   }
   if (!legacy && !h.from_client && weak.empty()) {
-    evidence::Finding f;
-    f.check = "traffic.tls.versions";
-    f.kind = "observed-encrypted-channel";
-    f.target = fl.server.to_string();
-    f.port = fl.server_port;
-    f.protocol = h.dtls ? "udp" : "tcp";
-    f.service = family;
+    evidence::Finding f = server_finding(fl, "traffic.tls.versions", "observed-encrypted-channel",
+                                         h.dtls ? "udp" : "tcp", family);
     f.title = fmt::format("{} negotiated", tls_version_name(version));
     f.evidence_text = fmt::format("{} {}", peer, f.title);
     f.evidence = {{"client", fl.client.to_string()},
@@ -462,13 +454,8 @@ void Observer::tls_certificate(const Context& ctx, Bytes der, bool dtls, int cha
   X509_NAME_oneline(X509_get_issuer_name(cert), issuer, sizeof issuer);
   const std::string where = endpoint(fl.server, fl.server_port);
   auto base = [&](const char* kind, std::string title) {
-    evidence::Finding f;
-    f.check = "traffic.tls.certificates";
-    f.kind = kind;
-    f.target = fl.server.to_string();
-    f.port = fl.server_port;
-    f.protocol = dtls ? "udp" : "tcp";
-    f.service = dtls ? "dtls" : "tls";
+    evidence::Finding f = server_finding(fl, "traffic.tls.certificates", kind, dtls ? "udp" : "tcp",
+                                         dtls ? "dtls" : "tls");
     f.title = std::move(title);
     f.evidence_text = fmt::format("{} certificate #{} '{}': {}", where, chain_index,
                                   printable(subject, 120), f.title);
@@ -513,13 +500,8 @@ void Observer::tls_certificate(const Context& ctx, Bytes der, bool dtls, int cha
 
 void Observer::ftp_anonymous(const Context& ctx, bool accepted) {
   const auto& fl = ctx.flow;
-  evidence::Finding f;
-  f.check = "traffic.ftp.credentials";
-  f.kind = "ftp-anonymous";
-  f.target = fl.server.to_string();
-  f.port = fl.server_port;
-  f.protocol = "tcp";
-  f.service = "ftp";
+  evidence::Finding f =
+      server_finding(fl, "traffic.ftp.credentials", "ftp-anonymous", "tcp", "ftp");
   f.title = accepted ? "FTP server accepted an anonymous login" : "anonymous FTP login attempted";
   f.evidence_text = fmt::format("{} -> {} {}", endpoint(fl.client, fl.client_port),
                                 endpoint(fl.server, fl.server_port), f.title);
@@ -530,13 +512,8 @@ void Observer::ftp_anonymous(const Context& ctx, bool accepted) {
 
 void Observer::mqtt_anonymous(const Context& ctx) {
   const auto& fl = ctx.flow;
-  evidence::Finding f;
-  f.check = "traffic.mqtt.credentials";
-  f.kind = "mqtt-anonymous";
-  f.target = fl.server.to_string();
-  f.port = fl.server_port;
-  f.protocol = "tcp";
-  f.service = "mqtt";
+  evidence::Finding f =
+      server_finding(fl, "traffic.mqtt.credentials", "mqtt-anonymous", "tcp", "mqtt");
   f.title = "MQTT broker accepted a CONNECT without credentials";
   f.evidence_text =
       fmt::format("{} -> {} CONNACK accepted, no username", endpoint(fl.client, fl.client_port),
@@ -556,13 +533,8 @@ void Observer::snmp_community(const Context& ctx, std::string_view community, bo
   const std::string method = fmt::format("v{} community", version == 0 ? "1" : "2c");
   credential(ctx, "snmp", method, "", community);
   if (answered && (community == "public" || community == "private")) {
-    evidence::Finding f;
-    f.check = "traffic.snmp.community";
-    f.kind = "snmp-default-community";
-    f.target = fl.server.to_string();
-    f.port = fl.server_port;
-    f.protocol = "udp";
-    f.service = "snmp";
+    evidence::Finding f =
+        server_finding(fl, "traffic.snmp.community", "snmp-default-community", "udp", "snmp");
     f.title = fmt::format("SNMP agent answers to the default community '{}'", community);
     f.evidence_text = fmt::format("{} answered {} request with community '{}'",
                                   endpoint(fl.server, fl.server_port), method, community);
@@ -602,13 +574,7 @@ void Observer::coap(const Context& ctx, std::string_view method, std::string_vie
 
 void Observer::coap_answered(const Context& ctx, std::string_view path, int code) {
   const auto& fl = ctx.flow;
-  evidence::Finding f;
-  f.check = "traffic.coap";
-  f.kind = "coap-unauthenticated";
-  f.target = fl.server.to_string();
-  f.port = fl.server_port;
-  f.protocol = "udp";
-  f.service = "coap";
+  evidence::Finding f = server_finding(fl, "traffic.coap", "coap-unauthenticated", "udp", "coap");
   f.path = printable(path, 200);
   f.title = "CoAP resource answered without DTLS or OSCORE";
   f.evidence_text =
