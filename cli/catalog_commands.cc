@@ -231,19 +231,21 @@ int ics_template(const std::vector<std::string>& frameworks, const std::string& 
   return 0;
 }
 
-int kinds(bool as_json) {
+int kinds(bool as_json, const std::string& lang) {
   if (as_json) {
     json out = json::array();
     for (const auto& k : evidence::kinds()) {
       out.push_back({{"id", k.id},
                      {"title", k.title},
+                     {"title_ja", evidence::kind_title_ja(k.id)},
                      {"default_severity", evidence::to_string(k.default_severity)}});
     }
     std::cout << out.dump(2) << "\n";
     return 0;
   }
   for (const auto& k : evidence::kinds()) {
-    fmt::print("{:<28} {:<9} {}\n", k.id, evidence::to_string(k.default_severity), k.title);
+    fmt::print("{:<28} {:<9} {}\n", k.id, evidence::to_string(k.default_severity),
+               lang == "ja" ? evidence::kind_title_ja(k.id) : k.title);
   }
   return 0;
 }
@@ -304,7 +306,9 @@ void add_catalog_commands(CLI::App& app, Options& options) {
   CLI::App* kinds_cmd =
       app.add_subcommand("kinds", "List the finding kinds every collector reports");
   kinds_cmd->add_flag("--json", args->json, "Output JSON");
-  kinds_cmd->callback([&options, args] { options.run = [args] { return kinds(args->json); }; });
+  lang(kinds_cmd);
+  kinds_cmd->callback(
+      [&options, args] { options.run = [args] { return kinds(args->json, args->lang); }; });
 }
 
 }  // namespace

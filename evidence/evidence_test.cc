@@ -87,6 +87,15 @@ TEST(Kinds, AreUniqueAndLowerCase) {
   EXPECT_GE(kinds().size(), 20U);
 }
 
+TEST(Kinds, EveryKindHasAJapaneseTitle) {
+  for (const auto& k : kinds()) {
+    const std::string_view ja = kind_title_ja(k.id);
+    EXPECT_NE(ja, k.title) << k.id << " has no Japanese title in evidence/kinds_ja.cc";
+    EXPECT_FALSE(ja.empty()) << k.id;
+  }
+  EXPECT_EQ(kind_title_ja("no-such-kind"), "");
+}
+
 TEST(Questionnaire, ParsesTheBundledExample) {
   const std::string path = std::string(KENSA_SOURCE_DIR) + "/examples/bench-camera/ics.yaml";
   const Questionnaire q = parse_questionnaire(read_file(path), path);

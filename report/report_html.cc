@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "evidence/evidence.h"
 #include "report/labels.h"
 #include "report/report.h"
 
@@ -71,10 +72,17 @@ std::string evidence_block(const json& a, const json& v, const Labels& l, std::s
       std::string where = f.value("target", "");
       if (f.contains("port")) where += ":" + f["port"].dump();
       if (!f.value("path", "").empty()) where += " " + f.value("path", "");
+      // Collectors title findings in English; a Japanese reader gets the kind's Japanese title
+      // first and the collector's specific wording after it.
+      std::string title = xml_escape(f.value("title", ""));
+      if (lang == "ja") {
+        title = xml_escape(std::string(evidence::kind_title_ja(f.value("kind", "")))) +
+                "（<span lang=\"en\">" + title + "</span>）";
+      }
       out += fmt::format(
           "<li><span class=\"sev sev-{}\">{}</span> <code>{}</code> {} — <code>{}</code>{}</li>",
           xml_escape(f.value("severity", "")), xml_escape(f.value("severity", "")),
-          xml_escape(f.value("kind", "")), xml_escape(f.value("title", "")), xml_escape(where),
+          xml_escape(f.value("kind", "")), title, xml_escape(where),
           f.value("evidence_text", "").empty()
               ? ""
               : "<br><small>" + xml_escape(f.value("evidence_text", "")) + "</small>");

@@ -106,6 +106,10 @@ TEST(Report, HtmlIsSelfContainedAndBilingual) {
   EXPECT_NE(ja.find("<html lang=\"ja\">"), std::string::npos);
   EXPECT_NE(ja.find("不適合"), std::string::npos);
   EXPECT_NE(ja.find("パスワード"), std::string::npos);  // requirement texts in Japanese
+  // Findings lead with their kind's Japanese title; the collector's English wording follows.
+  EXPECT_NE(ja.find("MQTT ブローカーが匿名クライアントを受け入れる（<span lang=\"en\">"),
+            std::string::npos);
+  EXPECT_EQ(en.find("MQTT ブローカー"), std::string::npos);
 }
 
 TEST(Report, TextViews) {
