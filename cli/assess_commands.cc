@@ -3,8 +3,8 @@
 
 #include <filesystem>
 #include <iostream>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "base/error.h"
 #include "base/files.h"
@@ -32,8 +32,8 @@ struct AssessArgs {
   bool json = false;
   std::string store;
   std::string label;
-  std::string model;               // a system model: per-component verdicts (cli/model_assess.h)
-  CLI::App* command = nullptr;     // for the probe options the model's addresses are scanned with
+  std::string model;            // a system model: per-component verdicts (cli/model_assess.h)
+  CLI::App* command = nullptr;  // for the probe options the model's addresses are scanned with
 };
 
 struct ReportArgs {
@@ -119,6 +119,12 @@ int assess(const AssessArgs& args) {
   if (args.json) {
     json summary = {{"frameworks", doc["frameworks"]}, {"written", written}};
     if (run_id > 0) summary["run"] = run_id;
+    if (doc.contains("system")) {
+      json components = json::object();
+      for (const auto& c : doc["system"]["components"])
+        components[c["id"].get<std::string>()] = c["counts"];
+      summary["system"] = {{"frameworks", doc["system"]["frameworks"]}, {"components", components}};
+    }
     std::cout << summary.dump(2) << "\n";
   } else {
     std::cout << report::render_text(doc, args.lang);

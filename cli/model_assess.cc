@@ -50,8 +50,8 @@ system::Result run_model(const std::string& model_path, const ModelRunOptions& o
   std::vector<std::string> addresses;
 
   for (const auto& e : m.evidence) {
-    if (!e.address.empty() && std::find(addresses.begin(), addresses.end(), e.address) ==
-                                  addresses.end()) {
+    if (!e.address.empty() &&
+        std::find(addresses.begin(), addresses.end(), e.address) == addresses.end()) {
       addresses.push_back(e.address);
     }
     if (!e.firmware.empty()) {
@@ -74,8 +74,7 @@ system::Result run_model(const std::string& model_path, const ModelRunOptions& o
         throw InputError(m.origin, e.at.line, e.at.column,
                          "evidence capture '" + e.capture + "': " + err.what());
       }
-      if (!r.error.empty())
-        std::cerr << "kensa: " << r.error << " (its check runs end in error)\n";
+      if (!r.error.empty()) std::cerr << "kensa: " << r.error << " (its check runs end in error)\n";
       ev.sets.push_back({e.component, "capture " + e.capture, std::move(r.findings)});
     }
     if (!e.ics.empty()) {

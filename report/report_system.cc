@@ -43,28 +43,28 @@ const SystemLabels& system_labels(std::string_view lang) {
       "reachable",
       "safety-relevant",
       "the system as a whole"};
-  static const SystemLabels ja = {
-      "システムモデル",
-      "構成要素別",
-      "リスク評価が構成要素に導出した要求事項、他フレームワークの同等・部分要求、および構成要素自身の証拠で不適合となった要求事項",
-      "関係者別（不適合の要求事項の責任者）",
-      "フレームワーク別",
-      "要求事項の判定は、適用される構成要素での最も悪い判定",
-      "証拠を反映したリスク",
-      "証拠により侵害済み",
-      "侵入口",
-      "攻撃経路",
-      "影響範囲",
-      "責任者のいない不適合",
-      "構成要素",
-      "関係者",
-      "要求事項",
-      "由来",
-      "担当",
-      "なし",
-      "到達可能",
-      "安全関連",
-      "システム全体"};
+  static const SystemLabels ja = {"システムモデル",
+                                  "構成要素別",
+                                  "リスク評価が構成要素に導出した要求事項、他フレームワークの同等・"
+                                  "部分要求、および構成要素自身の証拠で不適合となった要求事項",
+                                  "関係者別（不適合の要求事項の責任者）",
+                                  "フレームワーク別",
+                                  "要求事項の判定は、適用される構成要素での最も悪い判定",
+                                  "証拠を反映したリスク",
+                                  "証拠により侵害済み",
+                                  "侵入口",
+                                  "攻撃経路",
+                                  "影響範囲",
+                                  "責任者のいない不適合",
+                                  "構成要素",
+                                  "関係者",
+                                  "要求事項",
+                                  "由来",
+                                  "担当",
+                                  "なし",
+                                  "到達可能",
+                                  "安全関連",
+                                  "システム全体"};
   return lang == "ja" ? ja : en;
 }
 
@@ -112,7 +112,8 @@ std::string path_text(const json& p) {
 
 std::string component_text(const json& c, const SystemLabels& sl, std::string_view lang) {
   std::string out = fmt::format("  {} — {}", c.value("id", ""), c.value("name", ""));
-  if (c.contains("layer")) out += fmt::format(" ({}, {})", c.value("layer", ""), c.value("kind", ""));
+  if (c.contains("layer"))
+    out += fmt::format(" ({}, {})", c.value("layer", ""), c.value("kind", ""));
   if (c.contains("compromised") && !c.at("compromised").empty()) {
     std::string kinds;
     for (const auto& k : c.at("compromised")) {
@@ -168,10 +169,10 @@ std::string render_system_text(const json& a, std::string_view lang) {
   out += fmt::format("\n{}:\n", sl.per_stakeholder);
   for (const auto& h : s.at("stakeholders")) {
     std::string sh = h.value("smarthome", "");
-    out += fmt::format("  {} — {}{}: {} {}\n", h.value("id", ""), h.value("name", ""),
-                       sh.empty() ? "" : " " + sh, sl.responsible_for,
-                       h.at("components").empty() ? std::string(sl.none)
-                                               : join_strings(h.at("components"), ", "));
+    out += fmt::format(
+        "  {} — {}{}: {} {}\n", h.value("id", ""), h.value("name", ""), sh.empty() ? "" : " " + sh,
+        sl.responsible_for,
+        h.at("components").empty() ? std::string(sl.none) : join_strings(h.at("components"), ", "));
     out += "      " + counts_line(h.at("counts")) + "\n";
     for (const auto& f : h.at("failing")) {
       const std::string title = f.value(lang == "ja" ? "title_ja" : "title_en", "");
@@ -281,16 +282,16 @@ std::string render_system_html(const json& a, std::string_view lang) {
   for (const auto& h : s.at("stakeholders")) {
     std::string failing;
     for (const auto& f : h.at("failing")) {
-      failing += fmt::format("<code>{}</code> <code>{}</code> {}<br>",
-                             xml_escape(f.value("component", "")),
-                             xml_escape(f.value("requirement", "")),
-                             xml_escape(f.value(lang == "ja" ? "title_ja" : "title_en", "")));
+      failing +=
+          fmt::format("<code>{}</code> <code>{}</code> {}<br>",
+                      xml_escape(f.value("component", "")), xml_escape(f.value("requirement", "")),
+                      xml_escape(f.value(lang == "ja" ? "title_ja" : "title_en", "")));
     }
-    out += fmt::format("<tr><td><b>{}</b> {} {}<br><small>{}</small></td><td>{}</td><td>{}</td></tr>\n",
-                       xml_escape(h.value("id", "")), xml_escape(h.value("name", "")),
-                       xml_escape(h.value("smarthome", "")), xml_escape(counts_line(h.at("counts"))),
-                       xml_escape(join_strings(h.at("components"), ", ")),
-                       failing.empty() ? "—" : failing);
+    out += fmt::format(
+        "<tr><td><b>{}</b> {} {}<br><small>{}</small></td><td>{}</td><td>{}</td></tr>\n",
+        xml_escape(h.value("id", "")), xml_escape(h.value("name", "")),
+        xml_escape(h.value("smarthome", "")), xml_escape(counts_line(h.at("counts"))),
+        xml_escape(join_strings(h.at("components"), ", ")), failing.empty() ? "—" : failing);
   }
   out += "</table>\n";
   if (!s.at("unowned_failures").empty()) {
@@ -304,8 +305,9 @@ std::string render_system_html(const json& a, std::string_view lang) {
   const json& r = s.at("risk");
   out += fmt::format("<h3 id=\"system-risk\">{}</h3><ul>\n", sl.risk);
   for (const auto& c : r.at("compromised")) {
-    out += fmt::format("<li>{}: <code>{}</code> ({})</li>\n", sl.compromised,
-                       xml_escape(c.value("component", "")), xml_escape(c.value("finding_kind", "")));
+    out +=
+        fmt::format("<li>{}: <code>{}</code> ({})</li>\n", sl.compromised,
+                    xml_escape(c.value("component", "")), xml_escape(c.value("finding_kind", "")));
   }
   out += "</ul>\n";
   out += fmt::format("<p><b>{}</b></p><ol>\n", sl.attack_paths);

@@ -105,7 +105,8 @@ Result assess(const model::Model& m, const catalog::Catalog& cat, const verdict:
     for (const auto& c : cs.set.checks)
       part(attribution.owner(c.target, cs.component)).checks.push_back(c);
     for (auto& [owner, s] : parts) {
-      if (s.findings.empty() && s.checks.empty() && owner != cs.component) continue;
+      if (s.findings.empty() && s.checks.empty() && (owner != cs.component || owner.empty()))
+        continue;
       result.owners.push_back(owner);
       result.sets.push_back(std::move(s));
     }
@@ -149,9 +150,8 @@ Result assess(const model::Model& m, const catalog::Catalog& cat, const verdict:
   std::vector<Owned> owned_rows;
   std::map<std::string, std::vector<std::string>> row_owners;  // "component\trequirement" → ids
 
-  auto select_for = [&](const std::string& component_id,
-                        const verdict::Assessment& va) -> std::pair<std::vector<std::string>,
-                                                                    std::map<std::string, Selection>> {
+  auto select_for = [&](const std::string& component_id, const verdict::Assessment& va)
+      -> std::pair<std::vector<std::string>, std::map<std::string, Selection>> {
     std::vector<std::string> order;
     std::map<std::string, Selection> sel;
     auto add = [&](const std::string& id, const std::string& origin) -> Selection& {
@@ -178,8 +178,7 @@ Result assess(const model::Model& m, const catalog::Catalog& cat, const verdict:
     for (const auto& id : risk_ids) {
       const Selection source = sel.at(id);
       for (const auto& mapped : cat.map(*cat.find(id), 2)) {
-        const bool direct_part =
-            mapped.relation == catalog::Relation::part && mapped.via.empty();
+        const bool direct_part = mapped.relation == catalog::Relation::part && mapped.via.empty();
         if (mapped.relation != catalog::Relation::equivalent && !direct_part) continue;
         if (!mapped.item->assessable) continue;
         Selection& s = add(mapped.item->qualified(), "mapped");
@@ -313,13 +312,14 @@ Result assess(const model::Model& m, const catalog::Catalog& cat, const verdict:
       }
     }
     out["attack_paths_through"] = on_paths;
-    out["responsible"] = responsible.count(c.id) ? responsible.at(c.id) : std::vector<std::string>{};
+    out["responsible"] =
+        responsible.count(c.id) ? responsible.at(c.id) : std::vector<std::string>{};
 
     if (own.empty() && q == ev.questionnaires.end()) {
       assess_unit(c.id, verdicts_without_evidence(), local_to_global, out);
     } else {
-      const verdict::Assessment va = verdict::assess(
-          cat, rules, own, q == ev.questionnaires.end() ? nullptr : &q->second);
+      const verdict::Assessment va =
+          verdict::assess(cat, rules, own, q == ev.questionnaires.end() ? nullptr : &q->second);
       assess_unit(c.id, va, local_to_global, out);
     }
     components.push_back(std::move(out));

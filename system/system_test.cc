@@ -13,7 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kModel = R"(
+constexpr const char* kModel = R"yaml(
 kensa-model: 1
 system: {id: t, name: test home}
 zones:
@@ -35,7 +35,7 @@ responsibilities:
 evidence:
   - {component: camera, address: 192.0.2.10}
   - {component: hub, address: 192.0.2.20}
-)";
+)yaml";
 
 std::string read(const std::string& path) {
   std::ifstream in(path);
@@ -112,8 +112,8 @@ TEST_F(Fixture, DefaultPasswordFailsTheCameraOnlyAndNamesItsEvidence) {
   for (const auto& s : r.section["stakeholders"]) {
     if (s["id"] != "vendor") continue;
     for (const auto& f : s["failing"]) {
-      vendor_owns = vendor_owns ||
-                    (f["component"] == "camera" && f["requirement"] == "en303645:5.1-1");
+      vendor_owns =
+          vendor_owns || (f["component"] == "camera" && f["requirement"] == "en303645:5.1-1");
     }
   }
   EXPECT_TRUE(vendor_owns);
