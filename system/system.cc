@@ -132,6 +132,36 @@ Result assess(const model::Model& m, const catalog::Catalog& cat, const verdict:
     for (const auto& c : r.components) add_unique(responsible[c], r.stakeholder);
   }
 
+  // A smart-home requirement is owned by the stakeholders of the types it is addressed to, among
+  // those the risk step names as implementers (when any of them has that type).
+  auto owners_of = [&](const catalog::Item& item, const std::vector<std::string>& implementers) {
+    if (item.framework != "smarthome" || item.stakeholders.empty()) return implementers;
+    std::vector<std::string> typed;
+    for (const auto& id : implementers) {
+      const model::Stakeholder* s = m.stakeholder(id);
+      if (s && contains(item.stakeholders, s->smarthome)) typed.push_back(id);
+    }
+    return typed.empty() ? implementers : typed;
+  };
+  // Who answers for what a component's own evidence fails: the stakeholders responsible for it
+  // who make or update it (developers, or duties design/build/develop/update/maintain), else
+  // everyone responsible for it.
+  auto makers = [&](const std::string& component_id) {
+    std::vector<std::string> out;
+    for (const auto& r : m.responsibilities) {
+      if (!contains(r.components, component_id)) continue;
+      const model::Stakeholder* s = m.stakeholder(r.stakeholder);
+      bool makes = s && s->role == model::Role::developer;
+      for (const auto& d : r.duties) {
+        makes = makes || d == "design" || d == "build" || d == "develop" || d == "update" ||
+                d == "maintain";
+      }
+      if (makes) add_unique(out, r.stakeholder);
+    }
+    if (out.empty() && responsible.count(component_id)) out = responsible.at(component_id);
+    return out;
+  };
+
   // The verdicts of a component's own evidence. Components without evidence share one.
   std::unique_ptr<verdict::Assessment> no_evidence;
   auto verdicts_without_evidence = [&]() -> const verdict::Assessment& {
@@ -171,7 +201,7 @@ Result assess(const model::Model& m, const catalog::Catalog& cat, const verdict:
       s.priority = std::min(s.priority, r.priority);
       s.high_impact = s.high_impact || r.high_impact;
       for (const auto& t : r.threats) add_unique(s.threats, t);
-      for (const auto& h : r.stakeholders) add_unique(s.stakeholders, h);
+      for (const auto& h : owners_of(*item, r.stakeholders)) add_unique(s.stakeholders, h);
     }
     // Completed by equivalents and parts in the other frameworks.
     const std::vector<std::string> risk_ids = order;
@@ -190,11 +220,15 @@ Result assess(const model::Model& m, const catalog::Catalog& cat, const verdict:
         for (const auto& h : source.stakeholders) add_unique(s.stakeholders, h);
       }
     }
-    // Completed by what the component's own evidence fails or leaves open.
+    // Completed by what the component's own evidence fails or leaves open. Verdicts derived from
+    // other requirements (basis "derived": guideline groups, cross-framework equivalents) stay in
+    // the whole-product view; their sources are listed here.
     for (const auto& v : va.verdicts) {
       if (v.outcome != verdict::Outcome::fail && v.outcome != verdict::Outcome::inconclusive)
         continue;
-      add(v.requirement->qualified(), "evidence");
+      if (v.basis == "derived") continue;
+      Selection& s = add(v.requirement->qualified(), "evidence");
+      if (s.origin == "evidence" && s.stakeholders.empty()) s.stakeholders = makers(component_id);
     }
     return {order, sel};
   };
@@ -244,7 +278,7 @@ Result assess(const model::Model& m, const catalog::Catalog& cat, const verdict:
       if (inserted) rollup_order.push_back(id);
       r->second[unit_id] = verdict;
       std::vector<std::string> owners = row["stakeholders"];
-      if (owners.empty() && responsible.count(unit_id)) owners = responsible.at(unit_id);
+      if (owners.empty()) owners = makers(unit_id);
       row_owners[unit_id + "\t" + id] = owners;
       owned_rows.push_back({unit_id, id, verdict});
       rows.push_back(std::move(row));

@@ -23,7 +23,8 @@ bash "$src/lab/lab.sh" up >"$work/lab-up.log" 2>&1 || { cat "$work/lab-up.log"; 
 ip netns exec "$KENSA_LAB_NS" "$kensa" assess --model "$src/examples/system/home-lab.yaml" \
   --intrusive --out "$work" --format json,text >"$work/stdout.txt" 2>"$work/stderr.txt" ||
   { cat "$work/stderr.txt"; echo "FAIL: kensa assess --model exited $?"; exit 1; }
-sed -n '/^System model/,$p' "$work/stdout.txt" | head -60
+sed -n '/^System model/,$p' "$work/stdout.txt" >"$work/system.txt"
+head -n 60 "$work/system.txt"
 
 python3 - "$work/assessment.json" <<'PY'
 import json, sys
