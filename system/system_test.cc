@@ -44,7 +44,7 @@ std::string read(const std::string& path) {
   return s.str();
 }
 
-struct Fixture : ::testing::Test {
+struct SystemAssess : ::testing::Test {
   const catalog::Catalog& cat = catalog::Catalog::builtin();
   const verdict::RuleSet& rules = verdict::RuleSet::builtin(cat);
   model::Model m = model::load(kModel, "model.yaml");
@@ -66,7 +66,7 @@ struct Fixture : ::testing::Test {
 };
 
 // The example's probe findings are for 192.0.2.10: the camera's address.
-TEST_F(Fixture, DefaultPasswordFailsTheCameraOnlyAndNamesItsEvidence) {
+TEST_F(SystemAssess, DefaultPasswordFailsTheCameraOnlyAndNamesItsEvidence) {
   Evidence ev;
   ev.sets.push_back({"", "findings", example});
   const Result r = assess(m, cat, rules, ev);
@@ -119,7 +119,7 @@ TEST_F(Fixture, DefaultPasswordFailsTheCameraOnlyAndNamesItsEvidence) {
   EXPECT_TRUE(vendor_owns);
 }
 
-TEST_F(Fixture, EvidenceCompromisesTheCameraAndOpensAPathToTheLock) {
+TEST_F(SystemAssess, EvidenceCompromisesTheCameraAndOpensAPathToTheLock) {
   const Result before = assess(m, cat, rules, {});
   EXPECT_TRUE(before.risk.compromised.empty());
   EXPECT_TRUE(before.risk.paths.empty()) << "nothing is exposed without evidence";
@@ -139,7 +139,7 @@ TEST_F(Fixture, EvidenceCompromisesTheCameraAndOpensAPathToTheLock) {
 
 // A set from one component's link (a capture) whose finding names another component's address
 // belongs to that component; check runs follow their target the same way.
-TEST_F(Fixture, FindingsFollowTheirTargetAcrossLinks) {
+TEST_F(SystemAssess, FindingsFollowTheirTargetAcrossLinks) {
   evidence::FindingSet capture;
   capture.origin = "capture.pcap";
   capture.collector = "traffic";
@@ -165,7 +165,7 @@ TEST_F(Fixture, FindingsFollowTheirTargetAcrossLinks) {
   EXPECT_EQ(r.risk.compromised.front().component, "hub");
 }
 
-TEST(SeverityRank, WorstFirst) {
+TEST(SystemAssessRank, WorstFirst) {
   EXPECT_LT(severity_rank("FAIL"), severity_rank("INCONCLUSIVE"));
   EXPECT_LT(severity_rank("INCONCLUSIVE"), severity_rank("NEEDS_EVIDENCE"));
   EXPECT_LT(severity_rank("NEEDS_EVIDENCE"), severity_rank("PASS"));
