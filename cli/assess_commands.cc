@@ -4,11 +4,13 @@
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "base/error.h"
 #include "base/files.h"
 #include "catalog/catalog.h"
 #include "cli/commands.h"
+#include "cli/model_assess.h"
 #include "evidence/evidence.h"
 #include "report/report.h"
 #include "store/store.h"
@@ -30,6 +32,8 @@ struct AssessArgs {
   bool json = false;
   std::string store;
   std::string label;
+  std::string model;            // a system model: per-component verdicts (cli/model_assess.h)
+  CLI::App* command = nullptr;  // for the probe options the model's addresses are scanned with
 };
 
 struct ReportArgs {
@@ -60,27 +64,47 @@ int exit_code(const json& assessment, const std::vector<std::string>& fail_on) {
   return 0;
 }
 
+// The prober's options of `kensa assess` (--intrusive, --exclude ...) also apply to the addresses
+// a model's evidence links name.
+ModelRunOptions model_run_options(const CLI::App& command) {
+  ModelRunOptions o;
+  if (const auto* opt = command.get_option_no_throw("--intrusive")) o.intrusive = opt->count() > 0;
+  if (const auto* opt = command.get_option_no_throw("--allow-public"))
+    o.allow_public = opt->count() > 0;
+  if (const auto* opt = command.get_option_no_throw("--exclude"); opt && opt->count() > 0)
+    o.exclude = opt->as<std::vector<std::string>>();
+  if (const auto* opt = command.get_option_no_throw("--ports"); opt && opt->count() > 0)
+    o.ports = opt->as<std::string>();
+  return o;
+}
+
 int assess(const AssessArgs& args) {
   const auto& cat = catalog::Catalog::builtin();
   const auto& rules = verdict::RuleSet::builtin(cat);
   const auto formats = parse_formats(args.formats);
+  std::optional<evidence::Questionnaire> q;
+  if (!args.questionnaire.empty()) {
+    q = evidence::parse_questionnaire(read_file(args.questionnaire), args.questionnaire);
+  }
   std::vector<evidence::FindingSet> sets;
+  std::optional<system::Result> system_result;
+  if (!args.model.empty()) {
+    system_result = run_model(args.model, model_run_options(*args.command), q);
+    sets = system_result->sets;  // first: the system section's finding indexes point into them
+  }
   for (const auto& path : args.findings)
     sets.push_back(evidence::parse_findings(read_file(path), path));
   for (const auto& input : assess_inputs()) {
     for (auto& set : input.collect()) sets.push_back(std::move(set));
   }
-  std::optional<evidence::Questionnaire> q;
-  if (!args.questionnaire.empty()) {
-    q = evidence::parse_questionnaire(read_file(args.questionnaire), args.questionnaire);
-  }
-  if (sets.empty() && !q) {
+  if (sets.empty() && !q && !system_result) {
     throw InputError(
         "nothing to assess: give evidence (--findings FILE, a collector's input) and/or --ics "
         "FILE");
   }
   const verdict::Assessment a = verdict::assess(cat, rules, sets, q ? &*q : nullptr);
-  const json doc = verdict::to_json(a, cat);
+  json doc = verdict::to_json(a, cat);
+  if (system_result) doc["system"] = system_result->section;
 
   std::filesystem::create_directories(args.out_dir);
   std::vector<std::string> written;
@@ -95,6 +119,12 @@ int assess(const AssessArgs& args) {
   if (args.json) {
     json summary = {{"frameworks", doc["frameworks"]}, {"written", written}};
     if (run_id > 0) summary["run"] = run_id;
+    if (doc.contains("system")) {
+      json components = json::object();
+      for (const auto& c : doc["system"]["components"])
+        components[c["id"].get<std::string>()] = c["counts"];
+      summary["system"] = {{"frameworks", doc["system"]["frameworks"]}, {"components", components}};
+    }
     std::cout << summary.dump(2) << "\n";
   } else {
     std::cout << report::render_text(doc, args.lang);
@@ -208,6 +238,12 @@ void add_assess_commands(CLI::App& app, Options& options) {
   assess_cmd
       ->add_option("--findings", args->findings, "Findings JSON (kensa.findings/1); repeatable")
       ->check(CLI::ExistingFile);
+  assess_cmd
+      ->add_option("--model,model", args->model,
+                   "System model (kensa.model/1): run the collectors its evidence links name and "
+                   "report per component, per stakeholder and per framework")
+      ->check(CLI::ExistingFile);
+  args->command = assess_cmd;
   assess_cmd->add_option("--ics", args->questionnaire, "Questionnaire YAML (kensa.questionnaire/1)")
       ->check(CLI::ExistingFile);
   assess_cmd->add_option("--out", args->out_dir,

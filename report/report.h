@@ -28,6 +28,10 @@ std::string render_junit(const nlohmann::json& assessment, std::string_view lang
 std::string render_text(const nlohmann::json& assessment, std::string_view lang);
 std::string render_jcstar(const nlohmann::json& assessment, std::string_view lang);
 std::string render_stakeholders(const nlohmann::json& assessment, std::string_view lang);
+// The `system` section of an assessment of a system model (report_system.cc): per component, per
+// stakeholder, per framework, risk with the evidence. Empty when the document has none.
+std::string render_system_text(const nlohmann::json& assessment, std::string_view lang);
+std::string render_system_html(const nlohmann::json& assessment, std::string_view lang);
 
 // What changed between two assessments (schema kensa.diff/1): verdict changes, requirements
 // added or removed (catalog updates), findings new and resolved.
