@@ -18,7 +18,7 @@ awaitable<void> parallel_for(CheckContext& ctx, std::size_t n, std::size_t width
 
 awaitable<void> sleep_until(Clock::time_point t);
 
-std::string mask(std::string_view secret);  // "ad***" for evidence text
+std::string mask(std::string_view secret);                        // "ad***" for evidence text
 bool contains_ci(std::string_view hay, std::string_view needle);  // needle in lower case
 bool lockout_words(std::string_view text);  // "locked", "too many", "try again later", ...
 
@@ -44,7 +44,8 @@ struct Attempt {
   IoStatus io = IoStatus::ok;
   double seconds = 0;
 };
-using TryLogin = std::function<awaitable<Attempt>(const std::string& user, const std::string& password)>;
+using TryLogin =
+    std::function<awaitable<Attempt>(const std::string& user, const std::string& password)>;
 
 // A lockout or slow-down was seen (by a dictionary run or the brute-force test): the positive
 // observation observed-bruteforce-protection, with what was seen.

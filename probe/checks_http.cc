@@ -187,8 +187,8 @@ awaitable<void> http_default_credential(CheckContext& ctx) {
       if (fresh.io != IoStatus::ok) co_return false;
       challenge = fresh.response.header("www-authenticate");
     }
-    HttpResult r = co_await http_request(ctx, "GET", path,
-                                         http_authorization(challenge, "GET", path, c.user, c.password));
+    HttpResult r = co_await http_request(
+        ctx, "GET", path, http_authorization(challenge, "GET", path, c.user, c.password));
     ++tried;
     if (r.io != IoStatus::ok) co_return false;
     if (r.response.status == 429 || r.response.status == 403) {
@@ -242,14 +242,15 @@ awaitable<void> http_bruteforce(CheckContext& ctx) {
     HttpResult r =
         co_await http_request(ctx, "GET", path,
                               http_authorization(challenge, "GET", path, user,
-                                            "kensa-wrong-" + std::to_string(rng() % 100000)));
+                                                 "kensa-wrong-" + std::to_string(rng() % 100000)));
     if (r.io != IoStatus::ok) {
       ctx.incomplete(r.io, "failed login " + std::to_string(i + 1));
       co_return;
     }
     if (r.response.status == 429 || r.response.status == 403) {
-      report_protection(ctx, "HTTP login", "refused with " + std::to_string(r.response.status) +
-                                               " after " + std::to_string(i + 1) + " failures");
+      report_protection(ctx, "HTTP login",
+                        "refused with " + std::to_string(r.response.status) + " after " +
+                            std::to_string(i + 1) + " failures");
       co_return;
     }
     times.push_back(r.seconds);
@@ -268,7 +269,8 @@ awaitable<void> http_bruteforce(CheckContext& ctx) {
     HttpResult r =
         co_await http_request(ctx, "GET", path, http_authorization(challenge, "GET", path, u, p));
     if (r.io != IoStatus::ok || r.response.status >= 400) {
-      report_protection(ctx, "HTTP login", "the known credential was refused after the failures: locked");
+      report_protection(ctx, "HTTP login",
+                        "the known credential was refused after the failures: locked");
       co_return;
     }
     proof += "; the right password still worked immediately afterwards";

@@ -166,8 +166,9 @@ awaitable<void> telnet_default_credential(CheckContext& ctx) {
       co_return;
     }
     if (a.outcome == Outcome::locked) {
-      report_protection(ctx, "Telnet", "lockout after " + std::to_string(tried) +
-                                           " dictionary pairs: " + wire::printable(t->text, 80));
+      report_protection(ctx, "Telnet",
+                        "lockout after " + std::to_string(tried) +
+                            " dictionary pairs: " + wire::printable(t->text, 80));
       ctx.incomplete(evidence::CheckStatus::error, "lockout signalled after " +
                                                        std::to_string(tried) + " pairs (" +
                                                        wire::printable(t->text, 80) + "); stopped");
@@ -318,8 +319,9 @@ awaitable<void> ftp_default_credential(CheckContext& ctx) {
       co_return;
     }
     if (a.outcome == Outcome::locked) {
-      report_protection(ctx, "FTP", "lockout after " + std::to_string(tried) +
-                                        " dictionary pairs: " + wire::printable(f->reply.text, 80));
+      report_protection(ctx, "FTP",
+                        "lockout after " + std::to_string(tried) +
+                            " dictionary pairs: " + wire::printable(f->reply.text, 80));
       ctx.incomplete(evidence::CheckStatus::error,
                      "lockout signalled after " + std::to_string(tried) +
                          " pairs: " + wire::printable(f->reply.text, 80));
@@ -502,17 +504,19 @@ awaitable<void> mqtt_default_credential(CheckContext& ctx) {
 
 awaitable<void> ftp_bruteforce(CheckContext& ctx) {
   std::unique_ptr<FtpSession> f;
-  co_await bruteforce_test(
-      ctx, "FTP", [&](const std::string& u, const std::string& p) -> awaitable<Attempt> {
-        if (!f) {
-          f = co_await ftp_open(ctx);
-          if (!f) co_return Attempt{Outcome::error, IoStatus::error, 0};
-        }
-        Attempt a = co_await ftp_login(*f, u, p, ctx.deadline);
-        if (a.outcome == Outcome::closed || a.outcome == Outcome::accepted) f.reset();
-        if (a.outcome == Outcome::closed) a.outcome = Outcome::rejected;  // hung up: reconnect
-        co_return a;
-      });
+  co_await bruteforce_test(ctx, "FTP",
+                           [&](const std::string& u, const std::string& p) -> awaitable<Attempt> {
+                             if (!f) {
+                               f = co_await ftp_open(ctx);
+                               if (!f) co_return Attempt{Outcome::error, IoStatus::error, 0};
+                             }
+                             Attempt a = co_await ftp_login(*f, u, p, ctx.deadline);
+                             if (a.outcome == Outcome::closed || a.outcome == Outcome::accepted)
+                               f.reset();
+                             if (a.outcome == Outcome::closed)
+                               a.outcome = Outcome::rejected;  // hung up: reconnect
+                             co_return a;
+                           });
 }
 
 awaitable<void> mqtt_bruteforce(CheckContext& ctx) {

@@ -213,12 +213,14 @@ TEST(Checks, EveryCheckDescribesItself) {
     EXPECT_FALSE(c.description.empty()) << c.id;
     EXPECT_FALSE(c.tests_for.empty()) << c.id;
     EXPECT_GT(c.budget.count(), 0) << c.id;
-    for (auto kind : c.tests_for) EXPECT_NE(evidence::find_kind(kind), nullptr) << c.id << " " << kind;
-    if (c.id.find("bruteforce") != std::string_view::npos) EXPECT_EQ(c.safety, Safety::intrusive) << c.id;
+    for (auto kind : c.tests_for)
+      EXPECT_NE(evidence::find_kind(kind), nullptr) << c.id << " " << kind;
+    if (c.id.find("bruteforce") != std::string_view::npos)
+      EXPECT_EQ(c.safety, Safety::intrusive) << c.id;
   }
-  for (auto id : {"probe.http.form-credential", "probe.http.form-bruteforce", "probe.rtsp.default-credential",
-                  "probe.rtsp.bruteforce", "probe.ftp.bruteforce", "probe.mqtt.bruteforce",
-                  "probe.ftp.starttls.versions", "probe.syslog.cleartext"})
+  for (auto id : {"probe.http.form-credential", "probe.http.form-bruteforce",
+                  "probe.rtsp.default-credential", "probe.rtsp.bruteforce", "probe.ftp.bruteforce",
+                  "probe.mqtt.bruteforce", "probe.ftp.starttls.versions", "probe.syslog.cleartext"})
     EXPECT_TRUE(ids.count(id)) << id;
 }
 

@@ -135,7 +135,8 @@ awaitable<std::string> identify_inner(Scanner& scanner, const PortState& port,
 }  // namespace
 
 std::string syslog_frame(std::string_view message) {
-  // RFC 5424, facility user, severity notice, newline-framed (what TCP receivers accept by default).
+  // RFC 5424, facility user, severity notice, newline-framed (what TCP receivers accept by
+  // default).
   return "<13>1 - kensa-probe kensa - - - " + std::string(message) + "\n";
 }
 
@@ -160,7 +161,7 @@ awaitable<bool> udp_port_open(Scanner& scanner, const PortState& port, std::stri
     if (r.index() == 0) {
       auto [rec, n] = std::get<0>(r);
       if (rec == asio::error::connection_refused) co_return false;  // ICMP port unreachable
-      if (!rec) co_return true;                                       // it even answered
+      if (!rec) co_return true;                                     // it even answered
     }
     if (Clock::now() >= deadline) break;
   }

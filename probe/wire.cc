@@ -812,17 +812,17 @@ namespace {
 // Case-insensitive find of an ASCII needle written in lower case.
 std::size_t find_ci(std::string_view hay, std::string_view needle, std::size_t from) {
   if (needle.empty() || from >= hay.size()) return std::string_view::npos;
-  auto it = std::search(hay.begin() + static_cast<std::ptrdiff_t>(from), hay.end(), needle.begin(),
-                        needle.end(), [](char a, char b) {
-                          return std::tolower(static_cast<unsigned char>(a)) == b;
-                        });
+  auto it = std::search(
+      hay.begin() + static_cast<std::ptrdiff_t>(from), hay.end(), needle.begin(), needle.end(),
+      [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
   return it == hay.end() ? std::string_view::npos : static_cast<std::size_t>(it - hay.begin());
 }
 
 // The common character references of attribute values (&amp; &quot; &lt; &gt; &#39; &#x27;).
 std::string decode_entities(std::string_view v) {
-  static const std::pair<std::string_view, char> named[] = {
-      {"&amp;", '&'}, {"&quot;", '"'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&#39;", '\''}, {"&#x27;", '\''}};
+  static const std::pair<std::string_view, char> named[] = {{"&amp;", '&'},  {"&quot;", '"'},
+                                                            {"&lt;", '<'},   {"&gt;", '>'},
+                                                            {"&#39;", '\''}, {"&#x27;", '\''}};
   std::string out;
   for (std::size_t i = 0; i < v.size();) {
     bool replaced = false;
@@ -865,7 +865,8 @@ std::map<std::string, std::string> parse_tag_attributes(std::string_view tag) {
     std::string value;
     if (i < tag.size() && tag[i] == '=') {
       ++i;
-      while (i < tag.size() && (tag[i] == ' ' || tag[i] == '\t' || tag[i] == '\n' || tag[i] == '\r'))
+      while (i < tag.size() &&
+             (tag[i] == ' ' || tag[i] == '\t' || tag[i] == '\n' || tag[i] == '\r'))
         ++i;
       if (i < tag.size() && (tag[i] == '"' || tag[i] == '\'')) {
         const char quote = tag[i++];
@@ -897,11 +898,14 @@ std::optional<LoginForm> parse_login_form(std::string_view html) {
     pos = close;
     const auto form_attributes = parse_tag_attributes(html.substr(open, open_end - open));
     LoginForm form;
-    if (auto it = form_attributes.find("action"); it != form_attributes.end()) form.action = it->second;
+    if (auto it = form_attributes.find("action"); it != form_attributes.end())
+      form.action = it->second;
     form.method = "post";
-    if (auto it = form_attributes.find("method"); it != form_attributes.end() && lower(it->second) == "get")
+    if (auto it = form_attributes.find("method");
+        it != form_attributes.end() && lower(it->second) == "get")
       form.method = "get";
-    std::vector<std::pair<std::string, std::string>> text_fields;  // name, value (before the password)
+    std::vector<std::pair<std::string, std::string>>
+        text_fields;  // name, value (before the password)
     std::size_t at = open_end;
     for (int inputs = 0; inputs < 64; ++inputs) {
       const std::size_t input = find_ci(html.substr(0, close), "<input", at);
@@ -933,7 +937,8 @@ std::optional<LoginForm> parse_login_form(std::string_view html) {
         break;
       }
     }
-    if (form.user_field.empty() && !text_fields.empty()) form.user_field = text_fields.front().first;
+    if (form.user_field.empty() && !text_fields.empty())
+      form.user_field = text_fields.front().first;
     for (const auto& [name, value] : text_fields) {
       if (name != form.user_field) form.fixed.emplace_back(name, value);
     }

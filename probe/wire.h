@@ -59,8 +59,8 @@ std::map<std::string, std::string> parse_auth_params(std::string_view header_val
 // the common character references decoded; at most 64.
 std::map<std::string, std::string> parse_tag_attributes(std::string_view tag);
 struct LoginForm {
-  std::string action;  // as written (empty: the page itself)
-  std::string method;  // "post" or "get"
+  std::string action;      // as written (empty: the page itself)
+  std::string method;      // "post" or "get"
   std::string user_field;  // empty when the form asks only for a password
   std::string password_field;
   std::vector<std::pair<std::string, std::string>> fixed;  // hidden, submit and other text fields
