@@ -305,42 +305,6 @@ require_ssl_reuse=NO
 EOF
 }
 
-# A web login form (lab/devices/form-login.py as a CGI of lighttpd); "/" redirects to it.
-#   config_form_web NAME DIR ADDRESS USER PASSWORD LOCKOUT MODEL
-config_form_web() {
-    local name=$1 w=$2 addr=$3 user=$4 password=$5 lockout=$6 model=$7
-    mkdir -p "$w/root/cgi-bin" "$w/state"
-    cp "$LAB_DIR/devices/form-login.py" "$w/root/cgi-bin/login.cgi"
-    chmod 755 "$w/root/cgi-bin/login.cgi"
-    cat >"$w/lighttpd.conf" <<EOF
-server.modules = ( "mod_redirect", "mod_setenv", "mod_cgi" )
-server.document-root = "$w/root"
-server.bind = "$addr"
-server.port = 80
-server.pid-file = "$w/lighttpd.pid"
-server.errorlog = "$RUN/log/$name.error.log"
-mimetype.assign = ( ".html" => "text/html" )
-url.redirect = ( "^/$" => "/cgi-bin/login.cgi" )
-url.redirect-code = 302
-cgi.assign = ( ".cgi" => "$PYTHON" )
-setenv.add-environment = ( "KENSA_FORM_USER" => "$user", "KENSA_FORM_PASSWORD" => "$password",
-    "KENSA_FORM_SECRET" => "$(openssl rand -hex 16)", "KENSA_FORM_STATE" => "$w/state",
-    "KENSA_FORM_LOCKOUT" => "$lockout", "KENSA_FORM_MODEL" => "$model" )
-EOF
-}
-
-# weak-camera: the form login with a dictionary default, and an RTSP stream behind Digest
-# authentication with another (lab/devices/rtsp-camera.py, GStreamer's RTSP server).
-config_camera() {
-    config_form_web weak-camera "$RUN/camera" "$NET.18" admin password 0 KL-CAM-300
-}
-
-# locking-web: the same form with an unguessable password that locks an account for 60 s after
-# three failures: the dictionary run must stop and report the protection it saw.
-config_locking() {
-    config_form_web locking-web "$RUN/locking" "$NET.21" admin "$(openssl rand -hex 12)" 3 KL-NVR-500
-}
-
 # weak-gateway: mosquitto that requires a login whose account is a dictionary default, and a
 # syslog receiver (rsyslog) on UDP and TCP 514 without TLS.
 config_gateway() {
@@ -447,7 +411,9 @@ start_devices() {
     start weak-ftp "$NS" vsftpd "$RUN/ftp/vsftpd.conf"
     expect weak-ftp "$NS" tcp "$NET.16" 21
 
-    start weak-camera-web "$NS" lighttpd -D -f "$RUN/camera/lighttpd.conf"
+    # weak-camera: a login form with the dictionary default admin/password (lab/devices/form-login.py)
+    # and an RTSP stream behind Digest with another (lab/devices/rtsp-camera.py, GStreamer's server).
+    start weak-camera-web "$NS" "$PYTHON" -u "$LAB_DIR/devices/form-login.py" "$NET.18" 80 admin password 0 KL-CAM-300
     expect weak-camera-web "$NS" tcp "$NET.18" 80
     start weak-camera-rtsp "$NS" "$PYTHON" -u "$LAB_DIR/devices/rtsp-camera.py" "$NET.18" 554 admin 12345 digest
     expect weak-camera-rtsp "$NS" tcp "$NET.18" 554
@@ -458,7 +424,9 @@ start_devices() {
     expect weak-gateway-syslog "$NS" udp "$NET.19" 514
     expect weak-gateway-syslog "$NS" tcp "$NET.19" 514
 
-    start locking-web "$NS" lighttpd -D -f "$RUN/locking/lighttpd.conf"
+    # locking-web: the same form with an unguessable password; an account locks for 60 s after three
+    # failures, so a dictionary run must stop and report the protection it saw.
+    start locking-web "$NS" "$PYTHON" -u "$LAB_DIR/devices/form-login.py" "$NET.21" 80 admin "$(openssl rand -hex 12)" 3 KL-NVR-500
     expect locking-web "$NS" tcp "$NET.21" 80
 
     start weak-upnp "$UPNP_NS" miniupnpd -d -f "$RUN/upnp/miniupnpd.conf" -P "$RUN/upnp/miniupnpd.pid"
@@ -582,8 +550,6 @@ do_up() {
     config_snmp
     config_ftp
     config_upnp
-    config_camera
-    config_locking
     config_gateway
     config_hardened
     start_devices

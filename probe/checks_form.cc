@@ -1,6 +1,8 @@
 // HTTP login forms (the login page most device web UIs have instead of Basic/Digest): find the
 // form, post dictionary pairs into it, and judge each answer against a known failure; and
 // (intrusive) whether repeated failed posts are slowed or locked.
+#include <algorithm>
+
 #include "probe/checks_common.h"
 
 namespace kensa::probe {
@@ -204,6 +206,24 @@ awaitable<std::optional<std::pair<FoundForm, Post>>> form_and_failure(CheckConte
     ctx.incomplete(failure.io, "posting the login form on " + found->page);
     co_return std::nullopt;
   }
+  if (!ctx.port.service.tls) {
+    // Once per port: probe.http.admin-pages reports forms it found on its own paths.
+    const bool known =
+        std::any_of(ctx.scanner.results.findings.begin(), ctx.scanner.results.findings.end(),
+                    [&](const evidence::Finding& f) {
+                      return f.kind == "cleartext-credential" && f.target == ctx.target() &&
+                             f.port == ctx.port.port;
+                    }) ||
+        std::any_of(ctx.findings.begin(), ctx.findings.end(),
+                    [](const evidence::Finding& f) { return f.kind == "cleartext-credential"; });
+    if (!known) {
+      auto& f = ctx.add("cleartext-credential", "HTTP login form without TLS",
+                        "the login form on " + found->page + " posts to http://" + ctx.target() +
+                            found->target + " in clear text",
+                        {{"page", found->page}, {"action", found->target}});
+      f.path = found->page;
+    }
+  }
   if (failure.locked) {
     report_protection(ctx, "HTTP login form",
                       "the form on " + found->page +
@@ -301,8 +321,9 @@ std::vector<Check> form_checks() {
         "http",
         Safety::safe,
         40s,
-        {"default-credential", "empty-password", "observed-bruteforce-protection"},
-        {"en303645:5.1-1", "jcstar1:S1.1-01"},
+        {"default-credential", "empty-password", "cleartext-credential",
+         "observed-bruteforce-protection"},
+        {"en303645:5.1-1", "en303645:5.5-7", "jcstar1:S1.1-01"},
         "Finds a login form (a <form> with a password field) on the usual login pages, learns what "
         "a random password gets (status, redirect, the form again), then posts each dictionary "
         "pair with a fresh session and hidden fields, four at a time; success is an answer that "
@@ -314,7 +335,7 @@ std::vector<Check> form_checks() {
         "http",
         Safety::intrusive,
         30s,
-        {"no-bruteforce-protection", "observed-bruteforce-protection"},
+        {"no-bruteforce-protection", "observed-bruteforce-protection", "cleartext-credential"},
         {"en303645:5.1-5", "jcstar1:S1.1-04"},
         "Ten failed posts of the login form, timed, for the account found (else admin); locked or "
         "slowed is the positive observation; neither, while the right password still works, is "

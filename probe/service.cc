@@ -52,13 +52,6 @@ std::string conventional(std::uint16_t port) {
   }
 }
 
-bool contains_ci(std::string_view hay, std::string_view needle) {
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == b;
-  });
-  return it != hay.end();
-}
-
 // Classifies a greeting the server sent unprompted.
 std::string classify_greeting(std::string_view g) {
   if (g.empty()) return "";
@@ -211,6 +204,16 @@ awaitable<void> identify_tcp(Scanner& scanner, PortState& port, Clock::time_poin
   }
   // 4. HTTP, then RTSP.
   a = co_await exchange(scanner, port, kHttpGet, false, wait, deadline, http_complete);
+  if (a.bytes.substr(0, 5) == "HTTP/" && (port.port == 554 || contains_ci(a.bytes, "rtsp"))) {
+    // RTSP servers answer HTTP too (RTSP-over-HTTP tunnelling), e.g. GStreamer's with a 503.
+    Answer rtsp =
+        co_await exchange(scanner, port, kRtspOptions, false, wait, deadline, http_complete);
+    if (rtsp.bytes.substr(0, 5) == "RTSP/") {
+      svc = {"rtsp", false, true, svc.banner,
+             "answered RTSP OPTIONS (and HTTP, as RTSP servers do)"};
+      co_return;
+    }
+  }
   if (a.bytes.substr(0, 5) == "HTTP/") {
     svc = {"http", false, true, svc.banner,
            "answered an HTTP request: " + wire::printable(a.bytes.substr(0, 40))};

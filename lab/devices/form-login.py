@@ -1,122 +1,130 @@
 #!/usr/bin/env python3
-"""kensa lab web login form, run by lighttpd's mod_cgi: the login page most device web UIs have
-(a session cookie, a CSRF token in a hidden field, a POST that redirects to the dashboard on
-success and shows the form again with an error on failure).
+"""kensa lab web login form: the login page most device web UIs have, served by one persistent
+process as embedded web servers do (a CGI per request was too slow on a loaded 2-core CI machine).
 
-Environment (lighttpd setenv): KENSA_FORM_USER, KENSA_FORM_PASSWORD (the account),
-KENSA_FORM_SECRET (signs sessions and tokens), KENSA_FORM_STATE (directory for failure counts),
-KENSA_FORM_LOCKOUT (failures per user before a 60 s lockout; 0 = never), KENSA_FORM_MODEL.
+    form-login.py ADDRESS PORT USER PASSWORD LOCKOUT MODEL
+
+"/" redirects to /cgi-bin/login.cgi: a form with a session cookie and a CSRF token in a hidden
+field; a POST with the right pair redirects to the dashboard (/cgi-bin/login.cgi?page=home) with an
+AUTH cookie, a wrong one shows the form again with an error. LOCKOUT > 0: after that many failures
+an account is locked for 60 s (the page says so; the right password is refused too).
 """
 import hashlib
 import hmac
-import os
 import secrets
 import sys
+import threading
 import time
 import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-ENV = os.environ
-SECRET = ENV.get("KENSA_FORM_SECRET", "lab").encode()
-MODEL = ENV.get("KENSA_FORM_MODEL", "KL-CAM-300")
-LOCKOUT = int(ENV.get("KENSA_FORM_LOCKOUT", "0"))
+ADDRESS, PORT, USER, PASSWORD, LOCKOUT, MODEL = sys.argv[1:7]
+PORT, LOCKOUT = int(PORT), int(LOCKOUT)
+SECRET = secrets.token_bytes(16)
 LOCK_SECONDS = 60
+failures = {}  # user -> (count, first failure time)
+lock = threading.Lock()
 
 
 def sign(text):
     return hmac.new(SECRET, text.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def cookies():
-    jar = {}
-    for item in ENV.get("HTTP_COOKIE", "").split(";"):
-        if "=" in item:
-            k, v = item.strip().split("=", 1)
-            jar[k] = v
-    return jar
+def locked(user):
+    with lock:
+        count, since = failures.get(user, (0, 0.0))
+        return LOCKOUT > 0 and count >= LOCKOUT and time.time() - since < LOCK_SECONDS
 
 
-def respond(status, body="", headers=()):
-    out = [f"Status: {status}", "Content-Type: text/html; charset=utf-8"]
-    out += list(headers)
-    sys.stdout.write("\r\n".join(out) + "\r\n\r\n" + body)
+def record_failure(user):
+    with lock:
+        count, since = failures.get(user, (0, time.time()))
+        if time.time() - since > LOCK_SECONDS:
+            count, since = 0, time.time()
+        failures[user] = (count + 1, since)
 
 
-def login_page(sid, message=""):
-    token = sign("csrf:" + sid)
-    note = f'<p class="error">{message}</p>' if message else ""
-    body = f"""<!DOCTYPE html><html><head><title>{MODEL} login</title></head><body>
-<h1>{MODEL} network camera</h1>{note}
+class Handler(BaseHTTPRequestHandler):
+    server_version = "KL-httpd/1.2"
+    sys_version = ""
+
+    def log_message(self, fmt, *args):
+        sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
+
+    def send(self, status, body="", headers=()):
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def cookies(self):
+        jar = {}
+        for item in (self.headers.get("Cookie") or "").split(";"):
+            if "=" in item:
+                k, v = item.strip().split("=", 1)
+                jar[k] = v
+        return jar
+
+    def login_page(self, sid, message=""):
+        note = f'<p class="error">{message}</p>' if message else ""
+        body = f"""<!DOCTYPE html><html><head><title>{MODEL} login</title></head><body>
+<h1>{MODEL}</h1>{note}
 <form method="post" action="login.cgi" name="loginForm">
-<input type="hidden" name="csrf_token" value="{token}">
+<input type="hidden" name="csrf_token" value="{sign('csrf:' + sid)}">
 User name <input type="text" name="username" autocomplete="username">
 Password <input type="password" name="password">
 <input type="submit" name="login" value="Log in">
 </form></body></html>"""
-    respond("200 OK", body, [f"Set-Cookie: SID={sid}; Path=/; HttpOnly"])
+        self.send(200, body, [("Set-Cookie", f"SID={sid}; Path=/; HttpOnly")])
 
-
-def failures_file(user):
-    safe = hashlib.sha256(user.encode()).hexdigest()[:16]
-    return os.path.join(ENV.get("KENSA_FORM_STATE", "/nonexistent"), "fail-" + safe)
-
-
-def locked(user):
-    if LOCKOUT <= 0:
-        return False
-    try:
-        count, since = open(failures_file(user)).read().split()
-    except (OSError, ValueError):
-        return False
-    if time.time() - float(since) > LOCK_SECONDS:
-        return False
-    return int(count) >= LOCKOUT
-
-
-def record_failure(user):
-    if LOCKOUT <= 0:
-        return
-    path = failures_file(user)
-    try:
-        count, since = open(path).read().split()
-        count, since = int(count), float(since)
-        if time.time() - since > LOCK_SECONDS:
-            count, since = 0, time.time()
-    except (OSError, ValueError):
-        count, since = 0, time.time()
-    with open(path, "w") as f:
-        f.write(f"{count + 1} {since}")
-
-
-def main():
-    jar = cookies()
-    sid = jar.get("SID") or secrets.token_hex(12)
-    method = ENV.get("REQUEST_METHOD", "GET")
-    query = urllib.parse.parse_qs(ENV.get("QUERY_STRING", ""))
-    if method == "GET":
-        if query.get("page") == ["home"] and jar.get("AUTH") == sign("auth:" + sid):
-            respond("200 OK", f"<!DOCTYPE html><html><head><title>{MODEL}</title></head><body>"
-                    "<h1>Camera settings</h1><p>Wi-Fi SSID HomeNet</p>"
-                    '<p><a href="login.cgi?page=logout">Log out</a></p></body></html>')
+    def do_GET(self):
+        url = urllib.parse.urlsplit(self.path)
+        if url.path == "/":
+            self.send(302, "", [("Location", "/cgi-bin/login.cgi")])
+            return
+        if url.path != "/cgi-bin/login.cgi":
+            self.send(404, "<html><body>Not found</body></html>")
+            return
+        jar = self.cookies()
+        sid = jar.get("SID") or secrets.token_hex(12)
+        page = urllib.parse.parse_qs(url.query).get("page")
+        if page == ["home"] and jar.get("AUTH") == sign("auth:" + sid):
+            self.send(200, f"<!DOCTYPE html><html><head><title>{MODEL}</title></head><body>"
+                      "<h1>Settings</h1><p>Wi-Fi SSID HomeNet</p>"
+                      '<p><a href="login.cgi?page=logout">Log out</a></p></body></html>')
         else:
-            login_page(sid)
-        return
-    length = int(ENV.get("CONTENT_LENGTH") or 0)
-    form = urllib.parse.parse_qs(sys.stdin.read(min(length, 65536)), keep_blank_values=True)
-    user = form.get("username", [""])[0]
-    password = form.get("password", [""])[0]
-    if not hmac.compare_digest(form.get("csrf_token", [""])[0], sign("csrf:" + sid)):
-        respond("403 Forbidden", "<html><body>Session expired, reload the page.</body></html>")
-        return
-    if locked(user):
-        login_page(sid, f"Too many failed login attempts: the account is locked for {LOCK_SECONDS} seconds.")
-        return
-    if user == ENV.get("KENSA_FORM_USER") and password == ENV.get("KENSA_FORM_PASSWORD"):
-        respond("302 Found", "", ["Location: /cgi-bin/login.cgi?page=home",
-                                  f"Set-Cookie: AUTH={sign('auth:' + sid)}; Path=/; HttpOnly"])
-        return
-    record_failure(user)
-    login_page(sid, "Invalid user name or password.")
+            self.login_page(sid)
+
+    def do_POST(self):
+        if urllib.parse.urlsplit(self.path).path != "/cgi-bin/login.cgi":
+            self.send(404, "<html><body>Not found</body></html>")
+            return
+        length = min(int(self.headers.get("Content-Length") or 0), 65536)
+        form = urllib.parse.parse_qs(self.rfile.read(length).decode(errors="replace"),
+                                     keep_blank_values=True)
+        jar = self.cookies()
+        sid = jar.get("SID") or secrets.token_hex(12)
+        user = form.get("username", [""])[0]
+        password = form.get("password", [""])[0]
+        if not hmac.compare_digest(form.get("csrf_token", [""])[0], sign("csrf:" + sid)):
+            self.send(403, "<html><body>Session expired, reload the page.</body></html>")
+            return
+        if locked(user):
+            self.login_page(sid, "Too many failed login attempts: the account is locked for "
+                            f"{LOCK_SECONDS} seconds.")
+            return
+        if user == USER and password == PASSWORD:
+            self.send(302, "", [("Location", "/cgi-bin/login.cgi?page=home"),
+                                ("Set-Cookie", f"AUTH={sign('auth:' + sid)}; Path=/; HttpOnly")])
+            return
+        record_failure(user)
+        self.login_page(sid, "Invalid user name or password.")
 
 
 if __name__ == "__main__":
-    main()
+    ThreadingHTTPServer.daemon_threads = True
+    ThreadingHTTPServer((ADDRESS, PORT), Handler).serve_forever()
