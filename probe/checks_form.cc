@@ -193,7 +193,10 @@ Attempt as_attempt(const Post& p, const Post& failure) {
 }
 
 // The form and the answer it gives to a random password, or nullopt with the status set.
-awaitable<std::optional<std::pair<FoundForm, Post>>> form_and_failure(CheckContext& ctx) {
+// A lockout already in force is the result of the brute-force test (`lockout_is_result`), but
+// stops a dictionary run before it starts.
+awaitable<std::optional<std::pair<FoundForm, Post>>> form_and_failure(CheckContext& ctx,
+                                                                      bool lockout_is_result) {
   std::string tried;
   auto found = co_await find_form(ctx, &tried);
   if (!found) {
@@ -228,7 +231,16 @@ awaitable<std::optional<std::pair<FoundForm, Post>>> form_and_failure(CheckConte
     report_protection(ctx, "HTTP login form",
                       "the form on " + found->page +
                           " answered the first failed login with a lockout: " + failure.excerpt);
-    ctx.incomplete(evidence::CheckStatus::error, "login form is locked; no pair tried");
+    if (!lockout_is_result)
+      ctx.incomplete(evidence::CheckStatus::error, "lockout in force; no pair tried");
+    co_return std::nullopt;
+  }
+  if (failure.status == 403 || failure.status >= 500) {
+    // Not a login failure: the session or token handling was refused (or the server broke), and
+    // every later 403 would look like a lockout.
+    ctx.incomplete(evidence::CheckStatus::error,
+                   "the form on " + found->page + " refused the post (" +
+                       std::to_string(failure.status) + "): " + failure.excerpt);
     co_return std::nullopt;
   }
   if (!failure.form_again && !failure.error_words && failure.status < 400) {
@@ -242,7 +254,7 @@ awaitable<std::optional<std::pair<FoundForm, Post>>> form_and_failure(CheckConte
 }
 
 awaitable<void> form_default_credential(CheckContext& ctx) {
-  auto known = co_await form_and_failure(ctx);
+  auto known = co_await form_and_failure(ctx, false);
   if (!known) co_return;
   const FoundForm& found = known->first;
   const Post& failure = known->second;
@@ -301,7 +313,7 @@ awaitable<void> form_default_credential(CheckContext& ctx) {
 }
 
 awaitable<void> form_bruteforce(CheckContext& ctx) {
-  auto known = co_await form_and_failure(ctx);
+  auto known = co_await form_and_failure(ctx, true);
   if (!known) co_return;
   const FoundForm found = known->first;
   const Post failure = known->second;
