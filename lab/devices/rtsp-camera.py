@@ -36,8 +36,8 @@ def main():
 
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(
-        "( videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=5/1 "
-        "! jpegenc ! rtpjpegpay name=pay0 pt=26 )")
+        "( videotestsrc is-live=true ! video/x-raw,format=UYVY,width=160,height=120,framerate=5/1 "
+        "! rtpvrawpay name=pay0 pt=96 )")
     factory.set_shared(True)
     role = Gst.Structure.from_string(
         "viewer, media.factory.access=(boolean)true, media.factory.construct=(boolean)true")[0]
