@@ -93,6 +93,8 @@ const std::vector<Kind>& kinds() {
       {"observed-log-forwarding", "Log forwarding was observed", S::info},
       {"observed-update-check", "An update check was observed", S::info},
       {"observed-encrypted-channel", "Traffic to a service used current TLS/DTLS", S::info},
+      {"observed-bruteforce-protection",
+       "Repeated failed logins were slowed or locked out (seen by the prober)", S::info},
   };
   return table;
 }

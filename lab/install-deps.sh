@@ -27,9 +27,12 @@ PACKAGES=(
     openssh-client    # ssh-keygen, ssh (smoke test)
     curl              # HTTP and FTP checks
     netcat-openbsd    # raw TCP reads in the smoke test
+    # weak-camera's RTSP server: GStreamer's RTSP server (Basic and Digest auth) driven from Python
+    python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+    rsyslog           # weak-gateway's syslog receiver (UDP and TCP 514)
 )
 # Services these packages may start on the host.
-HOST_SERVICES=(mosquitto snmpd snmptrapd lighttpd vsftpd miniupnpd minissdpd dropbear)
+HOST_SERVICES=(mosquitto snmpd snmptrapd lighttpd vsftpd miniupnpd minissdpd dropbear rsyslog)
 
 [ "$(id -u)" -eq 0 ] || { echo "install-deps: must run as root" >&2; exit 1; }
 
@@ -69,7 +72,7 @@ fi
 
 # Whatever lab daemon still listens in this (the host's) namespace is a host instance: ss shows
 # only this namespace's sockets, so the PIDs it names are never the lab's. Stop exactly those.
-DAEMONS='mosquitto|snmpd|lighttpd|vsftpd|miniupnpd|minissdpd|dropbear'
+DAEMONS='mosquitto|snmpd|lighttpd|vsftpd|miniupnpd|minissdpd|dropbear|rsyslogd'
 host_pids() {
     { ss -Hlntup 2>/dev/null | grep -oE "\"($DAEMONS)\",pid=[0-9]+" | sed 's/.*pid=//' | sort -u; } || true
 }

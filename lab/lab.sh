@@ -59,7 +59,7 @@ proc_alive() {
 # ---------------------------------------------------------------------------------------------
 
 REQUIRED_TOOLS=(ip ss setsid unshare openssl busybox lighttpd mosquitto mosquitto_passwd mosquitto_pub
-    coap-server-notls snmpd vsftpd miniupnpd dropbear dropbearkey ssh-keygen)
+    coap-server-notls snmpd vsftpd miniupnpd dropbear dropbearkey ssh-keygen rsyslogd)
 
 check_tools() {
     local t missing=()
@@ -68,6 +68,8 @@ check_tools() {
     done
     command -v "$PYTHON" >/dev/null 2>&1 || missing+=(python3)
     busybox --list 2>/dev/null | grep -qx telnetd || missing+=("busybox telnetd (package busybox-static)")
+    "$PYTHON" -c 'import gi; gi.require_version("GstRtspServer", "1.0")' 2>/dev/null ||
+        missing+=("GStreamer RTSP server for Python (python3-gi gir1.2-gst-rtsp-server-1.0)")
     [ "${#missing[@]}" -eq 0 ] || die "missing: ${missing[*]} -- run lab/install-deps.sh"
 }
 
@@ -96,7 +98,7 @@ setup_netns() {
     ip -n "$NS" link set lab1 up
     ip -n "$NS" addr add "$NET.1/24" dev lab0 # primary: the address scans come from
     local a
-    for a in 10 11 12 13 14 15 16 20 30 31 32 33 34; do
+    for a in 10 11 12 13 14 15 16 18 19 20 21 30 31 32 33 34; do
         ip -n "$NS" addr add "$NET.$a/24" dev lab0
     done
     # The UPnP device binds wildcard sockets (SSDP needs them), so it gets a namespace of its own,
@@ -146,6 +148,15 @@ EOF
         -in "$d/weak-tls.csr" -out "$d/weak-tls.crt" -notext -md sha1 \
         -startdate 20190101000000Z -enddate 20200101000000Z >/dev/null 2>&1 ||
         die "could not make the weak TLS certificate (openssl ca)"
+
+    # weak-ftp (AUTH TLS): vsftpd loads its certificate at OpenSSL's default security level, which
+    # refuses RSA-1024; so RSA-2048, but self-signed, SHA-1, expired, for a name that matches nothing
+    openssl req -new -newkey rsa:2048 -nodes -keyout "$d/weak-ftp.key" -out "$d/weak-ftp.csr" \
+        -subj "/O=KL Storage Co/CN=nas.local" 2>/dev/null
+    openssl ca -batch -selfsign -config "$d/weak-ca.cnf" -keyfile "$d/weak-ftp.key" \
+        -in "$d/weak-ftp.csr" -out "$d/weak-ftp.crt" -notext -md sha1 \
+        -startdate 20190101000000Z -enddate 20200101000000Z >/dev/null 2>&1 ||
+        die "could not make the weak FTP certificate (openssl ca)"
 
     # hardened: lab CA (RSA-3072) signs an RSA-2048 server certificate for 10.77.0.20
     openssl req -x509 -newkey rsa:3072 -nodes -keyout "$d/ca.key" -out "$d/ca.crt" -days 90 -sha256 \
@@ -277,6 +288,46 @@ pasv_min_port=30000
 pasv_max_port=30100
 xferlog_enable=YES
 vsftpd_log_file=$RUN/log/weak-ftp.xfer.log
+# AUTH TLS offered (not required) with a weak certificate and TLS 1.0 still allowed
+ssl_enable=YES
+rsa_cert_file=$RUN/pki/weak-ftp.crt
+rsa_private_key_file=$RUN/pki/weak-ftp.key
+ssl_sslv2=NO
+ssl_sslv3=NO
+ssl_tlsv1=YES
+ssl_ciphers=ALL:@SECLEVEL=0
+allow_anon_ssl=YES
+force_anon_logins_ssl=NO
+force_anon_data_ssl=NO
+force_local_logins_ssl=NO
+force_local_data_ssl=NO
+require_ssl_reuse=NO
+EOF
+}
+
+# weak-gateway: mosquitto that requires a login whose account is a dictionary default, and a
+# syslog receiver (rsyslog) on UDP and TCP 514 without TLS.
+config_gateway() {
+    local g="$RUN/gateway"
+    mkdir -p "$g/spool"
+    mosquitto_passwd -c -b "$g/mqtt-passwd" user user
+    chmod 600 "$g/mqtt-passwd"
+    cat >"$g/mosquitto.conf" <<EOF
+user root
+per_listener_settings false
+allow_anonymous false
+password_file $g/mqtt-passwd
+persistence false
+log_dest stderr
+listener 1883 $NET.19
+EOF
+    cat >"$g/rsyslog.conf" <<EOF
+global(workDirectory="$g/spool")
+module(load="imudp")
+module(load="imtcp")
+input(type="imudp" address="$NET.19" port="514")
+input(type="imtcp" address="$NET.19" port="514")
+*.* action(type="omfile" file="$RUN/log/weak-gateway.messages")
 EOF
 }
 
@@ -359,6 +410,24 @@ start_devices() {
 
     start weak-ftp "$NS" vsftpd "$RUN/ftp/vsftpd.conf"
     expect weak-ftp "$NS" tcp "$NET.16" 21
+
+    # weak-camera: a login form with the dictionary default admin/password (lab/devices/form-login.py)
+    # and an RTSP stream behind Digest with another (lab/devices/rtsp-camera.py, GStreamer's server).
+    start weak-camera-web "$NS" "$PYTHON" -u "$LAB_DIR/devices/form-login.py" "$NET.18" 80 admin password 0 KL-CAM-300
+    expect weak-camera-web "$NS" tcp "$NET.18" 80
+    start weak-camera-rtsp "$NS" "$PYTHON" -u "$LAB_DIR/devices/rtsp-camera.py" "$NET.18" 554 admin 12345 digest
+    expect weak-camera-rtsp "$NS" tcp "$NET.18" 554
+
+    start weak-gateway-mqtt "$NS" mosquitto -c "$RUN/gateway/mosquitto.conf"
+    expect weak-gateway-mqtt "$NS" tcp "$NET.19" 1883
+    start weak-gateway-syslog "$NS" rsyslogd -n -f "$RUN/gateway/rsyslog.conf" -i "$RUN/gateway/rsyslogd.pid"
+    expect weak-gateway-syslog "$NS" udp "$NET.19" 514
+    expect weak-gateway-syslog "$NS" tcp "$NET.19" 514
+
+    # locking-web: the same form with an unguessable password; an account locks for 60 s after three
+    # failures, so a dictionary run must stop and report the protection it saw.
+    start locking-web "$NS" "$PYTHON" -u "$LAB_DIR/devices/form-login.py" "$NET.21" 80 admin "$(openssl rand -hex 12)" 3 KL-NVR-500
+    expect locking-web "$NS" tcp "$NET.21" 80
 
     start weak-upnp "$UPNP_NS" miniupnpd -d -f "$RUN/upnp/miniupnpd.conf" -P "$RUN/upnp/miniupnpd.pid"
     expect weak-upnp "$UPNP_NS" udp '*' 1900
@@ -481,6 +550,7 @@ do_up() {
     config_snmp
     config_ftp
     config_upnp
+    config_gateway
     config_hardened
     start_devices
     wait_listening

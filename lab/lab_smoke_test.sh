@@ -207,6 +207,61 @@ has "ftp: anonymous download of the config backup" "admin_password=admin" \
 has "ftp: banner discloses vsFTPd" "220 (vsFTPd 3" in_ns curl -sv --max-time "$T" "ftp://$NET.16/"
 has "ftp: uploads refused" "550" in_ns curl -sv --max-time "$T" -T "$HERE/devices.tsv" "ftp://$NET.16/pub/x"
 
+has "ftp: AUTH TLS offered, TLS 1.0 accepted" "Protocol  : TLSv1" \
+    in_ns openssl s_client -connect "$NET.16:21" -starttls ftp -tls1 -cipher 'ALL:@SECLEVEL=0' </dev/null
+has "ftp: AUTH TLS certificate is the weak, expired one" "nas.local" \
+    in_ns openssl s_client -connect "$NET.16:21" -starttls ftp </dev/null
+
+# ---------------------------------------------------------------------------------------------
+section "weak-camera $NET.18 and locking-web $NET.21"
+# form_login ADDRESS USER PASSWORD: GET the form (session cookie, CSRF token), POST the pair
+form_login() {
+    in_ns "$PY" - "$@" <<'EOF'
+import http.client, re, sys, urllib.parse
+host, user, password = sys.argv[1:4]
+c = http.client.HTTPConnection(host, 80, timeout=5)
+c.request("GET", "/cgi-bin/login.cgi")
+r = c.getresponse()
+page = r.read().decode()
+cookie = r.getheader("Set-Cookie").split(";")[0]
+token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page).group(1)
+body = urllib.parse.urlencode({"csrf_token": token, "username": user, "password": password, "login": "Log in"})
+c = http.client.HTTPConnection(host, 80, timeout=5)
+c.request("POST", "/cgi-bin/login.cgi", body, {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+r = c.getresponse()
+print(r.status, r.getheader("Location"), r.read().decode()[:400])
+EOF
+}
+has "camera: / redirects to the login form" "Location: /cgi-bin/login.cgi" in_ns curl -si --max-time "$T" "http://$NET.18/"
+has "camera: form login with the default admin/password" "302 /cgi-bin/login.cgi?page=home" form_login "$NET.18" admin password
+has "camera: wrong password shows the form again" "Invalid user name or password" form_login "$NET.18" admin nope
+for i in 1 2 3; do form_login "$NET.21" kensa-smoke "wrong$i" >/dev/null 2>&1; done
+has "locking-web: locked after three failures" "account is locked" form_login "$NET.21" kensa-smoke wrong4
+rtsp() { # REQUEST...: raw RTSP requests to the camera, header lines separated by '|'
+    in_ns "$PY" - "$NET.18" "$@" <<'EOF'
+import socket, sys
+s = socket.create_connection((sys.argv[1], 554), timeout=5)
+for request in sys.argv[2:]:
+    s.sendall(request.replace("|", "\r\n").encode())
+    print(s.recv(4096).decode(errors="replace"))
+EOF
+}
+has "camera: RTSP server answers OPTIONS" "Server: GStreamer RTSP server" rtsp 'OPTIONS * RTSP/1.0|CSeq: 1||'
+has "camera: RTSP /live needs Digest authentication" 'WWW-Authenticate: Digest' \
+    rtsp "DESCRIBE rtsp://$NET.18:554/live RTSP/1.0|CSeq: 2||"
+
+# ---------------------------------------------------------------------------------------------
+section "weak-gateway $NET.19"
+has "gateway: MQTT refuses anonymous clients" "not authorised" \
+    in_ns mosquitto_sub -h "$NET.19" -t 'x' -C 1 -W 2
+check "gateway: MQTT accepts the default user/user" \
+    in_ns mosquitto_pub -h "$NET.19" -u user -P user -t smoke -m hello
+in_ns logger --server "$NET.19" --udp --port 514 "kensa-smoke udp record" 2>/dev/null
+in_ns logger --server "$NET.19" --tcp --port 514 "kensa-smoke tcp record" 2>/dev/null
+sleep 0.5
+has "gateway: syslog over UDP 514 received" "kensa-smoke udp record" cat "$RUN/log/weak-gateway.messages"
+has "gateway: syslog over TCP 514 received" "kensa-smoke tcp record" cat "$RUN/log/weak-gateway.messages"
+
 # ---------------------------------------------------------------------------------------------
 section "weak-upnp $NET.17"
 ssdp() { # DESTINATION

@@ -100,6 +100,10 @@ awaitable<void> cleartext(CheckContext& ctx) {
     ctx.note(svc.name + " runs inside TLS");
     co_return;
   }
+  if (svc.name == "syslog") {
+    ctx.note("syslog: judged by probe.syslog.cleartext");
+    co_return;
+  }
   auto it = why.find(svc.name);
   if (it == why.end()) {
     ctx.note(svc.name + ": not a cleartext login protocol (HTTP: see probe.http.admin-pages)");
@@ -184,8 +188,8 @@ std::vector<Check> basic_checks() {
 const std::vector<Check>& checks() {
   static const std::vector<Check> all = [] {
     std::vector<Check> out;
-    for (auto&& list : {basic_checks(), login_checks(), http_checks(), tls_checks(), udp_checks(),
-                        ssh_checks()}) {
+    for (auto&& list : {basic_checks(), login_checks(), http_checks(), form_checks(), tls_checks(),
+                        rtsp_checks(), udp_checks(), ssh_checks(), syslog_checks()}) {
       out.insert(out.end(), list.begin(), list.end());
     }
     return out;

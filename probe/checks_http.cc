@@ -16,37 +16,6 @@ namespace {
 constexpr std::size_t kHttpCap = 96 * 1024;
 constexpr std::size_t kBodyCap = 64 * 1024;
 
-struct HttpResult {
-  IoStatus io = IoStatus::error;
-  wire::HttpResponse response;
-  double seconds = 0;
-};
-
-awaitable<HttpResult> http_request(CheckContext& ctx, std::string method, std::string path,
-                                   std::string extra_headers = "") {
-  HttpResult r;
-  const auto start = Clock::now();
-  auto conn = co_await ctx.open();
-  if (!conn) co_return r;
-  const std::string request =
-      std::string(method) + " " + path + " HTTP/1.1\r\nHost: " + ctx.target() +
-      "\r\nUser-Agent: kensa-probe\r\nConnection: close\r\n" + extra_headers + "\r\n";
-  r.io = co_await conn->write(request, ctx.deadline);
-  if (r.io != IoStatus::ok) co_return r;
-  std::string buffer;
-  wire::Parse parsed = wire::Parse::need_more;
-  while (true) {
-    r.io = co_await conn->read_some(buffer, kHttpCap, ctx.deadline);
-    const bool eof = r.io == IoStatus::eof || r.io == IoStatus::limit;
-    if (r.io != IoStatus::ok && !eof) co_return r;
-    parsed = wire::parse_http_response(buffer, eof, kBodyCap, r.response);
-    if (parsed != wire::Parse::need_more || eof) break;
-  }
-  r.io = parsed == wire::Parse::ok ? IoStatus::ok : IoStatus::error;
-  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  co_return r;
-}
-
 std::string hex_md5(std::string_view s) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
@@ -69,10 +38,11 @@ std::string base64(std::string_view s) {
   return out;
 }
 
-// Authorization header for one try, from the server's WWW-Authenticate challenge.
-std::string authorization(const std::string& challenge, const std::string& method,
-                          const std::string& path, const std::string& user,
-                          const std::string& password) {
+}  // namespace
+
+std::string http_authorization(const std::string& challenge, const std::string& method,
+                               const std::string& path, const std::string& user,
+                               const std::string& password) {
   const auto params = wire::parse_auth_params(challenge);
   const auto scheme = params.count("scheme") ? params.at("scheme") : "basic";
   if (scheme == "digest") {
@@ -96,12 +66,35 @@ std::string authorization(const std::string& challenge, const std::string& metho
   return "Authorization: Basic " + base64(user + ":" + password) + "\r\n";
 }
 
-bool contains_ci(std::string_view hay, std::string_view needle) {
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == b;
-  });
-  return it != hay.end();
+awaitable<HttpResult> http_request(CheckContext& ctx, std::string method, std::string path,
+                                   std::string extra_headers, std::string body) {
+  HttpResult r;
+  const auto start = Clock::now();
+  auto conn = co_await ctx.open();
+  if (!conn) co_return r;
+  const std::string request =
+      std::string(method) + " " + path + " HTTP/1.1\r\nHost: " + ctx.target() +
+      "\r\nUser-Agent: kensa-probe\r\nConnection: close\r\n" + extra_headers +
+      pick(body.empty() && method != "POST", "",
+           "Content-Length: " + std::to_string(body.size()) + "\r\n") +
+      "\r\n" + body;
+  r.io = co_await conn->write(request, ctx.deadline);
+  if (r.io != IoStatus::ok) co_return r;
+  std::string buffer;
+  wire::Parse parsed = wire::Parse::need_more;
+  while (true) {
+    r.io = co_await conn->read_some(buffer, kHttpCap, ctx.deadline);
+    const bool eof = r.io == IoStatus::eof || r.io == IoStatus::limit;
+    if (r.io != IoStatus::ok && !eof) co_return r;
+    parsed = wire::parse_http_response(buffer, eof, kBodyCap, r.response);
+    if (parsed != wire::Parse::need_more || eof) break;
+  }
+  r.io = parsed == wire::Parse::ok ? IoStatus::ok : IoStatus::error;
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  co_return r;
 }
+
+namespace {
 
 bool password_form(std::string_view body) {
   return contains_ci(body, "<form") && contains_ci(body, "type=\"password\"");
@@ -194,8 +187,8 @@ awaitable<void> http_default_credential(CheckContext& ctx) {
       if (fresh.io != IoStatus::ok) co_return false;
       challenge = fresh.response.header("www-authenticate");
     }
-    HttpResult r = co_await http_request(ctx, "GET", path,
-                                         authorization(challenge, "GET", path, c.user, c.password));
+    HttpResult r = co_await http_request(
+        ctx, "GET", path, http_authorization(challenge, "GET", path, c.user, c.password));
     ++tried;
     if (r.io != IoStatus::ok) co_return false;
     if (r.response.status == 429 || r.response.status == 403) {
@@ -248,15 +241,16 @@ awaitable<void> http_bruteforce(CheckContext& ctx) {
       challenge = (co_await http_request(ctx, "GET", path)).response.header("www-authenticate");
     HttpResult r =
         co_await http_request(ctx, "GET", path,
-                              authorization(challenge, "GET", path, user,
-                                            "kensa-wrong-" + std::to_string(rng() % 100000)));
+                              http_authorization(challenge, "GET", path, user,
+                                                 "kensa-wrong-" + std::to_string(rng() % 100000)));
     if (r.io != IoStatus::ok) {
       ctx.incomplete(r.io, "failed login " + std::to_string(i + 1));
       co_return;
     }
     if (r.response.status == 429 || r.response.status == 403) {
-      ctx.note("refused with " + std::to_string(r.response.status) + " after " +
-               std::to_string(i + 1) + " failures");
+      report_protection(ctx, "HTTP login",
+                        "refused with " + std::to_string(r.response.status) + " after " +
+                            std::to_string(i + 1) + " failures");
       co_return;
     }
     times.push_back(r.seconds);
@@ -264,7 +258,7 @@ awaitable<void> http_bruteforce(CheckContext& ctx) {
   std::string proof = "10 failed logins on " + path + " answered 401 in " +
                       std::to_string(times.front()) + " … " + std::to_string(times.back()) + " s";
   if (times.back() > 1.0 && times.back() > 3 * times.front()) {
-    ctx.note("failures were slowed");
+    report_protection(ctx, "HTTP login", "failures were slowed: " + proof);
     co_return;
   }
   if (ctx.port.accepted_credential) {
@@ -273,9 +267,10 @@ awaitable<void> http_bruteforce(CheckContext& ctx) {
       challenge = (co_await http_request(ctx, "GET", path)).response.header("www-authenticate");
     const auto& [u, p] = *ctx.port.accepted_credential;
     HttpResult r =
-        co_await http_request(ctx, "GET", path, authorization(challenge, "GET", path, u, p));
+        co_await http_request(ctx, "GET", path, http_authorization(challenge, "GET", path, u, p));
     if (r.io != IoStatus::ok || r.response.status >= 400) {
-      ctx.note("the known credential was refused after the failures: locked");
+      report_protection(ctx, "HTTP login",
+                        "the known credential was refused after the failures: locked");
       co_return;
     }
     proof += "; the right password still worked immediately afterwards";
@@ -319,7 +314,7 @@ std::vector<Check> http_checks() {
         "http",
         Safety::intrusive,
         20s,
-        {"no-bruteforce-protection"},
+        {"no-bruteforce-protection", "observed-bruteforce-protection"},
         {"en303645:5.1-5", "jcstar1:S1.1-04"},
         "Ten failed logins, timed; then the known password, if any, must still work."},
        &http_bruteforce},

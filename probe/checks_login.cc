@@ -11,19 +11,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool contains_ci(std::string_view hay, std::string_view needle) {
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == b;
-  });
-  return it != hay.end();
-}
-
 bool any_ci(std::string_view hay, std::initializer_list<std::string_view> needles) {
   return std::any_of(needles.begin(), needles.end(), [&](auto n) { return contains_ci(hay, n); });
-}
-
-bool lockout_words(std::string_view text) {
-  return any_ci(text, {"locked", "too many", "try again later", "temporarily", "blocked"});
 }
 
 // ---- Telnet ----
@@ -80,14 +69,6 @@ bool shell_prompt(std::string_view t) {
     s.remove_suffix(1);
   return !s.empty() && (s.back() == '#' || s.back() == '$' || s.back() == '>' || s.back() == '%');
 }
-
-enum class Outcome { accepted, rejected, closed, locked, error };
-
-struct Attempt {
-  Outcome outcome = Outcome::error;
-  IoStatus io = IoStatus::ok;
-  double seconds = 0;
-};
 
 // One login on a session that shows a user prompt. Leaves the session at the next prompt.
 awaitable<Attempt> telnet_login(TelnetSession& t, const std::string& user,
@@ -185,6 +166,9 @@ awaitable<void> telnet_default_credential(CheckContext& ctx) {
       co_return;
     }
     if (a.outcome == Outcome::locked) {
+      report_protection(ctx, "Telnet",
+                        "lockout after " + std::to_string(tried) +
+                            " dictionary pairs: " + wire::printable(t->text, 80));
       ctx.incomplete(evidence::CheckStatus::error, "lockout signalled after " +
                                                        std::to_string(tried) + " pairs (" +
                                                        wire::printable(t->text, 80) + "); stopped");
@@ -203,58 +187,9 @@ awaitable<void> telnet_default_credential(CheckContext& ctx) {
   ctx.note("no dictionary pair accepted (" + std::to_string(tried) + " tried)");
 }
 
-// Intrusive: repeated failures, timed; then the known credential (if any) must still work.
-template <typename TryOnce>
-awaitable<void> bruteforce_common(CheckContext& ctx, const std::string& service, TryOnce try_once) {
-  constexpr int kFailures = 10;
-  std::vector<double> times;
-  std::mt19937 rng(static_cast<unsigned>(ctx.port.address ^ ctx.port.port));
-  const std::string user =
-      ctx.port.accepted_credential.value_or(std::pair<std::string, std::string>{"admin", ""}).first;
-  for (int i = 0; i < kFailures; ++i) {
-    const std::string wrong = "kensa-wrong-" + std::to_string(rng() % 1000000);
-    Attempt a = co_await try_once(user, wrong);
-    if (a.outcome == Outcome::locked) {
-      ctx.note("locked out after " + std::to_string(i + 1) + " failures");
-      co_return;
-    }
-    if (a.outcome == Outcome::accepted) {
-      ctx.incomplete(evidence::CheckStatus::error, "a random password was accepted; cannot judge");
-      co_return;
-    }
-    if (a.outcome == Outcome::error) {
-      ctx.incomplete(a.io, service + " failed login " + std::to_string(i + 1));
-      co_return;
-    }
-    times.push_back(a.seconds);
-  }
-  const double first = times.front(), last = times.back();
-  const bool slowed = last > 1.0 && last > first * 3;
-  if (slowed) {
-    ctx.note("failures were slowed (" + std::to_string(first) + " s → " + std::to_string(last) +
-             " s)");
-    co_return;
-  }
-  std::string proof = std::to_string(kFailures) + " failed logins answered in " +
-                      std::to_string(first) + " … " + std::to_string(last) +
-                      " s each, no lockout message";
-  if (ctx.port.accepted_credential) {
-    Attempt good = co_await try_once(ctx.port.accepted_credential->first,
-                                     ctx.port.accepted_credential->second);
-    if (good.outcome != Outcome::accepted) {
-      ctx.note("the known credential was refused after the failures: account locked");
-      co_return;
-    }
-    proof += "; the right password still worked immediately afterwards";
-  }
-  ctx.add("no-bruteforce-protection",
-          service + " neither slows nor locks out repeated failed logins", proof,
-          {{"failures", kFailures}, {"first_seconds", first}, {"last_seconds", last}});
-}
-
 awaitable<void> telnet_bruteforce(CheckContext& ctx) {
   std::unique_ptr<TelnetSession> t;
-  co_await bruteforce_common(
+  co_await bruteforce_test(
       ctx, "Telnet", [&](const std::string& u, const std::string& p) -> awaitable<Attempt> {
         if (!t || !user_prompt(t->text)) {
           t = co_await telnet_open(ctx);
@@ -384,6 +319,9 @@ awaitable<void> ftp_default_credential(CheckContext& ctx) {
       co_return;
     }
     if (a.outcome == Outcome::locked) {
+      report_protection(ctx, "FTP",
+                        "lockout after " + std::to_string(tried) +
+                            " dictionary pairs: " + wire::printable(f->reply.text, 80));
       ctx.incomplete(evidence::CheckStatus::error,
                      "lockout signalled after " + std::to_string(tried) +
                          " pairs: " + wire::printable(f->reply.text, 80));
@@ -564,6 +502,48 @@ awaitable<void> mqtt_default_credential(CheckContext& ctx) {
   }
 }
 
+awaitable<void> ftp_bruteforce(CheckContext& ctx) {
+  std::unique_ptr<FtpSession> f;
+  co_await bruteforce_test(ctx, "FTP",
+                           [&](const std::string& u, const std::string& p) -> awaitable<Attempt> {
+                             if (!f) {
+                               f = co_await ftp_open(ctx);
+                               if (!f) co_return Attempt{Outcome::error, IoStatus::error, 0};
+                             }
+                             Attempt a = co_await ftp_login(*f, u, p, ctx.deadline);
+                             if (a.outcome == Outcome::closed || a.outcome == Outcome::accepted)
+                               f.reset();
+                             if (a.outcome == Outcome::closed)
+                               a.outcome = Outcome::rejected;  // hung up: reconnect
+                             co_return a;
+                           });
+}
+
+awaitable<void> mqtt_bruteforce(CheckContext& ctx) {
+  if (ctx.port.accepted_credential && ctx.port.accepted_credential->first.empty()) {
+    ctx.note("the broker accepts anonymous clients: there is no login to protect");
+    co_return;
+  }
+  co_await bruteforce_test(
+      ctx, "MQTT", [&](const std::string& u, const std::string& p) -> awaitable<Attempt> {
+        Attempt a;
+        const auto start = Clock::now();
+        auto conn = co_await ctx.open();
+        if (!conn) co_return Attempt{Outcome::error, IoStatus::error, 0};
+        std::string buffer;
+        const int rc = co_await mqtt_connect(ctx, *conn, buffer, &u, &p);
+        a.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        if (rc < 0) {
+          a.io = IoStatus::error;
+          co_return a;
+        }
+        // 4 bad user name or password, 5 not authorised; 3 server unavailable may be a lockout.
+        a.outcome = rc == 0 ? Outcome::accepted : rc == 3 ? Outcome::locked : Outcome::rejected;
+        co_await conn->write(wire::mqtt_disconnect(), ctx.deadline);
+        co_return a;
+      });
+}
+
 }  // namespace
 
 std::vector<Check> login_checks() {
@@ -574,7 +554,7 @@ std::vector<Check> login_checks() {
         Safety::safe,
         40s,
         {"default-credential", "empty-password", "no-authentication", "info-disclosure",
-         "component-identified"},
+         "component-identified", "observed-bruteforce-protection"},
         {"en303645:5.1-1", "jcstar1:S1.1-01"},
         "Logs in over Telnet with each dictionary pair (reconnecting when the device hangs up), "
         "stops on lockout "
@@ -585,11 +565,10 @@ std::vector<Check> login_checks() {
         "telnet",
         Safety::intrusive,
         30s,
-        {"no-bruteforce-protection"},
+        {"no-bruteforce-protection", "observed-bruteforce-protection"},
         {"en303645:5.1-5", "jcstar1:S1.1-04"},
-        "Ten failed logins, timed; if they are not slowed or locked (and a known password still "
-        "works), repeated "
-        "guessing is unprotected."},
+        "Ten failed logins, timed; if they are not slowed or locked and the known password still "
+        "works, repeated guessing is unprotected."},
        &telnet_bruteforce},
       {{"probe.ftp.anonymous",
         "FTP anonymous login",
@@ -610,6 +589,17 @@ std::vector<Check> login_checks() {
         "USER/PASS with each dictionary pair; user names the server refuses outright are not "
         "retried."},
        &ftp_default_credential},
+      {{"probe.ftp.bruteforce",
+        "FTP brute-force protection",
+        "ftp",
+        Safety::intrusive,
+        30s,
+        {"no-bruteforce-protection", "observed-bruteforce-protection"},
+        {"en303645:5.1-5", "jcstar1:S1.1-04"},
+        "Ten failed USER/PASS logins, timed, for the account found; 421 or lockout words, or "
+        "slowed answers, are the positive observation; then the right password must still work "
+        "for no-bruteforce-protection."},
+       &ftp_bruteforce},
       {{"probe.mqtt.anonymous",
         "MQTT anonymous access and subscription to # and $SYS/#",
         "mqtt",
@@ -630,6 +620,17 @@ std::vector<Check> login_checks() {
         {"en303645:5.1-1"},
         "CONNECT with each dictionary pair, eight at a time."},
        &mqtt_default_credential},
+      {{"probe.mqtt.bruteforce",
+        "MQTT brute-force protection",
+        "mqtt",
+        Safety::intrusive,
+        30s,
+        {"no-bruteforce-protection", "observed-bruteforce-protection"},
+        {"en303645:5.1-5", "jcstar1:S1.1-04"},
+        "Ten CONNECTs with wrong passwords, timed, for the account the dictionary found; then the "
+        "right password must still work for no-bruteforce-protection. Not run on brokers that "
+        "accept anonymous clients."},
+       &mqtt_bruteforce},
   };
 }
 

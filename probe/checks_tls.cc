@@ -11,7 +11,36 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// One handshake with the given limits; ok and the session's SSL* while `conn` lives.
+// STARTTLS: the protocols whose plain connection can be upgraded, and so fed to the TLS checks.
+bool upgradable(const Service& service) { return !service.tls && service.name == "ftp"; }
+
+// FTP AUTH TLS (RFC 4217): greeting, AUTH TLS, 234. `reply` receives the server's answer.
+awaitable<IoStatus> ftp_auth_tls(CheckContext& ctx, Conn& conn, std::string& reply) {
+  std::string buffer;
+  wire::Reply r;
+  std::size_t consumed = 0;
+  auto read_reply = [&]() -> awaitable<IoStatus> {
+    IoStatus s = co_await conn.read_until(buffer, 16 * 1024, ctx.deadline, [&](std::string_view b) {
+      return wire::parse_reply(b, r, consumed);
+    });
+    if (s == IoStatus::ok) buffer.erase(0, consumed);
+    co_return s;
+  };
+  IoStatus s = co_await read_reply();
+  if (s != IoStatus::ok) co_return s;
+  if (r.code != 220) {
+    reply = r.text;
+    co_return IoStatus::error;
+  }
+  s = co_await conn.write("AUTH TLS\r\n", ctx.deadline);
+  if (s == IoStatus::ok) s = co_await read_reply();
+  reply = wire::printable(r.text, 120);
+  if (s == IoStatus::ok && r.code != 234) s = IoStatus::error;
+  co_return s;
+}
+
+// One handshake with the given limits; ok and the session's SSL* while `conn` lives. On a plain
+// protocol with STARTTLS, the upgrade comes first.
 awaitable<IoStatus> handshake(CheckContext& ctx, asio::ssl::context& tls,
                               std::unique_ptr<Conn>& conn, std::string* why) {
   const bool was_tls = ctx.port.service.tls;
@@ -19,7 +48,33 @@ awaitable<IoStatus> handshake(CheckContext& ctx, asio::ssl::context& tls,
   conn = co_await ctx.open();
   ctx.port.service.tls = was_tls;
   if (!conn) co_return IoStatus::error;
+  if (upgradable(ctx.port.service)) {
+    std::string reply;
+    const IoStatus s = co_await ftp_auth_tls(ctx, *conn, reply);
+    if (s != IoStatus::ok) {
+      if (why) *why = "AUTH TLS: " + reply;
+      conn.reset();
+      co_return s;
+    }
+  }
   co_return co_await conn->start_tls(tls, std::min(ctx.deadline, Clock::now() + 3s), why);
+}
+
+// Whether the plain service offers the upgrade; false with a note (not a failure) when it does not.
+awaitable<bool> starttls_offered(CheckContext& ctx) {
+  auto conn = co_await ctx.open();
+  if (!conn) co_return false;
+  std::string reply;
+  const IoStatus s = co_await ftp_auth_tls(ctx, *conn, reply);
+  if (s == IoStatus::error && !reply.empty()) {
+    ctx.note("AUTH TLS not offered (" + reply + "); nothing to measure");
+    co_return false;
+  }
+  if (s != IoStatus::ok) {
+    ctx.incomplete(s, "FTP AUTH TLS");
+    co_return false;
+  }
+  co_return true;
 }
 
 awaitable<void> versions(CheckContext& ctx) {
@@ -157,6 +212,16 @@ awaitable<void> certificate(CheckContext& ctx) {
   }
 }
 
+awaitable<void> starttls_versions(CheckContext& ctx) {
+  if (co_await starttls_offered(ctx)) co_await versions(ctx);
+}
+awaitable<void> starttls_ciphers(CheckContext& ctx) {
+  if (co_await starttls_offered(ctx)) co_await ciphers(ctx);
+}
+awaitable<void> starttls_certificate(CheckContext& ctx) {
+  if (co_await starttls_offered(ctx)) co_await certificate(ctx);
+}
+
 }  // namespace
 
 std::vector<Check> tls_checks() {
@@ -192,6 +257,36 @@ std::vector<Check> tls_checks() {
         "signatures, and whether "
         "it names the address it was reached at."},
        &certificate},
+      // The same three over an upgraded plain connection (STARTTLS).
+      {{"probe.ftp.starttls.versions",
+        "FTP AUTH TLS: protocol versions accepted",
+        "ftp",
+        Safety::safe,
+        10s,
+        {"tls-legacy-version"},
+        {"en303645:5.5-1"},
+        "AUTH TLS (RFC 4217), then one handshake per version as probe.tls.versions; a server "
+        "without AUTH TLS is noted, not failed (probe.cleartext reports plain FTP)."},
+       &starttls_versions},
+      {{"probe.ftp.starttls.ciphers",
+        "FTP AUTH TLS: weak cipher suites",
+        "ftp",
+        Safety::safe,
+        8s,
+        {"tls-weak-cipher"},
+        {"en303645:5.5-1"},
+        "AUTH TLS, then the weak-suite offer of probe.tls.ciphers."},
+       &starttls_ciphers},
+      {{"probe.ftp.starttls.certificate",
+        "FTP AUTH TLS: certificate",
+        "ftp",
+        Safety::safe,
+        6s,
+        {"tls-self-signed", "tls-expired", "tls-weak-key", "tls-weak-signature",
+         "tls-name-mismatch"},
+        {"en303645:5.5-1"},
+        "AUTH TLS, then the certificate checks of probe.tls.certificate."},
+       &starttls_certificate},
   };
 }
 

@@ -166,6 +166,64 @@ TEST(Wire, TlsRecordRecognition) {
   EXPECT_EQ(static_cast<unsigned char>(hello[0]), 0x16);
 }
 
+TEST(Wire, LoginFormFieldsHiddenTokensAndMethod) {
+  const std::string page =
+      "<html><form action=\"/search\"><input name=q></form>"
+      "<FORM Method='GET' action=\"/goform/login?x=1&amp;y=2\">"
+      "<input type=hidden name=csrf value=\"t&quot;k\"><input name=lang value=en>"
+      "<input type=\"text\" name=\"usr_name\"><input type=\"password\" name=\"pwd\">"
+      "<input type=submit name=go value=\"Log in\"></FORM>";
+  auto form = wire::parse_login_form(page);
+  ASSERT_TRUE(form.has_value());
+  EXPECT_EQ(form->action, "/goform/login?x=1&y=2");
+  EXPECT_EQ(form->method, "get");
+  EXPECT_EQ(form->user_field, "usr_name");
+  EXPECT_EQ(form->password_field, "pwd");
+  const std::vector<std::pair<std::string, std::string>> fixed = {
+      {"csrf", "t\"k"}, {"go", "Log in"}, {"lang", "en"}};
+  EXPECT_EQ(form->fixed, fixed);
+  EXPECT_FALSE(wire::parse_login_form("<form><input name=q></form>").has_value());
+  EXPECT_FALSE(wire::parse_login_form("<form action=x><input type=password name=p").has_value());
+  EXPECT_EQ(wire::form_urlencode("a b&c=d/é"), "a+b%26c%3Dd%2F%C3%A9");
+}
+
+TEST(Wire, RtspResponsesParseLikeHttp) {
+  wire::HttpResponse r;
+  ASSERT_EQ(wire::parse_http_response("RTSP/1.0 401 Unauthorized\r\nCSeq: 2\r\nWWW-Authenticate: "
+                                      "Digest realm=\"cam\", nonce=\"ab\"\r\n\r\n",
+                                      true, 1024, r),
+            wire::Parse::ok);
+  EXPECT_EQ(r.status, 401);
+  auto params = wire::parse_auth_params(r.header("www-authenticate"));
+  EXPECT_EQ(params["scheme"], "digest");
+  EXPECT_EQ(params["nonce"], "ab");
+}
+
+TEST(Ports, DefaultsIncludeSyslogOnBothTransports) {
+  const auto p = default_ports();
+  EXPECT_NE(std::find(p.tcp.begin(), p.tcp.end(), 514), p.tcp.end());
+  EXPECT_NE(std::find(p.udp.begin(), p.udp.end(), 514), p.udp.end());
+}
+
+TEST(Checks, EveryCheckDescribesItself) {
+  std::set<std::string_view> ids;
+  for (const auto& c : check_catalog()) {
+    EXPECT_TRUE(ids.insert(c.id).second) << c.id;
+    EXPECT_FALSE(c.title.empty()) << c.id;
+    EXPECT_FALSE(c.description.empty()) << c.id;
+    EXPECT_FALSE(c.tests_for.empty()) << c.id;
+    EXPECT_GT(c.budget.count(), 0) << c.id;
+    for (auto kind : c.tests_for)
+      EXPECT_NE(evidence::find_kind(kind), nullptr) << c.id << " " << kind;
+    if (c.id.find("bruteforce") != std::string_view::npos)
+      EXPECT_EQ(c.safety, Safety::intrusive) << c.id;
+  }
+  for (auto id : {"probe.http.form-credential", "probe.http.form-bruteforce",
+                  "probe.rtsp.default-credential", "probe.rtsp.bruteforce", "probe.ftp.bruteforce",
+                  "probe.mqtt.bruteforce", "probe.ftp.starttls.versions", "probe.syslog.cleartext"})
+    EXPECT_TRUE(ids.count(id)) << id;
+}
+
 TEST(Wire, ComponentsFromBanners) {
   auto c =
       wire::components_in("220 (vsFTPd 3.0.3)\r\nServer: lighttpd/1.4.69 mosquitto version 2.0.11");

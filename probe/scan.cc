@@ -158,7 +158,7 @@ class Run {
         if (!applies(check.info, p.service)) continue;
         if (p.udp != (check.info.service == "coap" || check.info.service == "snmp" ||
                       check.info.service == "ssdp") &&
-            check.info.service != "*") {
+            check.info.service != "*" && check.info.service != "syslog") {  // syslog: both
           continue;
         }
         co_await run_check(check, p);

@@ -3,7 +3,7 @@
 // request, an ADB CNXN and an RTSP OPTIONS, each on a fresh connection, and take the first answer
 // that parses. The port number is used only when nothing recognisable answered, to choose which
 // checks to attempt (they then fail visibly, as errors, instead of being skipped).
-#include "probe/engine.h"
+#include "probe/checks_common.h"
 
 namespace kensa::probe {
 
@@ -45,16 +45,11 @@ std::string conventional(std::uint16_t port) {
       return "mqtt";
     case 5555:
       return "adb";
+    case 514:
+      return "syslog";
     default:
       return "unknown";
   }
-}
-
-bool contains_ci(std::string_view hay, std::string_view needle) {
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == b;
-  });
-  return it != hay.end();
 }
 
 // Classifies a greeting the server sent unprompted.
@@ -132,6 +127,40 @@ awaitable<std::string> identify_inner(Scanner& scanner, const PortState& port,
 
 }  // namespace
 
+std::string syslog_frame(std::string_view message) {
+  // RFC 5424, facility user, severity notice, newline-framed (what TCP receivers accept by
+  // default).
+  return "<13>1 - kensa-probe kensa - - - " + std::string(message) + "\n";
+}
+
+awaitable<bool> udp_port_open(Scanner& scanner, const PortState& port, std::string_view datagram,
+                              Clock::time_point deadline) {
+  const udp::endpoint peer(asio::ip::address_v4(port.address), port.port);
+  udp::socket socket(co_await asio::this_coro::executor);
+  std::error_code ec;
+  socket.open(udp::v4(), ec);
+  if (!ec) socket.connect(peer, ec);  // so that an ICMP port unreachable is reported on receive
+  if (ec) co_return false;
+  for (unsigned attempt = 0; attempt <= scanner.options().retries; ++attempt) {
+    co_await scanner.admit(port.address);
+    ++scanner.stats.udp_probes;
+    co_await socket.async_send(asio::buffer(datagram.data(), datagram.size()), use_tuple);
+    char byte = 0;
+    asio::steady_timer timer(co_await asio::this_coro::executor,
+                             std::min(deadline, Clock::now() + scanner.options().udp_timeout));
+    using namespace asio::experimental::awaitable_operators;
+    auto r = co_await (socket.async_receive(asio::buffer(&byte, 1), use_tuple) ||
+                       timer.async_wait(use_tuple));
+    if (r.index() == 0) {
+      auto [rec, n] = std::get<0>(r);
+      if (rec == asio::error::connection_refused) co_return false;  // ICMP port unreachable
+      if (!rec) co_return true;                                     // it even answered
+    }
+    if (Clock::now() >= deadline) break;
+  }
+  co_return true;  // silence: open, or filtered
+}
+
 awaitable<void> identify_tcp(Scanner& scanner, PortState& port, Clock::time_point deadline) {
   Service& svc = port.service;
   const std::chrono::milliseconds wait(1200);
@@ -175,6 +204,16 @@ awaitable<void> identify_tcp(Scanner& scanner, PortState& port, Clock::time_poin
   }
   // 4. HTTP, then RTSP.
   a = co_await exchange(scanner, port, kHttpGet, false, wait, deadline, http_complete);
+  if (a.bytes.substr(0, 5) == "HTTP/" && (port.port == 554 || contains_ci(a.bytes, "rtsp"))) {
+    // RTSP servers answer HTTP too (RTSP-over-HTTP tunnelling), e.g. GStreamer's with a 503.
+    Answer rtsp =
+        co_await exchange(scanner, port, kRtspOptions, false, wait, deadline, http_complete);
+    if (rtsp.bytes.substr(0, 5) == "RTSP/") {
+      svc = {"rtsp", false, true, svc.banner,
+             "answered RTSP OPTIONS (and HTTP, as RTSP servers do)"};
+      co_return;
+    }
+  }
   if (a.bytes.substr(0, 5) == "HTTP/") {
     svc = {"http", false, true, svc.banner,
            "answered an HTTP request: " + wire::printable(a.bytes.substr(0, 40))};
@@ -193,6 +232,16 @@ awaitable<void> identify_tcp(Scanner& scanner, PortState& port, Clock::time_poin
     co_return;
   }
   svc.name = conventional(port.port);
+  if (svc.name == "syslog" && silent) {
+    // A syslog receiver never answers; what it does is take a frame and keep the connection.
+    a = co_await exchange(scanner, port, syslog_frame("kensa-probe identification"), false,
+                          std::chrono::milliseconds(400), deadline);
+    if (a.status == IoStatus::timeout) {
+      svc = {"syslog", false, true, "",
+             "silent on TCP 514, took a syslog frame and kept the connection open"};
+      co_return;
+    }
+  }
   svc.tls = port.port == 8883;
   svc.identified = false;
   svc.evidence = silent ? "no recognisable answer to any probe"
@@ -208,7 +257,16 @@ static const Check kUdpIdentify{
     nullptr};
 
 awaitable<bool> identify_udp(Scanner& scanner, PortState& port, Clock::time_point deadline) {
-  (void)deadline;
+  if (port.port == 514) {
+    // UDP syslog never answers: all the network shows is the absence of an ICMP port unreachable.
+    if (!co_await udp_port_open(scanner, port, syslog_frame("kensa-probe identification"),
+                                deadline))
+      co_return false;
+    port.service = {"syslog", false, true, "",
+                    "UDP 514 sent no ICMP port unreachable to a syslog datagram (open, or a "
+                    "firewall drops it: UDP cannot tell)"};
+    co_return true;
+  }
   // Each probe is sent to the port; the answer that parses names the service.
   CheckContext ctx(scanner, kUdpIdentify, port, deadline);
   const auto timeout = scanner.options().udp_timeout;

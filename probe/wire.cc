@@ -166,7 +166,7 @@ Parse parse_http_response(std::string_view bytes, bool eof, std::size_t max_body
     sep = 2;
   }
   if (end == std::string_view::npos) {
-    if (bytes.size() >= 5 && bytes.substr(0, 5) != std::string_view("HTTP/").substr(0, 5))
+    if (bytes.size() >= 5 && bytes.substr(0, 5) != "HTTP/" && bytes.substr(0, 5) != "RTSP/")
       return Parse::bad;
     return eof ? Parse::bad : Parse::need_more;
   }
@@ -181,7 +181,7 @@ Parse parse_http_response(std::string_view bytes, bool eof, std::size_t max_body
     pos = eol + 1;
     if (first) {
       first = false;
-      if (line.substr(0, 5) != "HTTP/") return Parse::bad;
+      if (line.substr(0, 5) != "HTTP/" && line.substr(0, 5) != "RTSP/") return Parse::bad;
       const auto sp = line.find(' ');
       if (sp == std::string_view::npos) return Parse::bad;
       r.version = std::string(line.substr(0, sp));
@@ -800,6 +800,166 @@ std::string printable(std::string_view bytes, std::size_t max_chars) {
       out += "\\x";
       out.push_back(hex[u >> 4]);
       out.push_back(hex[u & 15]);
+    }
+  }
+  return out;
+}
+
+// ---- HTML login forms ----
+
+namespace {
+
+// Case-insensitive find of an ASCII needle written in lower case.
+std::size_t find_ci(std::string_view hay, std::string_view needle, std::size_t from) {
+  if (needle.empty() || from >= hay.size()) return std::string_view::npos;
+  auto it = std::search(
+      hay.begin() + static_cast<std::ptrdiff_t>(from), hay.end(), needle.begin(), needle.end(),
+      [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+  return it == hay.end() ? std::string_view::npos : static_cast<std::size_t>(it - hay.begin());
+}
+
+// The common character references of attribute values (&amp; &quot; &lt; &gt; &#39; &#x27;).
+std::string decode_entities(std::string_view v) {
+  static const std::pair<std::string_view, char> named[] = {{"&amp;", '&'},  {"&quot;", '"'},
+                                                            {"&lt;", '<'},   {"&gt;", '>'},
+                                                            {"&#39;", '\''}, {"&#x27;", '\''}};
+  std::string out;
+  for (std::size_t i = 0; i < v.size();) {
+    bool replaced = false;
+    if (v[i] == '&') {
+      for (const auto& [entity, c] : named) {
+        if (v.substr(i, entity.size()) == entity) {
+          out.push_back(c);
+          i += entity.size();
+          replaced = true;
+          break;
+        }
+      }
+    }
+    if (!replaced) out.push_back(v[i++]);
+  }
+  return out;
+}
+
+bool name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == ':' ||
+         c == '.';
+}
+
+}  // namespace
+
+std::map<std::string, std::string> parse_tag_attributes(std::string_view tag) {
+  std::map<std::string, std::string> out;
+  std::size_t i = 0;
+  // Skip the element name.
+  while (i < tag.size() && tag[i] == '<') ++i;
+  while (i < tag.size() && name_char(tag[i])) ++i;
+  while (i < tag.size() && out.size() < 64) {
+    while (i < tag.size() && !name_char(tag[i])) ++i;
+    const std::size_t name_start = i;
+    while (i < tag.size() && name_char(tag[i])) ++i;
+    if (i == name_start) break;
+    std::string name = lower(tag.substr(name_start, i - name_start));
+    while (i < tag.size() && (tag[i] == ' ' || tag[i] == '\t' || tag[i] == '\n' || tag[i] == '\r'))
+      ++i;
+    std::string value;
+    if (i < tag.size() && tag[i] == '=') {
+      ++i;
+      while (i < tag.size() &&
+             (tag[i] == ' ' || tag[i] == '\t' || tag[i] == '\n' || tag[i] == '\r'))
+        ++i;
+      if (i < tag.size() && (tag[i] == '"' || tag[i] == '\'')) {
+        const char quote = tag[i++];
+        const std::size_t end = tag.find(quote, i);
+        const std::size_t stop = end == std::string_view::npos ? tag.size() : end;
+        value = decode_entities(tag.substr(i, stop - i));
+        i = stop == tag.size() ? stop : stop + 1;
+      } else {
+        const std::size_t start = i;
+        while (i < tag.size() && tag[i] != ' ' && tag[i] != '>' && tag[i] != '\t' && tag[i] != '\n')
+          ++i;
+        value = decode_entities(tag.substr(start, i - start));
+      }
+    }
+    out.emplace(std::move(name), std::move(value));
+  }
+  return out;
+}
+
+std::optional<LoginForm> parse_login_form(std::string_view html) {
+  std::size_t pos = 0;
+  for (int forms = 0; forms < 32; ++forms) {
+    const std::size_t open = find_ci(html, "<form", pos);
+    if (open == std::string_view::npos) return std::nullopt;
+    const std::size_t open_end = html.find('>', open);
+    if (open_end == std::string_view::npos) return std::nullopt;
+    std::size_t close = find_ci(html, "</form", open_end);
+    if (close == std::string_view::npos) close = html.size();
+    pos = close;
+    const auto form_attributes = parse_tag_attributes(html.substr(open, open_end - open));
+    LoginForm form;
+    if (auto it = form_attributes.find("action"); it != form_attributes.end())
+      form.action = it->second;
+    form.method = "post";
+    if (auto it = form_attributes.find("method");
+        it != form_attributes.end() && lower(it->second) == "get")
+      form.method = "get";
+    std::vector<std::pair<std::string, std::string>>
+        text_fields;  // name, value (before the password)
+    std::size_t at = open_end;
+    for (int inputs = 0; inputs < 64; ++inputs) {
+      const std::size_t input = find_ci(html.substr(0, close), "<input", at);
+      if (input == std::string_view::npos) break;
+      const std::size_t input_end = html.find('>', input);
+      if (input_end == std::string_view::npos || input_end > close) break;
+      at = input_end;
+      auto attributes = parse_tag_attributes(html.substr(input, input_end - input));
+      const std::string name = attributes.count("name") ? attributes["name"] : "";
+      const std::string type = attributes.count("type") ? lower(attributes["type"]) : "text";
+      const std::string value = attributes.count("value") ? attributes["value"] : "";
+      if (name.empty()) continue;
+      if (type == "password") {
+        if (form.password_field.empty()) form.password_field = name;
+      } else if (type == "text" || type == "email" || type == "tel") {
+        text_fields.emplace_back(name, value);
+      } else if (type == "hidden" || type == "submit") {
+        form.fixed.emplace_back(name, value);
+      }
+    }
+    if (form.password_field.empty()) continue;
+    // The user field: one whose name says so, else the first text field.
+    for (const auto& [name, value] : text_fields) {
+      const std::string n = lower(name);
+      if (n.find("user") != std::string::npos || n.find("login") != std::string::npos ||
+          n.find("name") != std::string::npos || n.find("account") != std::string::npos ||
+          n.find("mail") != std::string::npos || n == "id" || n == "uid") {
+        form.user_field = name;
+        break;
+      }
+    }
+    if (form.user_field.empty() && !text_fields.empty())
+      form.user_field = text_fields.front().first;
+    for (const auto& [name, value] : text_fields) {
+      if (name != form.user_field) form.fixed.emplace_back(name, value);
+    }
+    return form;
+  }
+  return std::nullopt;
+}
+
+std::string form_urlencode(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(ch);
+    } else if (c == ' ') {
+      out.push_back('+');
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
     }
   }
   return out;

@@ -38,7 +38,7 @@ struct Reply {
 // Parses one complete reply at the start of `bytes`; `consumed` is how many bytes it took.
 Parse parse_reply(std::string_view bytes, Reply& reply, std::size_t& consumed);
 
-// ---- HTTP/1.x and SSDP responses ----
+// ---- HTTP/1.x, RTSP/1.0 and SSDP responses ----
 struct HttpResponse {
   std::string version;  // "HTTP/1.1"
   int status = 0;
@@ -53,6 +53,23 @@ Parse parse_http_response(std::string_view bytes, bool eof, std::size_t max_body
                           HttpResponse& out);
 // "WWW-Authenticate: Digest realm=..., nonce=..." → parameters (lower-cased names).
 std::map<std::string, std::string> parse_auth_params(std::string_view header_value);
+
+// ---- HTML login forms ----
+// Attributes of one start tag ("<input type=password name='pw'>"), names lower-cased, values with
+// the common character references decoded; at most 64.
+std::map<std::string, std::string> parse_tag_attributes(std::string_view tag);
+struct LoginForm {
+  std::string action;      // as written (empty: the page itself)
+  std::string method;      // "post" or "get"
+  std::string user_field;  // empty when the form asks only for a password
+  std::string password_field;
+  std::vector<std::pair<std::string, std::string>> fixed;  // hidden, submit and other text fields
+};
+// The first <form> with a password input (at most 32 forms and 64 inputs each are looked at).
+// Hand-written: a device page is untrusted and often broken HTML, and only a handful of tags and
+// attributes matter; no Debian HTML parser is a fit for a bounded, allocation-light pass.
+std::optional<LoginForm> parse_login_form(std::string_view html);
+std::string form_urlencode(std::string_view s);
 
 // ---- MQTT 3.1.1 ----
 struct MqttPacket {

@@ -56,6 +56,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   wire::SshKexInit k;
   std::size_t consumed = 0;
   (void)wire::parse_ssh_kexinit(b, k, consumed);
+#elif KENSA_FUZZ_PARSER == 9  // HTML login forms
+  if (auto form = wire::parse_login_form(b)) {
+    if (form->password_field.empty() || form->fixed.size() > 64 || form->action.size() > b.size())
+      __builtin_trap();
+  }
+  (void)wire::parse_tag_attributes(b);
+  (void)wire::form_urlencode(b.substr(0, 256));
 #endif
   return 0;
 }
