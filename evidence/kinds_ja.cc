@@ -57,6 +57,7 @@ constexpr std::pair<std::string_view, std::string_view> kTitlesJa[] = {
     {"observed-time-sync", "時刻同期を確認した"},
     {"observed-log-forwarding", "ログの転送を確認した"},
     {"observed-update-check", "更新の確認を確認した"},
+    {"observed-bruteforce-protection", "ログイン失敗の遅延またはロックアウトを確認した"},
     {"observed-encrypted-channel", "サービスとの通信が現行の TLS/DTLS を使っていた"},
 };
 
