@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generate a large kensa system model (JSON, kensa.model/1) for the scale benchmark.
 
-Usage: gen_model.py COMPONENTS [FLOWS_PER_COMPONENT=5] [SEED=1] > model.json
+Usage: gen_model.py COMPONENTS [FLOWS_PER_COMPONENT=5] [SEED=1] > model.json 2> counts
+(counts: "components connections")
 
 Shape: an operator's fleet of sites. 1 % of components are internet-exposed gateways in a DMZ,
 10 % are constrained actuators, the rest servers, controllers and sensors spread over 50 site
@@ -89,3 +90,4 @@ doc = {
     "data": [{"id": "telemetry", "events": [{"event": "DMF-E1", "component": "c1"}]}],
 }
 json.dump(doc, sys.stdout, separators=(",", ":"))
+print(len(components), len(connections), file=sys.stderr)  # counts for run.sh
