@@ -89,5 +89,6 @@ doc = {
     "responsibilities": responsibilities, "incidents": incidents,
     "data": [{"id": "telemetry", "events": [{"event": "DMF-E1", "component": "c1"}]}],
 }
-json.dump(doc, sys.stdout, separators=(",", ":"))
+# json.dumps: the C encoder (json.dump streams through the pure-Python one, ~20x slower).
+sys.stdout.write(json.dumps(doc, separators=(",", ":")))
 print(len(components), len(connections), file=sys.stderr)  # counts for run.sh
