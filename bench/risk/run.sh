@@ -4,7 +4,7 @@
 # only the graph step on the same file. Not a ctest: run by hand, numbers go in the report.
 #
 #   bash bench/risk/run.sh [BUILD_DIR=build/release] [SIZES="10000 100000 1000000"] [RUNS=3]
-#                          [ANCHOR_MAX=100000]
+#                          [ANCHOR_MAX=100000] [ANCHOR_RUNS=RUNS]
 #
 # Runs are interleaved (run 1 of every size, then run 2 ...) so that load from other users of a
 # shared machine spreads over all sizes; each cell is the median of RUNS. Prints per size: CPU
@@ -17,6 +17,7 @@ build=${1:-build/release}
 sizes=${2:-"10000 100000 1000000"}
 runs=${3:-3}
 anchor_max=${4:-100000}
+anchor_runs=${5:-$runs}  # the anchor is slow: on a busy machine, fewer runs of it
 # `kensa risk M --json`, or the same steps in risk_bench when only model/risk are built
 # (cmake --build --preset release --target risk_bench).
 if [ -x "$build/cli/kensa" ]; then
@@ -39,7 +40,7 @@ for r in $(seq "$runs"); do
   for n in $sizes; do
     /usr/bin/time -f '%e %U %S %M' -o "$work/k$n.$r" "${kensa[@]}" "$work/m$n.json" "${json_flag[@]}" > "$work/k$n.json" 2> "$work/k$n.log"
     grep -o '"reachable_targets":[0-9]*' "$work/k$n.json" | cut -d: -f2 > "$work/k$n.targets"
-    if [ "$n" -le "$anchor_max" ]; then
+    if [ "$n" -le "$anchor_max" ] && [ "$r" -le "$anchor_runs" ]; then
       /usr/bin/time -f '%e %U %S %M' -o "$work/a$n.$r" python3 "$here/anchor_networkx.py" "$work/m$n.json" > "$work/a$n.json"
     fi
   done
@@ -48,6 +49,7 @@ median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 # field: 1 wall, 2 cpu (user+sys), 3 peak RSS MB
 stat() {  # prefix size field
   for r in $(seq "$runs"); do
+    [ -s "$work/$1$2.$r" ] || continue
     awk -v f="$3" '{ if (f == 1) print $1; else if (f == 2) printf "%.2f\n", $2 + $3; else printf "%d\n", $4 / 1024 }' "$work/$1$2.$r"
   done | median
 }
