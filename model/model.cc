@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <deque>
 #include <set>
 #include <unordered_map>
 
@@ -771,8 +770,6 @@ class StreamingReader {
     positions_.indexed.reserve(positions_.offsets.size());
     for (const auto& o : positions_.offsets) positions_.indexed.emplace(o.node, o);
     positions_.offsets.clear();
-    move_into(components_, model_.components);
-    move_into(connections_, model_.connections);
     Model m = parse_document(root_, reader_, origin_, std::move(model_));
     positions_.offsets.clear();
     return m;
@@ -909,9 +906,9 @@ class StreamingReader {
     path_ += std::to_string(index_++);
     path_ += ']';
     if (components) {
-      components_.push_back(parse_component(element_, path_, reader_));
+      model_.components.push_back(parse_component(element_, path_, reader_));
     } else {
-      connections_.push_back(parse_connection(element_, path_, reader_));
+      model_.connections.push_back(parse_connection(element_, path_, reader_));
     }
     element_ = nullptr;
   }
@@ -929,20 +926,7 @@ class StreamingReader {
   std::size_t last_ = 0, index_ = 0;
   Section section_ = Section::none;
   bool streamed_[3] = {false, false, false};
-  // Collected in deques (no reallocation while millions arrive), moved into the model's vectors
-  // once the count is known, freeing the deque's blocks as they empty.
-  std::deque<Component> components_;
-  std::deque<Connection> connections_;
   Model model_;
-
-  template <typename T>
-  static void move_into(std::deque<T>& from, std::vector<T>& to) {
-    to.reserve(from.size());
-    while (!from.empty()) {
-      to.push_back(std::move(from.front()));
-      from.pop_front();
-    }
-  }
 };
 }  // namespace
 
