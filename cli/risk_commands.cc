@@ -59,7 +59,7 @@ int run_risk(const RiskArgs& args) {
   const auto sets = load_findings(m, args);
   const auto a = risk::assess(m, catalog::Catalog::builtin(), sets);
   if (args.json) {
-    std::cout << risk::to_json(a).dump(2) << "\n";
+    risk::write_json(a, std::cout);
   } else {
     std::cout << risk::summary(a, m);
   }

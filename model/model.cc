@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 #include <unordered_map>
 
@@ -21,9 +22,67 @@ using nlohmann::json;
 
 namespace {
 
-// Positions of the nodes of a document converted from YAML; JSON input has none, and messages then
-// name only the element's path.
-using Positions = std::unordered_map<const json*, Position>;
+// Line and column of byte offsets in a text, for offsets that mostly grow (a streamed document is
+// read front to back): each lookup scans forward from the previous one, so positioning every
+// element of a large file costs one pass over it.
+class OffsetMapper {
+ public:
+  explicit OffsetMapper(std::string_view text) : text_(text) {}
+
+  // `value_search`: the offset is where the scan for a scalar starts (just after the preceding
+  // token); the value begins after whitespace and the ':' or ',' separating it.
+  Position at(std::size_t offset, bool value_search) const {
+    if (value_search) {
+      while (offset < text_.size() && std::strchr(" \t\r\n:,", text_[offset]) != nullptr &&
+             text_[offset] != '\0') {
+        ++offset;
+      }
+    }
+    offset = std::min(offset, text_.size());
+    if (offset < offset_) offset_ = 0, line_ = 1, line_start_ = 0;
+    while (offset_ < offset) {
+      const void* nl = std::memchr(text_.data() + offset_, '\n', offset - offset_);
+      if (!nl) break;
+      offset_ = static_cast<std::size_t>(static_cast<const char*>(nl) - text_.data()) + 1;
+      ++line_;
+      line_start_ = offset_;
+    }
+    offset_ = offset;
+    return {line_, offset - line_start_ + 1};
+  }
+
+ private:
+  std::string_view text_;
+  mutable std::size_t offset_ = 0, line_ = 1, line_start_ = 0;
+};
+
+// Where the nodes of a converted document were declared. YAML: every node, by address, recorded
+// once the tree is final. JSON (read as a stream): the nodes of the element being read, by
+// address, as byte offsets turned into line:column only when asked.
+struct Positions {
+  struct Offset {
+    const json* node;
+    std::size_t offset;
+    bool value_search;
+  };
+  std::unordered_map<const json*, Position> nodes;
+  std::vector<Offset> offsets;                      // the element being read (a few nodes)
+  std::unordered_map<const json*, Offset> indexed;  // the rest of the document
+  const OffsetMapper* mapper = nullptr;
+
+  Position find(const json* node) const {
+    if (mapper) {
+      for (const auto& o : offsets) {
+        if (o.node == node) return mapper->at(o.offset, o.value_search);
+      }
+      if (const auto it = indexed.find(node); it != indexed.end()) {
+        return mapper->at(it->second.offset, it->second.value_search);
+      }
+    }
+    const auto it = nodes.find(node);
+    return it == nodes.end() ? Position{} : it->second;
+  }
+};
 
 struct DuplicateKey {
   YAML::Mark mark;
@@ -73,8 +132,8 @@ json convert(const YAML::Node& node) {
 void record_positions(const YAML::Node& node, const json& value, Positions& positions) {
   const auto mark = node.Mark();
   if (!mark.is_null()) {
-    positions[&value] = {static_cast<std::size_t>(mark.line) + 1,
-                         static_cast<std::size_t>(mark.column) + 1};
+    positions.nodes[&value] = {static_cast<std::size_t>(mark.line) + 1,
+                               static_cast<std::size_t>(mark.column) + 1};
   }
   if (node.IsMap()) {
     for (const auto& kv : node) {
@@ -104,10 +163,7 @@ class Reader {
   Reader(std::string origin, const Positions& positions)
       : origin_(std::move(origin)), positions_(positions) {}
 
-  Position position(const json& node) const {
-    const auto it = positions_.find(&node);
-    return it == positions_.end() ? Position{} : it->second;
-  }
+  Position position(const json& node) const { return positions_.find(&node); }
 
   [[noreturn]] void fail(const json& node, const std::string& path, const std::string& what) const {
     const auto p = position(node);
@@ -254,8 +310,100 @@ int axis_level(const Reader& r, const json& obj, std::string_view key, const std
   r.fail(*v, path + "." + std::string(key), "expected 1..3 or one of: " + join(names));
 }
 
-Model parse_document(const json& doc, const Reader& r, const std::string& origin) {
-  Model m;
+Component parse_component(const json& n, const std::string& p, const Reader& r) {
+  r.object(n, p,
+           {"id",
+            "name",
+            "layer",
+            "kind",
+            "vendor",
+            "model",
+            "firmware",
+            "zone",
+            "parent",
+            "internet_exposed",
+            "constrained",
+            "physical_actuation",
+            "safety_functions",
+            "physically_accessible",
+            "user_operated",
+            "has_accounts",
+            "interfaces",
+            "data",
+            "credentials",
+            "threats"});
+  Component c;
+  c.id = r.id(n, p);
+  c.name = r.text(n, "name", p, false, c.id);
+  const auto layer = r.choice(n, "layer", p, kLayers, "device");
+  c.layer = static_cast<Layer>(std::find(kLayers.begin(), kLayers.end(), layer) - kLayers.begin());
+  c.kind = r.text(n, "kind", p);
+  c.vendor = r.text(n, "vendor", p);
+  c.product = r.text(n, "model", p);
+  if (const json* f = r.find(n, "firmware")) {
+    if (f->is_string()) {
+      c.firmware.version = f->get<std::string>();
+    } else {
+      r.object(*f, p + ".firmware", {"version", "image", "sha256"});
+      c.firmware.version = r.text(*f, "version", p + ".firmware");
+      c.firmware.image = r.text(*f, "image", p + ".firmware");
+      c.firmware.sha256 = r.text(*f, "sha256", p + ".firmware");
+    }
+  }
+  c.zone = r.text(n, "zone", p);
+  c.parent = r.text(n, "parent", p);
+  c.internet_exposed = r.flag(n, "internet_exposed", p);
+  c.constrained = r.flag(n, "constrained", p);
+  c.physical_actuation = r.flag(n, "physical_actuation", p);
+  c.safety_functions = r.list(n, "safety_functions", p);
+  c.physically_accessible = r.flag(n, "physically_accessible", p);
+  c.user_operated = r.flag(n, "user_operated", p);
+  c.has_accounts = r.flag(n, "has_accounts", p);
+  c.interfaces = r.list(n, "interfaces", p);
+  c.data = r.list(n, "data", p);
+  c.credentials = r.list(n, "credentials", p);
+  if (const json* a = r.array(n, "threats", p + ".")) {
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const auto tp = p + ".threats[" + std::to_string(i) + "]";
+      const json& t = (*a)[i];
+      DeclaredThreat d;
+      if (t.is_string()) {
+        d.threat = t.get<std::string>();
+      } else {
+        r.object(t, tp, {"threat", "incident"});
+        d.threat = r.text(t, "threat", tp, true);
+        d.incident = r.text(t, "incident", tp);
+      }
+      if (std::find(kThreats.begin(), kThreats.end(), d.threat) == kThreats.end()) {
+        r.fail(t, tp, "unknown threat '" + d.threat + "'; expected one of: " + join(kThreats, 20));
+      }
+      c.threats.push_back(std::move(d));
+    }
+  }
+  c.at = r.position(n);
+  return c;
+}
+
+Connection parse_connection(const json& n, const std::string& p, const Reader& r) {
+  r.object(n, p,
+           {"id", "from", "to", "protocol", "port", "encrypted", "authenticated", "bidirectional",
+            "data"});
+  Connection c;
+  c.from = r.text(n, "from", p, true);
+  c.to = r.text(n, "to", p, true);
+  c.id = r.text(n, "id", p, false, c.from + "->" + c.to);
+  c.protocol = r.text(n, "protocol", p);
+  if (auto port = r.integer(n, "port", p, 0, 65535)) c.port = static_cast<int>(*port);
+  c.encrypted = r.flag(n, "encrypted", p);
+  c.authenticated = r.flag(n, "authenticated", p);
+  c.bidirectional = r.flag(n, "bidirectional", p);
+  c.data = r.list(n, "data", p);
+  c.at = r.position(n);
+  return c;
+}
+
+// `m` may already hold the components and connections of a streamed document.
+Model parse_document(const json& doc, const Reader& r, const std::string& origin, Model m = {}) {
   m.origin = origin;
   r.object(
       doc, "model",
@@ -319,96 +467,10 @@ Model parse_document(const json& doc, const Reader& r, const std::string& origin
     m.boundaries.push_back(std::move(b));
   });
   each("components", [&](const json& n, const std::string& p) {
-    r.object(n, p,
-             {"id",
-              "name",
-              "layer",
-              "kind",
-              "vendor",
-              "model",
-              "firmware",
-              "zone",
-              "parent",
-              "internet_exposed",
-              "constrained",
-              "physical_actuation",
-              "safety_functions",
-              "physically_accessible",
-              "user_operated",
-              "has_accounts",
-              "interfaces",
-              "data",
-              "credentials",
-              "threats"});
-    Component c;
-    c.id = r.id(n, p);
-    c.name = r.text(n, "name", p, false, c.id);
-    const auto layer = r.choice(n, "layer", p, kLayers, "device");
-    c.layer =
-        static_cast<Layer>(std::find(kLayers.begin(), kLayers.end(), layer) - kLayers.begin());
-    c.kind = r.text(n, "kind", p);
-    c.vendor = r.text(n, "vendor", p);
-    c.product = r.text(n, "model", p);
-    if (const json* f = r.find(n, "firmware")) {
-      if (f->is_string()) {
-        c.firmware.version = f->get<std::string>();
-      } else {
-        r.object(*f, p + ".firmware", {"version", "image", "sha256"});
-        c.firmware.version = r.text(*f, "version", p + ".firmware");
-        c.firmware.image = r.text(*f, "image", p + ".firmware");
-        c.firmware.sha256 = r.text(*f, "sha256", p + ".firmware");
-      }
-    }
-    c.zone = r.text(n, "zone", p);
-    c.parent = r.text(n, "parent", p);
-    c.internet_exposed = r.flag(n, "internet_exposed", p);
-    c.constrained = r.flag(n, "constrained", p);
-    c.physical_actuation = r.flag(n, "physical_actuation", p);
-    c.safety_functions = r.list(n, "safety_functions", p);
-    c.physically_accessible = r.flag(n, "physically_accessible", p);
-    c.user_operated = r.flag(n, "user_operated", p);
-    c.has_accounts = r.flag(n, "has_accounts", p);
-    c.interfaces = r.list(n, "interfaces", p);
-    c.data = r.list(n, "data", p);
-    c.credentials = r.list(n, "credentials", p);
-    if (const json* a = r.array(n, "threats", p + ".")) {
-      for (std::size_t i = 0; i < a->size(); ++i) {
-        const auto tp = p + ".threats[" + std::to_string(i) + "]";
-        const json& t = (*a)[i];
-        DeclaredThreat d;
-        if (t.is_string()) {
-          d.threat = t.get<std::string>();
-        } else {
-          r.object(t, tp, {"threat", "incident"});
-          d.threat = r.text(t, "threat", tp, true);
-          d.incident = r.text(t, "incident", tp);
-        }
-        if (std::find(kThreats.begin(), kThreats.end(), d.threat) == kThreats.end()) {
-          r.fail(t, tp,
-                 "unknown threat '" + d.threat + "'; expected one of: " + join(kThreats, 20));
-        }
-        c.threats.push_back(std::move(d));
-      }
-    }
-    c.at = r.position(n);
-    m.components.push_back(std::move(c));
+    m.components.push_back(parse_component(n, p, r));
   });
   each("connections", [&](const json& n, const std::string& p) {
-    r.object(n, p,
-             {"id", "from", "to", "protocol", "port", "encrypted", "authenticated", "bidirectional",
-              "data"});
-    Connection c;
-    c.from = r.text(n, "from", p, true);
-    c.to = r.text(n, "to", p, true);
-    c.id = r.text(n, "id", p, false, c.from + "->" + c.to);
-    c.protocol = r.text(n, "protocol", p);
-    if (auto port = r.integer(n, "port", p, 0, 65535)) c.port = static_cast<int>(*port);
-    c.encrypted = r.flag(n, "encrypted", p);
-    c.authenticated = r.flag(n, "authenticated", p);
-    c.bidirectional = r.flag(n, "bidirectional", p);
-    c.data = r.list(n, "data", p);
-    c.at = r.position(n);
-    m.connections.push_back(std::move(c));
+    m.connections.push_back(parse_connection(n, p, r));
   });
   each("stakeholders", [&](const json& n, const std::string& p) {
     r.object(n, p, {"id", "name", "role", "smarthome", "applying_entity", "consumer"});
@@ -561,79 +623,311 @@ void check_references(const Model& m) {
   auto fail = [&](const Position& at, const std::string& what) {
     throw InputError(m.origin, at.line, at.column, what);
   };
+  // Ids of one kind of element: hashed (a model may declare a million components), with the
+  // declared order kept for messages.
+  struct Ids {
+    std::unordered_map<std::string_view, Position> known;
+    std::vector<std::string> names;  // built only for a message
+  };
   auto unique = [&](const auto& elements, const std::string& what) {
-    std::map<std::string, Position> seen;
-    std::vector<std::string> ids;
+    Ids ids;
+    ids.known.reserve(elements.size());
     for (const auto& e : elements) {
-      if (!seen.emplace(e.id, e.at).second) {
-        const auto& first = seen[e.id];
+      const auto [it, added] = ids.known.emplace(e.id, e.at);
+      if (!added) {
         fail(e.at, "duplicate " + what + " id '" + e.id + "' (first declared at line " +
-                       std::to_string(first.line) + ")");
+                       std::to_string(it->second.line) + ")");
       }
-      ids.push_back(e.id);
     }
+    for (std::size_t i = 0; i < elements.size() && i < 12; ++i) ids.names.push_back(elements[i].id);
     return ids;
   };
   const auto zones = unique(m.zones, "zone");
-  const auto components = unique(m.components, "component");
+  const auto component_ids = unique(m.components, "component");
   const auto stakeholders = unique(m.stakeholders, "stakeholder");
   const auto data = unique(m.data, "data item");
   unique(m.boundaries, "trust boundary");
   unique(m.incidents, "incident");
   unique(m.policies, "policy");
 
-  std::set<std::string_view> zone_set(zones.begin(), zones.end());
-  std::set<std::string_view> component_set(components.begin(), components.end());
-  std::set<std::string_view> stakeholder_set(stakeholders.begin(), stakeholders.end());
-  std::set<std::string_view> data_set(data.begin(), data.end());
-  auto need = [&](const std::set<std::string_view>& known, const std::vector<std::string>& names,
-                  const std::string& id, const Position& at, const std::string& what,
-                  const std::string& where) {
-    if (id.empty() || known.count(id)) return;
-    fail(at, where + ": unknown " + what + " '" + id + "' (known: " + join(names) + ")");
+  // `where` is built only when the reference does not resolve.
+  auto need_at = [&](const Ids& ids, const std::string& id, const Position& at,
+                     const std::string& what, auto&& where) {
+    if (id.empty() || ids.known.count(id)) return;
+    std::string known = join(ids.names);
+    if (ids.known.size() > ids.names.size()) {
+      known += ", ... (" + std::to_string(ids.known.size()) + " in all)";
+    }
+    fail(at, where() + ": unknown " + what + " '" + id + "' (known: " + known + ")");
   };
+  auto need = [&](const Ids& ids, const std::string& id, const Position& at,
+                  const std::string& what,
+                  const std::string& where) { need_at(ids, id, at, what, [&] { return where; }); };
 
   for (const auto& b : m.boundaries) {
-    for (const auto& z : b.zones) need(zone_set, zones, z, b.at, "zone", "trust boundary " + b.id);
-    need(component_set, components, b.enforced_by, b.at, "component", "trust boundary " + b.id);
+    for (const auto& z : b.zones) need(zones, z, b.at, "zone", "trust boundary " + b.id);
+    need(component_ids, b.enforced_by, b.at, "component", "trust boundary " + b.id);
   }
   for (const auto& c : m.components) {
-    need(zone_set, zones, c.zone, c.at, "zone", "component " + c.id);
-    need(component_set, components, c.parent, c.at, "component", "component " + c.id + " parent");
-    for (const auto& d : c.data) need(data_set, data, d, c.at, "data item", "component " + c.id);
+    need_at(zones, c.zone, c.at, "zone", [&] { return "component " + c.id; });
+    need_at(component_ids, c.parent, c.at, "component",
+            [&] { return "component " + c.id + " parent"; });
+    for (const auto& d : c.data) {
+      need_at(data, d, c.at, "data item", [&] { return "component " + c.id; });
+    }
   }
   for (const auto& c : m.connections) {
-    need(component_set, components, c.from, c.at, "component", "connection " + c.id + " from");
-    need(component_set, components, c.to, c.at, "component", "connection " + c.id + " to");
-    for (const auto& d : c.data) need(data_set, data, d, c.at, "data item", "connection " + c.id);
+    need_at(component_ids, c.from, c.at, "component",
+            [&] { return "connection " + c.id + " from"; });
+    need_at(component_ids, c.to, c.at, "component", [&] { return "connection " + c.id + " to"; });
+    for (const auto& d : c.data) {
+      need_at(data, d, c.at, "data item", [&] { return "connection " + c.id; });
+    }
   }
   for (const auto& r : m.responsibilities) {
-    need(stakeholder_set, stakeholders, r.stakeholder, r.at, "stakeholder", "responsibility");
-    for (const auto& c : r.components)
-      need(component_set, components, c, r.at, "component", "responsibility");
+    need(stakeholders, r.stakeholder, r.at, "stakeholder", "responsibility");
+    for (const auto& c : r.components) need(component_ids, c, r.at, "component", "responsibility");
   }
   for (const auto& i : m.incidents) {
-    need(component_set, components, i.entry, i.at, "component", "incident " + i.id + " entry");
-    for (const auto& c : i.affects)
-      need(component_set, components, c, i.at, "component", "incident " + i.id);
+    need(component_ids, i.entry, i.at, "component", "incident " + i.id + " entry");
+    for (const auto& c : i.affects) need(component_ids, c, i.at, "component", "incident " + i.id);
     for (const auto& im : i.impacts) {
-      need(stakeholder_set, stakeholders, im.stakeholder, im.at, "stakeholder", "incident " + i.id);
+      need(stakeholders, im.stakeholder, im.at, "stakeholder", "incident " + i.id);
     }
   }
   for (const auto& p : m.policies) {
-    need(stakeholder_set, stakeholders, p.stakeholder, p.at, "stakeholder", "policy " + p.id);
+    need(stakeholders, p.stakeholder, p.at, "stakeholder", "policy " + p.id);
   }
   for (const auto& d : m.data) {
     for (const auto& e : d.events) {
-      need(component_set, components, e.component, e.at, "component", "data " + d.id + " event");
-      need(component_set, components, e.to, e.at, "component", "data " + d.id + " event to");
+      need(component_ids, e.component, e.at, "component", "data " + d.id + " event");
+      need(component_ids, e.to, e.at, "component", "data " + d.id + " event to");
     }
   }
   for (const auto& e : m.evidence) {
-    need(component_set, components, e.component, e.at, "component", "evidence");
+    need(component_ids, e.component, e.at, "component", "evidence");
   }
 }
 
+// Reads a JSON model as a stream (nlohmann's SAX interface), so that a generated model of a
+// million components and millions of connections never exists as one JSON tree: each element of
+// `components` and `connections` is built as a small tree, read by the same Reader as a YAML
+// model's (same checks, same messages, now with line:column), and dropped. The rest of the
+// document is small and is kept as a tree for parse_document.
+//
+// Positions: nlohmann's SAX events carry no offsets, so the input goes through an iterator that
+// publishes how far the lexer has read; an object or array starts one byte before the offset at
+// its event, a scalar after the separator following the previous event.
+class StreamingReader {
+ public:
+  using string_t = json::string_t;
+  using number_integer_t = json::number_integer_t;
+  using number_unsigned_t = json::number_unsigned_t;
+  using number_float_t = json::number_float_t;
+  using binary_t = json::binary_t;
+
+  // The lexer's input: a pointer that writes how far it has advanced to `*read`.
+  struct Input {
+    using iterator_category = std::input_iterator_tag;
+    using value_type = char;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const char*;
+    using reference = const char&;
+    const char* at;
+    const char** read;
+    reference operator*() const { return *at; }
+    Input& operator++() {
+      *read = ++at;
+      return *this;
+    }
+    Input operator++(int) {
+      Input before = *this;
+      ++*this;
+      return before;
+    }
+    bool operator==(const Input& other) const { return at == other.at; }
+    bool operator!=(const Input& other) const { return at != other.at; }
+  };
+
+  // `positioned` false: the text is kensa's own rewrite of another document (an OTM import), whose
+  // lines and columns would mislead; messages then name the element path only.
+  StreamingReader(std::string_view text, const std::string& origin, bool positioned)
+      : text_(text), origin_(origin), mapper_(text), reader_(origin, positions_) {
+    if (positioned) positions_.mapper = &mapper_;
+    read_ = text.data();
+  }
+
+  // nullopt when the text is not JSON (the caller then reads it as YAML); InputError when it is
+  // JSON but not a valid model.
+  std::optional<Model> read() {
+    const Input first{text_.data(), &read_}, last{text_.data() + text_.size(), &read_};
+    if (!json::sax_parse(first, last, this)) return std::nullopt;
+    // The rest of the document: positions of its nodes from its own events.
+    positions_.offsets.clear();
+    std::size_t next = 0;
+    record(root_, root_events_, next);
+    root_events_ = {};
+    positions_.indexed.reserve(positions_.offsets.size());
+    for (const auto& o : positions_.offsets) positions_.indexed.emplace(o.node, o);
+    positions_.offsets.clear();
+    Model m = parse_document(root_, reader_, origin_, std::move(model_));
+    positions_.offsets.clear();
+    return m;
+  }
+
+  // SAX events (nlohmann::json_sax).
+  bool null() { return scalar(nullptr); }
+  bool boolean(bool v) { return scalar(v); }
+  bool number_integer(number_integer_t v) { return scalar(v); }
+  bool number_unsigned(number_unsigned_t v) { return scalar(v); }
+  bool number_float(number_float_t v, const string_t&) { return scalar(v); }
+  bool string(string_t& v) { return scalar(std::move(v)); }
+  bool binary(binary_t&) { return false; }
+  bool start_object(std::size_t) {
+    stack_.push_back(place(json::object(), offset() - 1, false));
+    return true;
+  }
+  bool key(string_t& k) {
+    const json* object = stack_.back();
+    if (object->contains(k)) {
+      const auto p = position(offset() - 1);
+      throw InputError(origin_, p.line, p.column, "duplicate key '" + k + "'");
+    }
+    key_ = std::move(k);
+    last_ = offset();
+    return true;
+  }
+  bool end_object() { return end_container(); }
+  bool start_array(std::size_t) {
+    if (stack_.size() == 1 && stack_[0] == &root_ && root_.is_object() &&
+        (key_ == "components" || key_ == "connections")) {
+      section_ = key_ == "components" ? Section::components : Section::connections;
+      if (streamed_[static_cast<int>(section_)]) {
+        const auto p = position(offset() - 1);
+        throw InputError(origin_, p.line, p.column, "duplicate key '" + key_ + "'");
+      }
+      streamed_[static_cast<int>(section_)] = true;
+      index_ = 0;
+      stack_.push_back(nullptr);  // the section: its elements are read one by one
+      last_ = offset();
+      return true;
+    }
+    stack_.push_back(place(json::array(), offset() - 1, false));
+    return true;
+  }
+  bool end_array() {
+    if (stack_.back() == nullptr) {
+      stack_.pop_back();
+      section_ = Section::none;
+      last_ = offset();
+      return true;
+    }
+    return end_container();
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+    return false;
+  }
+
+ private:
+  enum class Section { none = 0, components = 1, connections = 2 };
+  struct Event {
+    std::size_t offset;
+    bool value_search;
+    std::string key;  // the member's key inside an object
+  };
+
+  std::size_t offset() const { return static_cast<std::size_t>(read_ - text_.data()); }
+  Position position(std::size_t offset) const {
+    return positions_.mapper ? positions_.mapper->at(offset, false) : Position{};
+  }
+
+  template <typename T>
+  bool scalar(T&& value) {
+    place(json(std::forward<T>(value)), last_, true);
+    last_ = offset();
+    if (!stack_.empty() && stack_.back() == nullptr) element_done();
+    return true;
+  }
+
+  bool end_container() {
+    stack_.pop_back();
+    last_ = offset();
+    if (!stack_.empty() && stack_.back() == nullptr) element_done();
+    return true;
+  }
+
+  // Inserts a value where the stream is and returns its address in the tree being built.
+  json* place(json&& value, std::size_t at, bool value_search) {
+    const bool in_section = section_ != Section::none;
+    auto& events = in_section ? element_events_ : root_events_;
+    json* parent = stack_.empty() ? nullptr : stack_.back();
+    if (stack_.empty()) {
+      root_ = std::move(value);
+      events.push_back({at, value_search, {}});
+      return &root_;
+    }
+    if (parent == nullptr) {  // a new element of the streamed section
+      element_events_.clear();
+      element_events_.push_back({at, value_search, {}});
+      element_ = std::move(value);
+      return &element_;
+    }
+    if (parent->is_object()) {
+      events.push_back({at, value_search, key_});
+      return &((*parent)[key_] = std::move(value));
+    }
+    events.push_back({at, value_search, {}});
+    parent->push_back(std::move(value));
+    return &parent->back();
+  }
+
+  // Pairs the finished tree's nodes with their events, in document order.
+  void record(const json& node, const std::vector<Event>& events, std::size_t& next) {
+    if (next >= events.size()) return;
+    const Event& e = events[next++];
+    positions_.offsets.push_back({&node, e.offset, e.value_search});
+    if (node.is_object()) {
+      for (std::size_t i = 0; i < node.size() && next < events.size(); ++i) {
+        const auto it = node.find(events[next].key);
+        if (it == node.end()) return;
+        record(*it, events, next);
+      }
+    } else if (node.is_array()) {
+      for (const auto& child : node) record(child, events, next);
+    }
+  }
+
+  void element_done() {
+    positions_.offsets.clear();
+    std::size_t next = 0;
+    record(element_, element_events_, next);
+    const bool components = section_ == Section::components;
+    path_ = components ? "components[" : "connections[";
+    path_ += std::to_string(index_++);
+    path_ += ']';
+    if (components) {
+      model_.components.push_back(parse_component(element_, path_, reader_));
+    } else {
+      model_.connections.push_back(parse_connection(element_, path_, reader_));
+    }
+    element_ = nullptr;
+  }
+
+  std::string_view text_;
+  const std::string& origin_;
+  OffsetMapper mapper_;
+  Positions positions_;
+  Reader reader_;
+  const char* read_ = nullptr;
+  json root_, element_;
+  std::vector<json*> stack_;
+  std::vector<Event> root_events_, element_events_;
+  std::string key_, path_;
+  std::size_t last_ = 0, index_ = 0;
+  Section section_ = Section::none;
+  bool streamed_[3] = {false, false, false};
+  Model model_;
+};
 }  // namespace
 
 std::string_view to_string(Layer layer) { return kLayers.at(static_cast<std::size_t>(layer)); }
@@ -675,33 +969,40 @@ std::size_t Model::component_index(std::string_view id) const {
   return std::string::npos;
 }
 
-Model load(std::string_view text, const std::string& origin) {
+namespace {
+Model load_text(std::string_view text, const std::string& origin, bool positioned) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && text[first] == '{') {
+    // JSON is read as a stream (a generated model of a million components fits in memory and
+    // time only this way); a YAML flow mapping also starts with '{', so what is not JSON is read
+    // as YAML below.
+    StreamingReader streaming(text, origin, positioned);
+    if (auto m = streaming.read()) {
+      check_references(*m);
+      return std::move(*m);
+    }
+  }
   json doc;
   Positions positions;
-  const auto first = text.find_first_not_of(" \t\r\n");
-  bool parsed = false;
-  if (first != std::string_view::npos && text[first] == '{') {
-    // JSON is parsed directly (much faster than through YAML for generated, large models); a YAML
-    // flow mapping also starts with '{', so what is not JSON is read as YAML below.
-    doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    parsed = !doc.is_discarded();
-  }
-  if (!parsed) {
-    try {
-      const YAML::Node root = YAML::Load(std::string(text));
-      doc = convert(root);
-      record_positions(root, doc, positions);
-    } catch (const YAML::Exception& e) {
-      throw InputError(origin, e.mark.is_null() ? 0 : e.mark.line + 1,
-                       e.mark.is_null() ? 0 : e.mark.column + 1, e.msg);
-    } catch (const DuplicateKey& e) {
-      throw InputError(origin, e.mark.line + 1, e.mark.column + 1, "duplicate key '" + e.key + "'");
-    }
+  try {
+    const YAML::Node root = YAML::Load(std::string(text));
+    doc = convert(root);
+    record_positions(root, doc, positions);
+  } catch (const YAML::Exception& e) {
+    throw InputError(origin, e.mark.is_null() ? 0 : e.mark.line + 1,
+                     e.mark.is_null() ? 0 : e.mark.column + 1, e.msg);
+  } catch (const DuplicateKey& e) {
+    throw InputError(origin, e.mark.line + 1, e.mark.column + 1, "duplicate key '" + e.key + "'");
   }
   const Reader reader(origin, positions);
   Model m = parse_document(doc, reader, origin);
   check_references(m);
   return m;
+}
+}  // namespace
+
+Model load(std::string_view text, const std::string& origin) {
+  return load_text(text, origin, true);
 }
 
 Model load_file(const std::string& path) { return load(read_file(path), path); }
@@ -1132,7 +1433,7 @@ Model import_otm_document(const json& otm, const std::string& origin) {
   }
   // Validated by the same reader as a model file: an OTM whose content kensa cannot use fails
   // with the element's path.
-  return load(doc.dump(), origin);
+  return load_text(doc.dump(), origin, false);
 }
 }  // namespace
 

@@ -103,8 +103,9 @@ TEST(ModelLoad, ErrorsNameLineColumnAndWhatWasExpected) {
                      "      - {stakeholder: nobody}\n"),
             "m.yaml:6:9: incident i: unknown stakeholder 'nobody' (known: )");
   EXPECT_NE(error_of("kensa-model: 1\nsystem: [unclosed\n").find("m.yaml:"), std::string::npos);
+  // JSON is positioned too: the value 3 is at column 52.
   EXPECT_EQ(error_of("{\"kensa-model\": 1, \"system\": {\"id\": \"s\"}, \"zones\": 3}"),
-            "m.yaml: zones: expected a list");
+            "m.yaml:1:52: zones: expected a list");
   EXPECT_EQ(error_of("{\"kensa-model\": 1,"), error_of("{\"kensa-model\": 1,"));
   EXPECT_NE(error_of("{\"kensa-model\": 1,").find("m.yaml:1:"), std::string::npos);
 }
@@ -117,6 +118,57 @@ TEST(ModelLoad, JsonAndYamlGiveTheSameModel) {
   const Model y = load(kMinimal, "m.yaml");
   const Model j = load(to_json(y).dump(), "m.json");
   EXPECT_EQ(to_json(y), to_json(j));
+}
+
+TEST(ModelLoad, EveryFixtureReadsTheSameAsStreamedJson) {
+  for (const auto& f : fixtures()) {
+    SCOPED_TRACE(f.filename().string());
+    const Model y = load_file(f.string());
+    const Model j = load(to_json(y).dump(2), "m.json");
+    EXPECT_EQ(to_json(y), to_json(j));
+    ASSERT_EQ(y.components.size(), j.components.size());
+    // Positions point into the JSON text: every component is on a line of its own in dump(2).
+    EXPECT_GT(j.components.back().at.line, j.components.front().at.line);
+  }
+}
+
+// The column of the first occurrence of `needle` on 1-based line `line` of `text`.
+std::size_t column_of(const std::string& text, std::size_t line, const std::string& needle) {
+  std::size_t start = 0;
+  for (std::size_t l = 1; l < line; ++l) start = text.find('\n', start) + 1;
+  return text.find(needle, start) - start + 1;
+}
+
+TEST(ModelLoad, StreamedJsonErrorsNameLineAndColumn) {
+  const std::string unknown_key = R"({"kensa-model": 1,
+ "system": {"id": "s"},
+ "components": [{"id": "a"},
+   {"id": "b", "colour": "red"}]})";
+  EXPECT_EQ(error_of(unknown_key),
+            "m.yaml:4:" + std::to_string(column_of(unknown_key, 4, "\"red\"")) +
+                ": components[1]: unknown key 'colour'; expected one of: id, name, layer, kind, "
+                "vendor, model, firmware, zone, parent, internet_exposed, constrained, "
+                "physical_actuation, safety_functions, physically_accessible, user_operated, "
+                "has_accounts, interfaces, data, credentials, threats");
+  const std::string dangling = R"({"kensa-model": 1, "system": {"id": "s"},
+ "components": [{"id": "a"}, {"id": "b"}],
+ "connections": [
+   {"from": "a", "to": "b"},
+      {"from": "a", "to": "ghost"}]})";
+  EXPECT_EQ(error_of(dangling),
+            "m.yaml:5:7: connection a->ghost to: unknown component 'ghost' (known: a, b)");
+  const std::string duplicate = R"({"kensa-model": 1, "system": {"id": "s"},
+ "components": [{"id": "a", "kind": "x", "kind": "y"}]})";
+  EXPECT_EQ(error_of(duplicate).rfind("m.yaml:2:", 0), 0u) << error_of(duplicate);
+  EXPECT_NE(error_of(duplicate).find("duplicate key 'kind'"), std::string::npos);
+  const std::string twice = R"({"kensa-model": 1, "system": {"id": "s"},
+ "components": [{"id": "a"}], "components": []})";
+  EXPECT_NE(error_of(twice).find("duplicate key 'components'"), std::string::npos);
+  // A bad value in a list keeps its position.
+  const std::string list = R"({"kensa-model": 1, "system": {"id": "s"},
+ "components": [{"id": "a", "interfaces": ["usb", 7]}]})";
+  EXPECT_EQ(error_of(list), "m.yaml:2:" + std::to_string(column_of(list, 2, "7")) +
+                                ": components[0].interfaces[1]: expected a string");
 }
 
 TEST(ModelSchema, IsEmbeddedAndNamesEveryTopLevelKey) {

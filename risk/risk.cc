@@ -3,11 +3,20 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cstdint>
 #include <limits>
 #include <map>
+#include <ostream>
 #include <queue>
 #include <set>
+#include <span>
+#include <stdexcept>
 #include <unordered_map>
+#include <unordered_set>
+
+#include "base/error.h"
 
 namespace kensa::risk {
 
@@ -119,34 +128,112 @@ std::vector<Rating> rate(const Model& m) {
 
 // ---------------------------------------------------------------- graph
 
+// One directed hop, with its attack cost and the trust boundary it crosses computed once.
 struct Edge {
-  std::size_t to;
-  std::size_t connection;
+  std::uint32_t to;
+  std::uint32_t connection;
+  std::int32_t boundary;  // index into model.boundaries, -1 = none
+  std::uint8_t cost;      // 1 per unauthenticated hop, 3 per authenticated, +2 across a boundary
 };
 
+// The connection graph in compressed (CSR) form: a million components and five million
+// connections take a few hundred MB and one pass to build. Per-node edge order is connection
+// order, as the model declares them.
 struct Graph {
   std::unordered_map<std::string_view, std::size_t> index;
-  std::vector<std::vector<Edge>> out;
-  std::vector<std::size_t> degree;
-  std::vector<std::vector<std::size_t>> neighbours;  // undirected, for delegation
+  std::vector<std::uint32_t> from, to;  // per connection
+  std::vector<std::size_t> out_start;
+  std::vector<Edge> out_edges;
+  std::vector<std::size_t> nb_start;
+  std::vector<std::uint32_t> nb;  // undirected neighbours, for delegation
+  std::vector<std::uint32_t> degree;
+  std::vector<std::int32_t> zone;  // per component: index into model.zones, -1 = none
+
+  std::span<const Edge> out(std::size_t u) const {
+    return {out_edges.data() + out_start[u], out_start[u + 1] - out_start[u]};
+  }
+  std::span<const std::uint32_t> neighbours(std::size_t u) const {
+    return {nb.data() + nb_start[u], nb_start[u + 1] - nb_start[u]};
+  }
+  std::size_t at(std::string_view id) const { return index.at(id); }
 };
 
 Graph build_graph(const Model& m) {
   Graph g;
-  g.index.reserve(m.components.size());
-  for (std::size_t i = 0; i < m.components.size(); ++i) g.index.emplace(m.components[i].id, i);
-  g.out.resize(m.components.size());
-  g.degree.assign(m.components.size(), 0);
-  g.neighbours.resize(m.components.size());
-  for (std::size_t k = 0; k < m.connections.size(); ++k) {
+  const std::size_t n = m.components.size();
+  if (n >= std::numeric_limits<std::uint32_t>::max() ||
+      m.connections.size() >= std::numeric_limits<std::uint32_t>::max()) {
+    throw std::length_error("model too large: more than 4 billion components or connections");
+  }
+  g.index.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) g.index.emplace(m.components[i].id, i);
+  std::unordered_map<std::string_view, std::int32_t> zone_index;
+  for (std::size_t z = 0; z < m.zones.size(); ++z) {
+    zone_index.emplace(m.zones[z].id, static_cast<std::int32_t>(z));
+  }
+  g.zone.assign(n, -1);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (auto it = zone_index.find(m.components[i].zone); it != zone_index.end()) {
+      g.zone[i] = it->second;
+    }
+  }
+  // (zone, zone) → boundary; a later boundary naming the same pair wins.
+  const auto zones = static_cast<std::uint64_t>(m.zones.size());
+  std::unordered_map<std::uint64_t, std::int32_t> boundary_of;
+  for (std::size_t b = 0; b < m.boundaries.size(); ++b) {
+    for (const auto& x : m.boundaries[b].zones) {
+      for (const auto& y : m.boundaries[b].zones) {
+        const auto zx = zone_index.find(x), zy = zone_index.find(y);
+        if (x == y || zx == zone_index.end() || zy == zone_index.end()) continue;
+        boundary_of[static_cast<std::uint64_t>(zx->second) * zones +
+                    static_cast<std::uint64_t>(zy->second)] = static_cast<std::int32_t>(b);
+      }
+    }
+  }
+  auto crossing = [&](std::size_t a, std::size_t b) -> std::int32_t {
+    if (boundary_of.empty() || g.zone[a] < 0 || g.zone[b] < 0 || g.zone[a] == g.zone[b]) return -1;
+    const auto it = boundary_of.find(static_cast<std::uint64_t>(g.zone[a]) * zones +
+                                     static_cast<std::uint64_t>(g.zone[b]));
+    return it == boundary_of.end() ? -1 : it->second;
+  };
+
+  const std::size_t k_count = m.connections.size();
+  g.from.resize(k_count);
+  g.to.resize(k_count);
+  g.degree.assign(n, 0);
+  std::vector<std::size_t> out_count(n + 1, 0);
+  for (std::size_t k = 0; k < k_count; ++k) {
     const auto& c = m.connections[k];
-    const auto a = g.index.at(c.from), b = g.index.at(c.to);
-    g.out[a].push_back({b, k});
-    if (c.bidirectional) g.out[b].push_back({a, k});
+    const auto a = g.at(c.from), b = g.at(c.to);
+    g.from[k] = static_cast<std::uint32_t>(a);
+    g.to[k] = static_cast<std::uint32_t>(b);
+    ++out_count[a];
+    if (c.bidirectional) ++out_count[b];
     ++g.degree[a];
     ++g.degree[b];
-    g.neighbours[a].push_back(b);
-    g.neighbours[b].push_back(a);
+  }
+  g.out_start.assign(n + 1, 0);
+  g.nb_start.assign(n + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    g.out_start[i + 1] = g.out_start[i] + out_count[i];
+    g.nb_start[i + 1] = g.nb_start[i] + g.degree[i];
+  }
+  g.out_edges.resize(g.out_start[n]);
+  g.nb.resize(g.nb_start[n]);
+  std::vector<std::size_t> out_fill(g.out_start.begin(), g.out_start.end() - 1);
+  std::vector<std::size_t> nb_fill(g.nb_start.begin(), g.nb_start.end() - 1);
+  auto edge = [&](std::size_t a, std::size_t b, std::size_t k) {
+    const auto boundary = crossing(a, b);
+    const int cost = (m.connections[k].authenticated ? 3 : 1) + (boundary >= 0 ? 2 : 0);
+    g.out_edges[out_fill[a]++] = {static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(k),
+                                  boundary, static_cast<std::uint8_t>(cost)};
+  };
+  for (std::size_t k = 0; k < k_count; ++k) {
+    const std::size_t a = g.from[k], b = g.to[k];
+    edge(a, b, k);
+    if (m.connections[k].bidirectional) edge(b, a, k);
+    g.nb[nb_fill[a]++] = static_cast<std::uint32_t>(b);
+    g.nb[nb_fill[b]++] = static_cast<std::uint32_t>(a);
   }
   return g;
 }
@@ -158,61 +245,79 @@ const std::set<std::string, std::less<>> kGeneralPurpose{
     "plc",    "controller", "app",   "smartphone", "hmi",     "scada",
     "robot",  "agv",        "drone", "appliance",  "camera",  "hub"};
 
+// Threat codes in the order derived threats are listed (alphabetical, as before).
+constexpr std::string_view kDerivedOrder[] = {"D", "E",  "I", "MC", "MU", "MW",
+                                              "S", "SB", "T", "TM", "UA", "UV"};
+enum DerivedCode { kD, kE, kI, kMC, kMU, kMW, kS, kSB, kT, kTM, kUA, kUV, kDerivedCount };
+
 // `exposed[i]`: component i is an entry point or reachable from one.
+// `owner[t]`: index of the component of threat t.
 std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
-                                            const std::vector<bool>& exposed) {
+                                            const std::vector<bool>& exposed,
+                                            std::vector<std::uint32_t>& owner) {
   std::vector<ComponentThreat> out;
-  std::vector<bool> receives(m.components.size(), false), has_data(m.components.size(), false);
-  for (const auto& c : m.connections) {
-    receives[g.index.at(c.to)] = true;
-    if (c.bidirectional) receives[g.index.at(c.from)] = true;
+  const std::size_t n = m.components.size();
+  std::vector<bool> receives(n, false), has_data(n, false);
+  for (std::size_t k = 0; k < m.connections.size(); ++k) {
+    const auto& c = m.connections[k];
+    receives[g.to[k]] = true;
+    if (c.bidirectional) receives[g.from[k]] = true;
     if (!c.data.empty()) {
-      has_data[g.index.at(c.to)] = true;
-      has_data[g.index.at(c.from)] = true;
+      has_data[g.to[k]] = true;
+      has_data[g.from[k]] = true;
     }
   }
-  for (std::size_t i = 0; i < m.components.size(); ++i) {
+  // Reasons per derived code; a code has at most three distinct reasons.
+  struct Reasons {
+    std::array<std::string_view, 4> text;
+    std::size_t count = 0;
+    void add(std::string_view r) {
+      for (std::size_t i = 0; i < count; ++i) {
+        if (text[i] == r) return;
+      }
+      text[count++] = r;
+    }
+  };
+  std::array<Reasons, kDerivedCount> derived;
+  for (std::size_t i = 0; i < n; ++i) {
     const Component& c = m.components[i];
     const std::size_t first = out.size();  // this component's threats start here
-    std::map<std::string, std::vector<std::string>> derived;
+    for (auto& d : derived) d.count = 0;
     const bool networked = g.degree[i] > 0 || c.internet_exposed;
     const bool stores = !c.data.empty() || has_data[i];
     const bool software = kGeneralPurpose.count(c.kind) > 0 || !c.firmware.version.empty();
+    const bool usb =
+        std::find(c.interfaces.begin(), c.interfaces.end(), "usb") != c.interfaces.end();
     if (stores) {
-      derived["T"].push_back("stores or processes data");
-      derived["I"].push_back("stores or processes data");
+      derived[kT].add("stores or processes data");
+      derived[kI].add("stores or processes data");
     }
-    if (c.physical_actuation) derived["T"].push_back("control commands can be altered");
+    if (c.physical_actuation) derived[kT].add("control commands can be altered");
     if (networked && (receives[i] || c.internet_exposed)) {
-      derived["D"].push_back(c.internet_exposed ? "reachable from the internet"
-                                                : "accepts connections");
+      derived[kD].add(c.internet_exposed ? "reachable from the internet" : "accepts connections");
     }
-    if (c.internet_exposed) derived["D"].push_back("reachable from the internet");
+    if (c.internet_exposed) derived[kD].add("reachable from the internet");
     if (networked && (receives[i] || c.internet_exposed || c.has_accounts)) {
-      derived["UA"].push_back("reachable over a network (known vulnerabilities)");
+      derived[kUA].add("reachable over a network (known vulnerabilities)");
     }
     if (c.has_accounts) {
-      derived["S"].push_back("authenticates users or devices");
-      derived["E"].push_back("has accounts with different rights");
-      derived["UA"].push_back("has accounts");
+      derived[kS].add("authenticates users or devices");
+      derived[kE].add("has accounts with different rights");
+      derived[kUA].add("has accounts");
     }
-    if (software && networked) derived["MW"].push_back("runs software and is networked");
-    if (std::find(c.interfaces.begin(), c.interfaces.end(), "usb") != c.interfaces.end()) {
-      derived["MW"].push_back("removable media (USB)");
-    }
+    if (software && networked) derived[kMW].add("runs software and is networked");
+    if (usb) derived[kMW].add("removable media (USB)");
     if (c.internet_exposed) {
-      derived["SB"].push_back("internet-exposed: can relay attacks");
-      derived["UV"].push_back("internet-exposed: unknown vulnerabilities are reachable");
+      derived[kSB].add("internet-exposed: can relay attacks");
+      derived[kUV].add("internet-exposed: unknown vulnerabilities are reachable");
     } else if (software && exposed[i]) {
-      derived["UV"].push_back("runs software reachable from an entry point");
+      derived[kUV].add("runs software reachable from an entry point");
     }
-    if (std::find(c.interfaces.begin(), c.interfaces.end(), "usb") != c.interfaces.end()) {
-      derived["UA"].push_back("removable media (USB)");
-    }
-    if (c.physically_accessible) derived["TM"].push_back("physically accessible");
+    if (usb) derived[kUA].add("removable media (USB)");
+    if (c.physically_accessible) derived[kTM].add("physically accessible");
     if (c.user_operated) {
-      derived["MU"].push_back("operated by people with access rights");
-      derived["MC"].push_back("configured by its users");
+      derived[kMU].add("operated by people with access rights");
+      derived[kMC].add("configured by its users");
     }
     for (const auto& d : c.threats) {
       auto it = std::find_if(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
@@ -226,23 +331,86 @@ std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
         out.push_back(std::move(t));
       }
     }
-    for (auto& entry : derived) {
-      const std::string& code = entry.first;
-      auto& reasons = entry.second;
-      auto it = std::find_if(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
-                             [&](const ComponentThreat& t) { return t.threat == code; });
+    for (std::size_t code = 0; code < kDerivedCount; ++code) {
+      const auto& reasons = derived[code];
+      if (reasons.count == 0) continue;
+      auto it =
+          std::find_if(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+                       [&](const ComponentThreat& t) { return t.threat == kDerivedOrder[code]; });
       if (it == out.end()) {
         ComponentThreat t;
         t.component = c.id;
-        t.threat = code;
+        t.threat = kDerivedOrder[code];
         out.push_back(std::move(t));
         it = std::prev(out.end());
       }
       it->derived = true;
-      for (auto& r : reasons) add_unique(it->reasons, r);
+      for (std::size_t r = 0; r < reasons.count; ++r) {
+        add_unique(it->reasons, std::string(reasons.text[r]));
+      }
     }
+    owner.resize(out.size(), static_cast<std::uint32_t>(i));
   }
   return out;
+}
+
+// Strongly connected components (Tarjan, iterative: a million-node chain must not overflow the
+// stack). Components are numbered in reverse topological order of the condensation.
+struct Scc {
+  std::vector<std::uint32_t> of;
+  std::size_t count = 0;
+};
+
+Scc strongly_connected(const Graph& g, std::size_t n) {
+  constexpr std::uint32_t kUnvisited = std::numeric_limits<std::uint32_t>::max();
+  Scc scc;
+  scc.of.assign(n, kUnvisited);
+  std::vector<std::uint32_t> index(n, kUnvisited), low(n, 0);
+  std::vector<bool> on_stack(n, false);
+  std::vector<std::uint32_t> stack;
+  struct Frame {
+    std::uint32_t node;
+    std::size_t edge;
+  };
+  std::vector<Frame> calls;
+  std::uint32_t next = 0;
+  for (std::size_t root = 0; root < n; ++root) {
+    if (index[root] != kUnvisited) continue;
+    calls.push_back({static_cast<std::uint32_t>(root), 0});
+    index[root] = low[root] = next++;
+    stack.push_back(static_cast<std::uint32_t>(root));
+    on_stack[root] = true;
+    while (!calls.empty()) {
+      auto& f = calls.back();
+      const auto edges = g.out(f.node);
+      if (f.edge < edges.size()) {
+        const auto v = edges[f.edge++].to;
+        if (index[v] == kUnvisited) {
+          index[v] = low[v] = next++;
+          stack.push_back(v);
+          on_stack[v] = true;
+          calls.push_back({v, 0});
+        } else if (on_stack[v]) {
+          low[f.node] = std::min(low[f.node], index[v]);
+        }
+        continue;
+      }
+      const auto u = f.node;
+      calls.pop_back();
+      if (!calls.empty()) low[calls.back().node] = std::min(low[calls.back().node], low[u]);
+      if (low[u] == index[u]) {
+        std::uint32_t v;
+        do {
+          v = stack.back();
+          stack.pop_back();
+          on_stack[v] = false;
+          scc.of[v] = static_cast<std::uint32_t>(scc.count);
+        } while (v != u);
+        ++scc.count;
+      }
+    }
+  }
+  return scc;
 }
 
 // Threats the seed never assigns to a requirement (catalog note): kensa's own mapping, marked as
@@ -302,32 +470,70 @@ struct Builder {
   const Model& m;
   std::map<std::string, Requirement> by_id;
   std::vector<std::string> order;
-  std::map<std::string, std::set<std::string, std::less<>>, std::less<>> component_sets;
 
-  // reason → components, per requirement; rendered once at the end so that a reason shared by
-  // thousands of components is one line and costs O(1) per component.
-  std::map<std::string, std::map<std::string, std::vector<std::string>>, std::less<>> grouped;
-  std::map<std::string, std::set<std::string, std::less<>>, std::less<>> delegated;
+  // A reason shared by many components: rendered once at the end as one line naming the first
+  // few and the count, so that a million components cost O(1) each.
+  struct Note {
+    std::vector<std::string> first;
+    std::size_t count = 0;
+  };
+  // Per requirement: which components it applies to (a bitmap over the model's components, so
+  // adding one is O(1)), their indices, and the grouped reasons in reason order.
+  struct Extra {
+    std::vector<bool> member, delegated;
+    std::vector<std::uint32_t> indices;
+    std::map<std::string, Note, std::less<>> notes;
+  };
+  std::unordered_map<const Requirement*, Extra> extra;
 
-  // Adds a component to a requirement in O(log n): large models put thousands on one requirement.
-  void apply(Requirement* r, const std::string& component) {
-    if (component_sets[r->id].insert(component).second) r->components.push_back(component);
+  Extra& of(const Requirement* r) {
+    Extra& x = extra[r];
+    if (x.member.empty()) {
+      x.member.assign(m.components.size(), false);
+      x.delegated.assign(m.components.size(), false);
+    }
+    return x;
   }
-  void note(Requirement* r, const std::string& reason, const std::string& component) {
-    grouped[r->id][reason].push_back(component);
+  void apply(Requirement* r, std::size_t component) {
+    Extra& x = of(r);
+    if (x.member[component]) return;
+    x.member[component] = true;
+    x.indices.push_back(static_cast<std::uint32_t>(component));
+    r->components.push_back(m.components[component].id);
   }
-  void delegate(Requirement* r, const std::string& component) {
-    if (delegated[r->id].insert(component).second) r->delegated_from.push_back(component);
+  // "*" (the system as a whole) or a component id.
+  void apply(Requirement* r, const std::string& component, const Graph& g) {
+    if (component == "*") {
+      add_unique(r->components, component);
+    } else {
+      apply(r, g.at(component));
+    }
+  }
+  Note& note(Requirement* r, const std::string& reason) {
+    auto& notes = of(r).notes;
+    auto it = notes.find(reason);
+    if (it == notes.end()) it = notes.emplace(reason, Note{}).first;
+    return it->second;
+  }
+  void note(Note& n, std::size_t component) {
+    if (n.first.size() < 8) n.first.push_back(m.components[component].id);
+    ++n.count;
+  }
+  void delegate(Requirement* r, std::size_t component) {
+    Extra& x = of(r);
+    if (x.delegated[component]) return;
+    x.delegated[component] = true;
+    r->delegated_from.push_back(m.components[component].id);
   }
   // Grouped reasons as lines: "threat UA on: a, b, c (3 components)".
   void render(Requirement& r) {
-    auto it = grouped.find(r.id);
-    if (it == grouped.end()) return;
+    auto it = extra.find(&r);
+    if (it == extra.end()) return;
     std::vector<std::string> lines;
-    for (const auto& [reason, comps] : it->second) {
+    for (const auto& [reason, n] : it->second.notes) {
       std::string line = reason + ": ";
-      for (std::size_t i = 0; i < comps.size() && i < 8; ++i) line += (i ? ", " : "") + comps[i];
-      if (comps.size() > 8) line += ", ... (" + std::to_string(comps.size()) + " components)";
+      for (std::size_t i = 0; i < n.first.size(); ++i) line += (i ? ", " : "") + n.first[i];
+      if (n.count > 8) line += ", ... (" + std::to_string(n.count) + " components)";
       lines.push_back(std::move(line));
     }
     r.reasons.insert(r.reasons.begin(), lines.begin(), lines.end());
@@ -363,161 +569,230 @@ bool compromises(std::string_view kind) {
   return kinds.count(kind) > 0;
 }
 
+namespace {
+// A policy's requirement ids name IoT-SSF requirements (bare, "V1-SYS-15", or qualified,
+// "iotssf:V1-SYS-15"); an id the catalog does not know is the model's error, at the policy.
+void check_policies(const Model& m, const catalog::Catalog& cat) {
+  for (const auto& p : m.policies) {
+    for (const auto& id : p.requirements) {
+      const auto q = id.find(':') == std::string::npos ? "iotssf:" + id : id;
+      const catalog::Item* item = cat.find(q);
+      if (!item || item->type != "requirement" || q.rfind("iotssf:", 0) != 0) {
+        throw InputError(m.origin, p.at.line, p.at.column,
+                         "policy " + p.id + ": unknown IoT-SSF requirement '" + id +
+                             "' (expected an id of the iotssf catalog, e.g. V1-SYS-15)");
+      }
+    }
+  }
+}
+}  // namespace
+
 Assessment assess(const Model& m, const catalog::Catalog& cat,
                   const std::vector<evidence::FindingSet>& findings, const Options& options) {
   Assessment a;
   a.system = m.id;
   a.target = m.target;
+  check_policies(m, cat);
   a.ratings = rate(m);
   const Graph g = build_graph(m);
   const std::size_t n = m.components.size();
 
   // ---- evidence: compromised-by-assumption
-  std::unordered_map<std::string, std::size_t> by_target;
-  for (std::size_t i = 0; i < n; ++i) {
-    by_target.emplace(m.components[i].id, i);
-    if (!m.components[i].firmware.image.empty())
-      by_target.emplace(m.components[i].firmware.image, i);
-  }
-  for (const auto& e : m.evidence) {
-    if (e.component.empty()) continue;
-    const auto i = g.index.at(e.component);
-    for (const auto* t : {&e.address, &e.firmware, &e.capture}) {
-      if (!t->empty()) by_target.emplace(*t, i);
-    }
-  }
   std::vector<std::string> entry_reason(n);
   std::vector<std::string> shared_by_evidence;
-  for (const auto& set : findings) {
-    for (const auto& f : set.findings) {
-      auto it = by_target.find(f.target);
-      if (it == by_target.end()) continue;
-      const auto& comp = m.components[it->second];
-      if (compromises(f.kind)) {
-        a.compromised.push_back({comp.id, f.kind, f.check, set.origin});
-        if (entry_reason[it->second].empty() || entry_reason[it->second] == "internet-exposed") {
-          entry_reason[it->second] = "compromised by evidence (" + f.kind + ")";
-        }
+  if (!findings.empty()) {
+    std::unordered_map<std::string_view, std::size_t> by_target;
+    for (std::size_t i = 0; i < n; ++i) {
+      by_target.emplace(m.components[i].id, i);
+      if (!m.components[i].firmware.image.empty())
+        by_target.emplace(m.components[i].firmware.image, i);
+    }
+    for (const auto& e : m.evidence) {
+      if (e.component.empty()) continue;
+      const auto i = g.at(e.component);
+      for (const auto* t : {&e.address, &e.firmware, &e.capture}) {
+        if (!t->empty()) by_target.emplace(*t, i);
       }
-      if (f.kind == "shared-credential") add_unique(shared_by_evidence, comp.id);
+    }
+    for (const auto& set : findings) {
+      for (const auto& f : set.findings) {
+        auto it = by_target.find(f.target);
+        if (it == by_target.end()) continue;
+        const auto& comp = m.components[it->second];
+        if (compromises(f.kind)) {
+          a.compromised.push_back({comp.id, f.kind, f.check, set.origin});
+          if (entry_reason[it->second].empty() || entry_reason[it->second] == "internet-exposed") {
+            entry_reason[it->second] = "compromised by evidence (" + f.kind + ")";
+          }
+        }
+        if (f.kind == "shared-credential") add_unique(shared_by_evidence, comp.id);
+      }
     }
   }
   for (std::size_t i = 0; i < n; ++i) {
     const auto& c = m.components[i];
     if (!entry_reason[i].empty()) continue;
-    const model::Zone* z = c.zone.empty() ? nullptr : m.zone(c.zone);
     if (c.internet_exposed) {
       entry_reason[i] = "internet-exposed";
-    } else if (z && z->trust == 0) {
-      entry_reason[i] = "in untrusted zone " + z->id;
+    } else if (g.zone[i] >= 0 && m.zones[static_cast<std::size_t>(g.zone[i])].trust == 0) {
+      entry_reason[i] = "in untrusted zone " + c.zone;
     }
   }
 
-  // ---- common mode: shared credentials and shared firmware
-  std::map<std::string, std::vector<std::size_t>> groups;
+  // ---- common mode: shared credentials and shared firmware, grouped by hash
+  std::unordered_map<std::string, std::size_t> group_of;
+  std::vector<std::pair<std::string, std::vector<std::size_t>>> groups;
+  auto join_group = [&](std::string key, std::size_t i) {
+    const auto [it, fresh] = group_of.try_emplace(std::move(key), groups.size());
+    if (fresh) groups.push_back({it->first, {}});
+    groups[it->second].second.push_back(i);
+  };
   for (std::size_t i = 0; i < n; ++i) {
     const auto& c = m.components[i];
-    for (const auto& cred : c.credentials) groups["credential\t" + cred].push_back(i);
+    for (const auto& cred : c.credentials) join_group("credential\t" + cred, i);
     if (!c.firmware.sha256.empty()) {
-      groups["firmware\t" + c.firmware.sha256].push_back(i);
+      join_group("firmware\t" + c.firmware.sha256, i);
     } else if (!c.firmware.version.empty() && !c.vendor.empty() && !c.product.empty()) {
-      groups["firmware\t" + c.vendor + " " + c.product + " " + c.firmware.version].push_back(i);
+      join_group("firmware\t" + c.vendor + " " + c.product + " " + c.firmware.version, i);
     }
   }
   if (shared_by_evidence.size() > 1) {
-    for (const auto& id : shared_by_evidence)
-      groups["credential\tshared-credential finding"].push_back(g.index.at(id));
+    for (const auto& id : shared_by_evidence) {
+      join_group("credential\tshared-credential finding", g.at(id));
+    }
   }
-  for (auto& [key, members] : groups) {
-    if (members.size() < 2) continue;
-    CommonMode cm;
-    const auto tab = key.find('\t');
-    cm.kind = key.substr(0, tab);
-    cm.key = key.substr(tab + 1);
-    std::string exposed_member;
-    for (auto i : members) {
-      cm.components.push_back(m.components[i].id);
-      if (!entry_reason[i].empty() && entry_reason[i].rfind("common-mode", 0) != 0 &&
-          exposed_member.empty()) {
-        exposed_member = m.components[i].id;
+  std::sort(groups.begin(), groups.end());  // reported in key order
+  groups.erase(std::remove_if(groups.begin(), groups.end(),
+                              [](const auto& grp) { return grp.second.size() < 2; }),
+               groups.end());
+  // Multi-step propagation to a fixed point (seed 004: risk spreading between systems): a group
+  // one of whose members an attacker controls (an entry point) or reaches over connections falls
+  // as a whole; its members are entry points too, and what they reach can take further groups.
+  // One worklist pass: each component is reached once and each group falls once, O(V + E + sum
+  // of group sizes).
+  std::vector<std::vector<std::uint32_t>> groups_of(n);
+  for (std::size_t k = 0; k < groups.size(); ++k) {
+    for (auto i : groups[k].second) groups_of[i].push_back(static_cast<std::uint32_t>(k));
+  }
+  std::vector<std::string> exposed_member(groups.size());
+  {
+    std::vector<bool> reached(n, false);
+    std::vector<std::size_t> work;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!entry_reason[i].empty()) {
+        reached[i] = true;
+        work.push_back(i);
       }
     }
-    cm.exposed = !exposed_member.empty();
-    if (cm.exposed) {
+    std::size_t next = 0;
+    auto fall = [&](std::size_t k, std::size_t via) {
+      if (!exposed_member[k].empty()) return;
+      exposed_member[k] = m.components[via].id;
+      const auto& [key, members] = groups[k];
+      const auto tab = key.find('\t');
       for (auto i : members) {
-        if (entry_reason[i].empty()) {
-          entry_reason[i] =
-              "common-mode: shares " + cm.kind + " '" + cm.key + "' with " + exposed_member;
+        if (i == via || !entry_reason[i].empty()) continue;
+        entry_reason[i] = "common-mode: shares " + key.substr(0, tab) + " '" + key.substr(tab + 1) +
+                          "' with " + m.components[via].id;
+        if (!reached[i]) {
+          reached[i] = true;
+          work.push_back(i);
+        }
+      }
+    };
+    // First the groups with an entry point among their members (one step, as the seed states
+    // it), then what the attacker reaches from there.
+    for (std::size_t k = 0; k < groups.size(); ++k) {
+      for (auto i : groups[k].second) {
+        if (entry_reason[i].empty() || entry_reason[i].rfind("common-mode", 0) == 0) continue;
+        fall(k, i);
+        break;
+      }
+    }
+    while (next < work.size()) {
+      const auto u = work[next++];
+      for (auto k : groups_of[u]) fall(k, u);
+      for (const auto& e : g.out(u)) {
+        if (!reached[e.to]) {
+          reached[e.to] = true;
+          work.push_back(e.to);
         }
       }
     }
+  }
+  for (std::size_t k = 0; k < groups.size(); ++k) {
+    CommonMode cm;
+    const auto tab = groups[k].first.find('\t');
+    cm.kind = groups[k].first.substr(0, tab);
+    cm.key = groups[k].first.substr(tab + 1);
+    for (auto i : groups[k].second) cm.components.push_back(m.components[i].id);
+    cm.exposed = !exposed_member[k].empty();
     a.common_modes.push_back(std::move(cm));
   }
 
-  // ---- attack paths: multi-source Dijkstra from every entry point
-  std::map<std::pair<std::string, std::string>, std::string> boundary_of;
-  for (const auto& b : m.boundaries) {
-    for (const auto& x : b.zones) {
-      for (const auto& y : b.zones) {
-        if (x != y) boundary_of[{x, y}] = b.id;
-      }
-    }
-  }
-  auto crossing = [&](std::size_t from, std::size_t to) -> std::string {
-    const auto& za = m.components[from].zone;
-    const auto& zb = m.components[to].zone;
-    if (za.empty() || zb.empty() || za == zb) return {};
-    auto it = boundary_of.find({za, zb});
-    return it == boundary_of.end() ? std::string() : it->second;
-  };
+  // ---- attack paths: one multi-source Dijkstra from every entry point, O((V + E) log V)
   constexpr int kInf = std::numeric_limits<int>::max();
   std::vector<int> dist(n, kInf);
-  std::vector<std::size_t> prev(n, SIZE_MAX), via(n, SIZE_MAX), source(n, SIZE_MAX);
+  constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+  std::vector<std::uint32_t> prev(n, kNone), via(n, kNone), source(n, kNone);
   using Item = std::pair<int, std::size_t>;
   std::priority_queue<Item, std::vector<Item>, std::greater<>> queue;
   for (std::size_t i = 0; i < n; ++i) {
     if (entry_reason[i].empty()) continue;
     a.entries.push_back(m.components[i].id);
     dist[i] = 0;
-    source[i] = i;
+    source[i] = static_cast<std::uint32_t>(i);
     queue.push({0, i});
   }
   while (!queue.empty()) {
     const auto [d, u] = queue.top();
     queue.pop();
     if (d != dist[u]) continue;
-    for (const auto& e : g.out[u]) {
-      const auto& conn = m.connections[e.connection];
-      int cost = conn.authenticated ? 3 : 1;
-      if (!crossing(u, e.to).empty()) cost += 2;
-      if (d + cost < dist[e.to]) {
-        dist[e.to] = d + cost;
-        prev[e.to] = u;
+    for (const auto& e : g.out(u)) {
+      if (d + e.cost < dist[e.to]) {
+        dist[e.to] = d + e.cost;
+        prev[e.to] = static_cast<std::uint32_t>(u);
         via[e.to] = e.connection;
         source[e.to] = source[u];
         queue.push({dist[e.to], e.to});
       }
     }
   }
-  std::vector<bool> on_path(n, false);
+  // The cheapest paths, cheapest first (ties in model order); at most options.max_paths of them
+  // are spelled out hop by hop, all are counted.
+  std::vector<std::pair<int, std::size_t>> targets;
   for (std::size_t i = 0; i < n; ++i) {
     if (dist[i] == kInf) continue;
     ++a.reachable_from_entries;
-    if (!m.components[i].safety_relevant()) continue;
+    if (m.components[i].safety_relevant()) targets.push_back({dist[i], i});
+  }
+  a.reachable_targets = targets.size();
+  const auto kept = std::min(targets.size(), options.max_paths);
+  std::partial_sort(targets.begin(), targets.begin() + static_cast<std::ptrdiff_t>(kept),
+                    targets.end());
+  targets.resize(kept);
+  auto boundary_between = [&](std::size_t from, std::uint32_t connection) -> std::string {
+    for (const auto& e : g.out(from)) {
+      if (e.connection == connection && e.boundary >= 0) {
+        return m.boundaries[static_cast<std::size_t>(e.boundary)].id;
+      }
+    }
+    return {};
+  };
+  for (const auto& [cost, i] : targets) {
     AttackPath p;
     p.target = m.components[i].id;
-    p.cost = dist[i];
+    p.cost = cost;
     std::vector<PathHop> hops;
-    for (std::size_t v = i; v != SIZE_MAX; v = prev[v]) {
-      on_path[v] = true;
+    for (std::size_t v = i; v != kNone; v = prev[v]) {
       PathHop h;
       h.component = m.components[v].id;
-      if (via[v] != SIZE_MAX && prev[v] != SIZE_MAX) {
+      if (via[v] != kNone && prev[v] != kNone) {
         const auto& conn = m.connections[via[v]];
         h.connection = conn.id;
         h.authenticated = conn.authenticated;
         h.encrypted = conn.encrypted;
-        h.boundary = crossing(prev[v], v);
+        h.boundary = boundary_between(prev[v], via[v]);
       }
       hops.push_back(std::move(h));
       if (hops.size() > n) break;  // defensive: prev links form a tree, never a cycle
@@ -528,37 +803,51 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     p.hops = std::move(hops);
     a.paths.push_back(std::move(p));
   }
-  std::stable_sort(a.paths.begin(), a.paths.end(),
-                   [](const AttackPath& x, const AttackPath& y) { return x.cost < y.cost; });
 
-  // ---- blast radius per entry point (BFS over the directed graph)
+  // ---- blast radius of the first entry points, all at once: strongly connected components
+  // (Tarjan), then one pass over the condensation in topological order carrying a bit per
+  // source. O(V + E) for up to 64 sources instead of one traversal per source.
   {
-    std::vector<std::size_t> stamp(n, SIZE_MAX);
-    std::size_t runs = 0;
-    for (std::size_t i = 0; i < n && runs < options.max_blast_sources; ++i) {
-      if (entry_reason[i].empty()) continue;
-      BlastRadius b;
-      b.component = m.components[i].id;
-      std::vector<std::size_t> frontier{i};
-      stamp[i] = runs;
-      while (!frontier.empty()) {
-        const auto u = frontier.back();
-        frontier.pop_back();
-        ++b.reachable;
-        if (m.components[u].safety_relevant()) {
-          ++b.safety_relevant;
-          if (b.sample.size() < 5) b.sample.push_back(m.components[u].id);
+    std::vector<std::size_t> sources;
+    for (std::size_t i = 0;
+         i < n && sources.size() < std::min<std::size_t>(options.max_blast_sources, 64); ++i) {
+      if (!entry_reason[i].empty()) sources.push_back(i);
+    }
+    if (!sources.empty()) {
+      const auto scc = strongly_connected(g, n);
+      std::vector<std::uint64_t> mask(scc.count, 0);
+      for (std::size_t s = 0; s < sources.size(); ++s) {
+        mask[scc.of[sources[s]]] |= std::uint64_t{1} << s;
+      }
+      // Tarjan numbers components in reverse topological order: the highest number has no
+      // incoming edge from a lower one.
+      std::vector<std::vector<std::uint32_t>> members(scc.count);
+      for (std::size_t i = 0; i < n; ++i)
+        members[scc.of[i]].push_back(static_cast<std::uint32_t>(i));
+      for (std::size_t c = scc.count; c-- > 0;) {
+        if (!mask[c]) continue;
+        for (auto u : members[c]) {
+          for (const auto& e : g.out(u)) mask[scc.of[e.to]] |= mask[c];
         }
-        for (const auto& e : g.out[u]) {
-          if (stamp[e.to] != runs) {
-            stamp[e.to] = runs;
-            frontier.push_back(e.to);
+      }
+      std::vector<BlastRadius> blast(sources.size());
+      for (std::size_t s = 0; s < sources.size(); ++s)
+        blast[s].component = m.components[sources[s]].id;
+      for (std::size_t i = 0; i < n; ++i) {
+        auto bits = mask[scc.of[i]];
+        const bool safety = m.components[i].safety_relevant();
+        while (bits) {
+          const auto s = static_cast<std::size_t>(std::countr_zero(bits));
+          bits &= bits - 1;
+          ++blast[s].reachable;
+          if (safety) {
+            ++blast[s].safety_relevant;
+            if (blast[s].sample.size() < 5) blast[s].sample.push_back(m.components[i].id);
           }
         }
       }
-      --b.reachable;  // the component itself
-      a.blast.push_back(std::move(b));
-      ++runs;
+      for (auto& b : blast) --b.reachable;  // the component itself
+      a.blast = std::move(blast);
     }
     std::stable_sort(a.blast.begin(), a.blast.end(),
                      [](const BlastRadius& x, const BlastRadius& y) {
@@ -570,7 +859,8 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
   // ---- threats and the requirement set
   std::vector<bool> exposed(n);
   for (std::size_t i = 0; i < n; ++i) exposed[i] = dist[i] != kInf;
-  a.threats = derive_threats(m, g, exposed);
+  std::vector<std::uint32_t> owner;
+  a.threats = derive_threats(m, g, exposed, owner);
   Builder b{cat, m, {}, {}, {}};
   auto applied = [&](const std::string& id) { return contains(m.viewpoints, viewpoint_of(id)); };
   std::map<std::string, std::vector<std::string>> by_threat;
@@ -579,51 +869,73 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     if (item->type != "requirement") continue;
     for (const auto& t : item->vulnerabilities) by_threat[t].push_back(item->id);
   }
-  for (const auto& ct : a.threats) {
-    const auto i = g.index.at(ct.component);
+  // Per threat code, the requirements it calls for, resolved and their reasons built once.
+  struct Planned {
+    std::string rid;
+    bool own;  // from kensa's own mapping
+    bool used = false;
+    Requirement* r = nullptr;
+    Builder::Note* on = nullptr;
+    Builder::Note* delegated = nullptr;
+    Builder::Note* alone = nullptr;
+  };
+  std::unordered_map<std::string, std::vector<Planned>> plan;
+  for (std::size_t t = 0; t < a.threats.size(); ++t) {
+    const auto& ct = a.threats[t];
+    const std::size_t i = owner[t];
     const Component& c = m.components[i];
-    std::vector<std::pair<std::string, bool>> reqs;  // id, from kensa's own mapping
-    for (const auto& r : by_threat[ct.threat]) reqs.push_back({r, false});
-    if (auto it = kKensaThreatMap.find(ct.threat); it != kKensaThreatMap.end()) {
-      for (const auto& r : it->second) reqs.push_back({r, true});
-    }
-    for (const auto& [rid, own] : reqs) {
-      if (!applied(rid)) continue;
-      Requirement* r = b.get("iotssf", rid);
-      if (!r) continue;
-      add_unique(r->threats, ct.threat);
-      const std::string mapping = own ? " (kensa's threat mapping)" : "";
-      if (c.constrained && kEndpointControls.count(rid)) {
-        // Delegate to the non-constrained neighbours (the upper-level system).
-        bool delegated = false;
-        for (auto nb : g.neighbours[i]) {
-          if (m.components[nb].constrained) continue;
-          b.apply(r, m.components[nb].id);
-          delegated = true;
-        }
-        b.delegate(r, c.id);
-        b.note(r,
-               "threat " + ct.threat + mapping + " on constrained components" +
-                   (delegated ? ", protected from the upper-level system"
-                              : " with no upper-level system to delegate to"),
-               c.id);
-        if (!delegated) b.apply(r, c.id);
-      } else {
-        b.apply(r, c.id);
-        b.note(r, "threat " + ct.threat + mapping + " on", c.id);
+    auto [it, fresh] = plan.try_emplace(ct.threat);
+    if (fresh) {
+      for (const auto& r : by_threat[ct.threat]) it->second.push_back({r, false});
+      if (auto own = kKensaThreatMap.find(ct.threat); own != kKensaThreatMap.end()) {
+        for (const auto& r : own->second) it->second.push_back({r, true});
       }
     }
-    // Fail-safe on actuating end devices.
+    for (auto& p : it->second) {
+      if (!applied(p.rid)) continue;
+      if (!p.used) {
+        p.used = true;
+        p.r = b.get("iotssf", p.rid);
+        if (!p.r) continue;
+        add_unique(p.r->threats, ct.threat);
+      }
+      Requirement* r = p.r;
+      if (!r) continue;
+      const std::string mapping = p.own ? " (kensa's threat mapping)" : "";
+      if (c.constrained && kEndpointControls.count(p.rid)) {
+        // Delegate to the non-constrained neighbours (the upper-level system).
+        bool delegated = false;
+        for (auto nb : g.neighbours(i)) {
+          if (m.components[nb].constrained) continue;
+          b.apply(r, nb);
+          delegated = true;
+        }
+        b.delegate(r, i);
+        auto*& note = delegated ? p.delegated : p.alone;
+        if (!note) {
+          note = &b.note(r, "threat " + ct.threat + mapping + " on constrained components" +
+                                (delegated ? ", protected from the upper-level system"
+                                           : " with no upper-level system to delegate to"));
+        }
+        b.note(*note, i);
+        if (!delegated) b.apply(r, i);
+      } else {
+        b.apply(r, i);
+        if (!p.on) p.on = &b.note(r, "threat " + ct.threat + mapping + " on");
+        b.note(*p.on, i);
+      }
+    }
   }
-  for (const auto& c : m.components) {
+  // Fail-safe on actuating end devices.
+  for (std::size_t i = 0; i < n; ++i) {
+    const Component& c = m.components[i];
     if (!c.safety_relevant()) continue;
     if (Requirement* r = b.get("iotssf", "V1-SYS-15"); r && applied("V1-SYS-15")) {
-      b.apply(r, c.id);
-      b.note(r,
-             std::string("fail-safe (keep safety functions independent of external "
-                         "communication) on ") +
-                 (c.physical_actuation ? "actuating" : "safety") + " components",
-             c.id);
+      b.apply(r, i);
+      b.note(b.note(r, std::string("fail-safe (keep safety functions independent of external "
+                                   "communication) on ") +
+                           (c.physical_actuation ? "actuating" : "safety") + " components"),
+             i);
     }
   }
   // High-impact policies of out-of-bounds stakeholders.
@@ -646,7 +958,7 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     if (!declared) policies = default_policies(*s, r, m);
     for (const auto& p : policies) {
       for (const auto& rid : p.requirements) {
-        Requirement* req = b.get("iotssf", rid);
+        Requirement* req = b.get("iotssf", rid.rfind("iotssf:", 0) == 0 ? rid.substr(7) : rid);
         if (!req) continue;
         req->high_impact = true;
         add_unique(req->policies, s->id + " — " + p.text);
@@ -694,16 +1006,19 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
   for (const auto& s : m.stakeholders) {
     if (s.smarthome.empty()) continue;
     std::vector<std::string> comps;
+    std::unordered_set<std::string_view> seen;
     for (const auto& resp : m.responsibilities) {
       if (resp.stakeholder != s.id) continue;
-      for (const auto& c : resp.components) add_unique(comps, c);
+      for (const auto& c : resp.components) {
+        if (seen.insert(c).second) comps.push_back(c);
+      }
     }
     if (comps.empty()) comps.push_back("*");
     if (const auto* fw = cat.framework("smarthome")) {
       for (const auto* item : fw->items) {
         if (item->type != "requirement" || !contains(item->stakeholders, s.smarthome)) continue;
         Requirement* r = b.get("smarthome", item->id);
-        for (const auto& c : comps) b.apply(r, c);
+        for (const auto& c : comps) b.apply(r, c, g);
         add_unique(r->stakeholders, s.id);
         add_unique(r->reasons, "smart-home stakeholder " + s.smarthome + " " + s.id);
       }
@@ -712,47 +1027,50 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
   // Implementers, priorities.
   std::vector<std::vector<std::size_t>> responsible(n);  // component → responsibilities
   for (std::size_t k = 0; k < m.responsibilities.size(); ++k) {
-    for (const auto& comp : m.responsibilities[k].components)
-      responsible[g.index.at(comp)].push_back(k);
+    for (const auto& comp : m.responsibilities[k].components) responsible[g.at(comp)].push_back(k);
   }
   std::string applying;
   for (const auto& s : m.stakeholders) {
     if (s.applying_entity) applying = s.id;
   }
+  std::vector<bool> seen_responsibility(m.responsibilities.size());
   for (const auto& q : b.order) {
     Requirement& r = b.by_id.at(q);
     b.render(r);
-    for (const auto& comp : r.components) {
-      if (comp == "*") {
-        if (!applying.empty() && r.id.rfind("iotssf:", 0) == 0)
-          add_unique(r.stakeholders, applying);
-        continue;
+    const auto x = b.extra.find(&r);
+    static const std::vector<std::uint32_t> kNoIndices;
+    const auto& indices = x == b.extra.end() ? kNoIndices : x->second.indices;
+    const bool whole = contains(r.components, "*");
+    const bool iotssf = r.id.rfind("iotssf:", 0) == 0;
+    if (whole && !applying.empty() && iotssf) add_unique(r.stakeholders, applying);
+    if (iotssf) {
+      std::fill(seen_responsibility.begin(), seen_responsibility.end(), false);
+      for (auto i : indices) {
+        for (auto k : responsible[i]) {
+          if (seen_responsibility[k]) continue;
+          seen_responsibility[k] = true;
+          add_unique(r.stakeholders, m.responsibilities[k].stakeholder);
+        }
       }
-      if (r.id.rfind("iotssf:", 0) != 0) continue;
-      for (auto k : responsible[g.index.at(comp)])
-        add_unique(r.stakeholders, m.responsibilities[k].stakeholder);
     }
     int priority = 3;
-    for (const auto& comp : r.components) {
-      if (comp == "*") continue;
-      const auto i = g.index.at(comp);
-      if (!entry_reason[i].empty())
+    bool exposed = false;
+    for (auto i : indices) {
+      if (!entry_reason[i].empty()) {
         priority = 1;
-      else if (on_path[i] || dist[i] != kInf)
+        exposed = true;
+      } else if (dist[i] != kInf) {
         priority = std::min(priority, 2);
+      }
     }
     if (r.high_impact) priority = 1;
     if (priority == 1) {
-      bool exposed = false;
-      for (const auto& comp : r.components) {
-        if (comp != "*" && !entry_reason[g.index.at(comp)].empty()) exposed = true;
-      }
       if (exposed) add_unique(r.reasons, "applies to an entry point (exposed devices first)");
     } else if (priority == 3 && r.components != std::vector<std::string>{"*"}) {
       add_unique(r.reasons, "defence in depth: not reachable from an entry point");
     }
     r.priority = priority;
-    a.requirements.push_back(r);
+    a.requirements.push_back(std::move(r));
   }
   std::stable_sort(
       a.requirements.begin(), a.requirements.end(),
@@ -760,16 +1078,43 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
 
   // ---- responsibility gaps (seed 001 fn 10: who updates the common-space router?)
   if (!m.responsibilities.empty()) {
+    // duty@phase of each responsibility as small numbers, so that a component's claims are
+    // compared without building strings; the message is built only for an ambiguous one.
+    std::unordered_map<std::string, std::uint32_t> duty_ids;
+    std::vector<std::vector<std::uint32_t>> duties_of(m.responsibilities.size());
+    for (std::size_t k = 0; k < m.responsibilities.size(); ++k) {
+      const auto& r = m.responsibilities[k];
+      for (const auto& d : r.duties) {
+        duties_of[k].push_back(
+            duty_ids.try_emplace(d + "@" + r.phase, static_cast<std::uint32_t>(duty_ids.size()))
+                .first->second);
+      }
+    }
+    std::vector<std::pair<std::uint32_t, std::size_t>> claims;  // duty id, responsibility
     for (std::size_t i = 0; i < n; ++i) {
       const auto& c = m.components[i];
+      if (responsible[i].empty()) {
+        if (c.layer == model::Layer::device || c.layer == model::Layer::network) {
+          a.gaps.push_back({c.id, "no responsible stakeholder"});
+        }
+        continue;
+      }
+      claims.clear();
+      for (auto k : responsible[i]) {
+        for (auto d : duties_of[k]) claims.push_back({d, k});
+      }
+      std::sort(claims.begin(), claims.end());
+      bool ambiguous = false;
+      for (std::size_t j = 1; j < claims.size() && !ambiguous; ++j) {
+        ambiguous = claims[j].first == claims[j - 1].first &&
+                    m.responsibilities[claims[j].second].stakeholder !=
+                        m.responsibilities[claims[j - 1].second].stakeholder;
+      }
+      if (!ambiguous) continue;
       std::map<std::string, std::vector<std::string>> by_duty;  // duty@phase → stakeholders
-      const bool any = !responsible[i].empty();
       for (auto k : responsible[i]) {
         const auto& r = m.responsibilities[k];
         for (const auto& d : r.duties) add_unique(by_duty[d + "@" + r.phase], r.stakeholder);
-      }
-      if (!any && (c.layer == model::Layer::device || c.layer == model::Layer::network)) {
-        a.gaps.push_back({c.id, "no responsible stakeholder"});
       }
       for (const auto& [duty, who] : by_duty) {
         if (who.size() < 2) continue;
@@ -927,6 +1272,7 @@ json to_json(const Assessment& a) {
                                    {"safety_relevant", b.safety_relevant},
                                    {"sample", b.sample}});
   }
+  out["reachable_targets"] = a.reachable_targets;
   out["reachable_from_entries"] = a.reachable_from_entries;
   out["data_risks"] = json::array();
   for (const auto& d : a.data_risks) {
@@ -949,6 +1295,277 @@ json to_json(const Assessment& a) {
   }
   out["requirement_set"] = requirement_set(a);
   return out;
+}
+
+// ---------------------------------------------------------------- streamed JSON
+
+namespace {
+
+// Writes JSON text straight to a stream. nlohmann::json would first build the whole document as a
+// tree, several times the size of the assessment itself for a million components; nlohmann has
+// no public string escaper, so the few lines of RFC 8259 escaping are here.
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::ostream& out) : out_(out) {}
+
+  void string(std::string_view s) {
+    out_.put('"');
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') continue;
+      out_.write(s.data() + start, static_cast<std::streamsize>(i - start));
+      start = i + 1;
+      switch (c) {
+        case '"':
+          out_ << "\\\"";
+          break;
+        case '\\':
+          out_ << "\\\\";
+          break;
+        case '\n':
+          out_ << "\\n";
+          break;
+        case '\r':
+          out_ << "\\r";
+          break;
+        case '\t':
+          out_ << "\\t";
+          break;
+        case '\b':
+          out_ << "\\b";
+          break;
+        case '\f':
+          out_ << "\\f";
+          break;
+        default:
+          out_ << fmt::format("\\u{:04x}", c);
+      }
+    }
+    out_.write(s.data() + start, static_cast<std::streamsize>(s.size() - start));
+    out_.put('"');
+  }
+  void key(std::string_view k) {
+    comma();
+    string(k);
+    out_.put(':');
+    first_ = true;  // the value follows without a comma
+    pending_value_ = true;
+  }
+  template <typename T>
+  void value(const T& v) {
+    comma();
+    if constexpr (std::is_same_v<T, bool>) {
+      out_ << (v ? "true" : "false");
+    } else if constexpr (std::is_arithmetic_v<T>) {
+      out_ << v;
+    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      begin('[');
+      for (const auto& s : v) value(s);
+      end(']');
+      return;
+    } else {
+      string(v);
+    }
+    first_ = false;
+  }
+  template <typename T>
+  void field(std::string_view k, const T& v) {
+    key(k);
+    value(v);
+  }
+  void begin(char bracket) {
+    comma();
+    out_.put(bracket);
+    first_ = true;
+  }
+  void end(char bracket) {
+    out_.put(bracket);
+    first_ = false;
+  }
+  void newline() { out_.put('\n'); }
+  // A value already serialised (small parts of the document built with nlohmann).
+  void raw(const nlohmann::json& j) {
+    comma();
+    out_ << j.dump();
+    first_ = false;
+  }
+
+ private:
+  void comma() {
+    if (pending_value_) {
+      pending_value_ = false;
+      return;
+    }
+    if (!first_) out_.put(',');
+  }
+  std::ostream& out_;
+  bool first_ = true;
+  bool pending_value_ = false;
+};
+
+}  // namespace
+
+void write_json(const Assessment& a, std::ostream& out) {
+  JsonWriter w(out);
+  // Everything but the per-component parts is small: serialised from the same tree as to_json.
+  w.begin('{');
+  w.field("schema", kRiskSchema);
+  w.field("system", a.system);
+  w.key("target");
+  w.raw({{"axis1", a.target.axis1}, {"axis2", a.target.axis2}, {"reason", a.target.reason}});
+  w.key("ratings");
+  w.begin('[');
+  for (const auto& r : a.ratings) {
+    w.raw({{"stakeholder", r.stakeholder},
+           {"axis1", r.axis1},
+           {"axis1_name", model::axis1_name(r.axis1)},
+           {"axis1_reasons", r.axis1_reasons},
+           {"axis2", r.axis2},
+           {"axis2_name", model::axis2_name(r.axis2)},
+           {"axis2_reasons", r.axis2_reasons},
+           {"incidents", r.incidents},
+           {"out_of_bounds", r.out_of_bounds}});
+  }
+  w.end(']');
+  w.newline();
+  w.key("threats");
+  w.begin('[');
+  for (const auto& t : a.threats) {
+    w.begin('{');
+    w.field("component", t.component);
+    w.field("threat", t.threat);
+    w.field("declared", t.declared);
+    w.field("derived", t.derived);
+    w.field("reasons", t.reasons);
+    w.field("incident", t.incident);
+    w.end('}');
+    w.newline();
+  }
+  w.end(']');
+  auto requirement = [&](const Requirement& r, bool full) {
+    w.begin('{');
+    if (full) {
+      w.field("id", r.id);
+      w.field("title", r.title);
+      w.field("viewpoint", r.viewpoint);
+      w.field("target", r.target);
+    } else {
+      w.field("requirement", r.id);
+    }
+    w.field("components", r.components);
+    if (full) {
+      w.field("threats", r.threats);
+      w.field("stakeholders", r.stakeholders);
+      w.field("reasons", r.reasons);
+      w.field("policies", r.policies);
+      w.field("delegated_from", r.delegated_from);
+      w.field("priority", r.priority);
+      w.field("high_impact", r.high_impact);
+    } else {
+      w.field("priority", r.priority);
+      w.field("stakeholders", r.stakeholders);
+    }
+    w.end('}');
+    w.newline();
+  };
+  w.key("requirements");
+  w.begin('[');
+  for (const auto& r : a.requirements) requirement(r, true);
+  w.end(']');
+  w.field("entries", a.entries);
+  w.newline();
+  w.key("compromised");
+  w.begin('[');
+  for (const auto& c : a.compromised) {
+    w.raw({{"component", c.component},
+           {"finding_kind", c.finding_kind},
+           {"check", c.check},
+           {"origin", c.origin}});
+  }
+  w.end(']');
+  w.key("attack_paths");
+  w.begin('[');
+  for (const auto& p : a.paths) {
+    w.begin('{');
+    w.field("entry", p.entry);
+    w.field("entry_reason", p.entry_reason);
+    w.field("target", p.target);
+    w.field("cost", p.cost);
+    w.key("hops");
+    w.begin('[');
+    for (const auto& h : p.hops) {
+      w.begin('{');
+      w.field("component", h.component);
+      w.field("connection", h.connection);
+      w.field("authenticated", h.authenticated);
+      w.field("encrypted", h.encrypted);
+      w.field("boundary", h.boundary);
+      w.end('}');
+    }
+    w.end(']');
+    w.end('}');
+    w.newline();
+  }
+  w.end(']');
+  w.field("reachable_targets", a.reachable_targets);
+  w.key("common_mode");
+  w.begin('[');
+  for (const auto& c : a.common_modes) {
+    w.begin('{');
+    w.field("kind", c.kind);
+    w.field("key", c.key);
+    w.field("components", c.components);
+    w.field("exposed", c.exposed);
+    w.end('}');
+    w.newline();
+  }
+  w.end(']');
+  w.key("blast_radius");
+  w.begin('[');
+  for (const auto& b : a.blast) {
+    w.raw({{"component", b.component},
+           {"reachable", b.reachable},
+           {"safety_relevant", b.safety_relevant},
+           {"sample", b.sample}});
+  }
+  w.end(']');
+  w.field("reachable_from_entries", a.reachable_from_entries);
+  w.key("data_risks");
+  w.begin('[');
+  for (const auto& d : a.data_risks) {
+    w.raw({{"data", d.data},
+           {"event", d.event},
+           {"component", d.component},
+           {"risk", d.risk},
+           {"aspect", d.aspect},
+           {"text", d.text},
+           {"measures", d.measures}});
+  }
+  w.end(']');
+  w.key("transfers");
+  w.begin('[');
+  for (const auto& t : a.transfers) {
+    w.raw(
+        {{"data", t.data}, {"from", t.from}, {"to", t.to}, {"units", t.units}, {"rules", t.rules}});
+  }
+  w.end(']');
+  w.key("responsibility_gaps");
+  w.begin('[');
+  for (const auto& g : a.gaps) {
+    w.begin('{');
+    w.field("component", g.component);
+    w.field("issue", g.issue);
+    w.end('}');
+    w.newline();
+  }
+  w.end(']');
+  w.key("requirement_set");
+  w.begin('[');
+  for (const auto& r : a.requirements) requirement(r, false);
+  w.end(']');
+  w.end('}');
+  w.newline();
 }
 
 json requirement_set(const Assessment& a) {

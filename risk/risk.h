@@ -16,6 +16,7 @@
 //    organisations and systems.
 #include <cstddef>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -120,9 +121,12 @@ struct Assessment {
   std::vector<Requirement> requirements;
   std::vector<std::string> entries;  // entry-point components
   std::vector<Compromise> compromised;
-  std::vector<AttackPath> paths;  // to each reachable safety-relevant component, cheapest first
+  // The cheapest path to each reachable safety-relevant component, cheapest first (ties in model
+  // order), at most Options::max_paths of them; reachable_targets counts them all.
+  std::vector<AttackPath> paths;
+  std::size_t reachable_targets = 0;
   std::vector<CommonMode> common_modes;
-  std::vector<BlastRadius> blast;  // per entry point (worst first)
+  std::vector<BlastRadius> blast;  // per entry point (worst first); sample in model order
   std::vector<DataRisk> data_risks;
   std::vector<Transfer> transfers;
   std::vector<ResponsibilityGap> gaps;
@@ -130,9 +134,11 @@ struct Assessment {
 };
 
 struct Options {
-  std::size_t max_blast_sources = 32;  // blast radius is computed for this many entry points
+  std::size_t max_blast_sources = 32;  // blast radius of this many entry points (at most 64)
+  std::size_t max_paths = 1000;        // attack paths spelled out hop by hop
 };
 
+// Throws InputError (at the policy) when a policy names a requirement the iotssf catalog lacks.
 Assessment assess(const model::Model& model, const catalog::Catalog& catalog,
                   const std::vector<evidence::FindingSet>& findings = {},
                   const Options& options = {});
@@ -141,6 +147,9 @@ Assessment assess(const model::Model& model, const catalog::Catalog& catalog,
 bool compromises(std::string_view finding_kind);
 
 nlohmann::json to_json(const Assessment& assessment);
+// The same document as to_json, written as it is produced (no tree: a million-component
+// assessment stays within its own size).
+void write_json(const Assessment& assessment, std::ostream& out);
 std::string summary(const Assessment& assessment, const model::Model& model);
 
 // The requirement set as the verdict engine's input: one entry per qualified requirement id with

@@ -6,8 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <set>
+#include <sstream>
 
+#include "base/error.h"
 #include "base/files.h"
 
 namespace kensa::risk {
@@ -334,6 +337,120 @@ TEST(RiskOutput, JsonSummaryDotAndRequirementSet) {
   const auto dot = to_dot(a, m);
   EXPECT_EQ(dot.rfind("digraph", 0), 0u);
   EXPECT_NE(dot.find("color=red"), std::string::npos);
+}
+
+std::vector<std::string> all_fixtures() {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(kFixtures)) {
+    if (e.path().extension() == ".yaml") out.push_back(e.path().filename().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(RiskOutput, StreamedJsonIsTheSameDocument) {
+  for (const auto& name : all_fixtures()) {
+    SCOPED_TRACE(name);
+    const auto a = assess(fixture(name), cat());
+    std::ostringstream out;
+    write_json(a, out);
+    EXPECT_EQ(json::parse(out.str()), to_json(a));
+  }
+  // Escapes: quotes, backslashes, control characters and UTF-8 as they are.
+  Assessment a;
+  a.system = "q\"b\\n\x01\t火";
+  std::ostringstream out;
+  write_json(a, out);
+  EXPECT_EQ(json::parse(out.str())["system"], a.system);
+}
+
+// Multi-step common mode (issue 6 §3): the attacker reaches hmi-a; its firmware twin hmi-b falls;
+// from there plc-b; its credential twin plc-c falls; from there the valve.
+TEST(RiskGraph, CommonModeCompromisePropagatesToAFixedPoint) {
+  const auto a = assess(fixture("common-mode-chain.yaml"), cat());
+  ASSERT_EQ(a.common_modes.size(), 2u);
+  for (const auto& cm : a.common_modes) EXPECT_TRUE(cm.exposed) << cm.kind << " " << cm.key;
+  EXPECT_EQ(a.entries, (std::vector<std::string>{"portal", "hmi-b", "plc-c"}));
+  ASSERT_EQ(a.paths.size(), 1u);
+  EXPECT_EQ(a.paths[0].target, "valve-c");
+  EXPECT_EQ(a.paths[0].entry, "plc-c");
+  EXPECT_EQ(a.paths[0].entry_reason, "common-mode: shares credential 'maintenance' with plc-b");
+  EXPECT_EQ(a.reachable_from_entries, 6u);  // all but sensor-d, which only sends
+  // Without propagation beyond entry points the valve is out of reach: the chain is what finds it.
+  auto m = fixture("common-mode-chain.yaml");
+  for (auto& c : m.components) c.credentials.clear();
+  EXPECT_TRUE(assess(m, cat()).paths.empty());
+}
+
+// The condensation-based blast radius equals one traversal per entry point.
+TEST(RiskGraph, BlastRadiusMatchesATraversalPerEntryPoint) {
+  for (const auto& name : all_fixtures()) {
+    SCOPED_TRACE(name);
+    const auto m = fixture(name);
+    const auto a = assess(m, cat());
+    std::map<std::string, std::vector<std::string>> out;
+    for (const auto& c : m.connections) {
+      out[c.from].push_back(c.to);
+      if (c.bidirectional) out[c.to].push_back(c.from);
+    }
+    EXPECT_EQ(a.blast.size(), std::min<std::size_t>(a.entries.size(), 32));
+    for (const auto& b : a.blast) {
+      std::set<std::string> seen{b.component};
+      std::vector<std::string> todo{b.component};
+      while (!todo.empty()) {
+        const auto u = todo.back();
+        todo.pop_back();
+        for (const auto& v : out[u]) {
+          if (seen.insert(v).second) todo.push_back(v);
+        }
+      }
+      std::vector<std::string> safety;
+      for (const auto& c : m.components) {
+        if (seen.count(c.id) && c.safety_relevant()) safety.push_back(c.id);
+      }
+      EXPECT_EQ(b.reachable, seen.size() - 1) << b.component;
+      EXPECT_EQ(b.safety_relevant, safety.size()) << b.component;
+      safety.resize(std::min<std::size_t>(safety.size(), 5));
+      EXPECT_EQ(b.sample, safety) << b.component;
+    }
+  }
+}
+
+TEST(RiskGraph, PathsAreBoundedAndCounted) {
+  const auto m = fixture("smarthome-apartment.yaml");
+  const auto all = assess(m, cat());
+  ASSERT_GE(all.paths.size(), 2u);
+  EXPECT_EQ(all.reachable_targets, all.paths.size());
+  Options options;
+  options.max_paths = 1;
+  const auto one = assess(m, cat(), {}, options);
+  ASSERT_EQ(one.paths.size(), 1u);
+  EXPECT_EQ(one.reachable_targets, all.paths.size());
+  EXPECT_EQ(one.paths[0].target, all.paths[0].target);
+  EXPECT_EQ(one.paths[0].cost, all.paths[0].cost);
+}
+
+TEST(RiskPolicies, AnUnknownRequirementIdIsAPositionedError) {
+  const std::string text = R"(kensa-model: 1
+system: {id: s}
+stakeholders: [{id: op, role: user}]
+policies:
+  - {id: P1, stakeholder: op, requirements: [V1-SYS-15, iotssf:V2-ORG-01]}
+  - {id: P2, stakeholder: op, requirements: [V9-SYS-99]}
+)";
+  const auto m = model::load(text, "p.yaml");
+  try {
+    assess(m, cat());
+    FAIL() << "an unknown requirement id was accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("p.yaml:6:5: policy P2: unknown IoT-SSF requirement "
+                                          "'V9-SYS-99'",
+                                          0),
+              0u)
+        << e.what();
+  }
+  // Every fixture's policies name catalog requirements.
+  for (const auto& name : all_fixtures()) EXPECT_NO_THROW(assess(fixture(name), cat())) << name;
 }
 
 }  // namespace
