@@ -1,7 +1,8 @@
 // `kensa pcap FILE --json` without the rest of the CLI: the same library calls as
 // cli/traffic_commands.cc (analyze_file with the default options, the findings document on
-// stdout), linked against kensa_traffic only, so bench/traffic/run.sh can measure the passive
-// analyser on a build that has not compiled every component.
+// stdout, or the text rendering without --json), linked against kensa_traffic only, so
+// bench/traffic/run.sh can measure the passive analyser on a build that has not compiled every
+// component.
 // Usage: kensa_pcap_bench pcap FILE [--json]
 #include <cstdio>
 #include <exception>
@@ -17,7 +18,10 @@ int main(int argc, char** argv) {
   }
   try {
     const kensa::traffic::Result r = kensa::traffic::analyze_file(argv[2]);
-    std::cout << kensa::evidence::to_json(r.findings).dump(2) << "\n";
+    if (argc > 3 && std::string_view(argv[3]) == "--json")
+      std::cout << kensa::evidence::to_json(r.findings).dump(2) << "\n";
+    else
+      std::cout << kensa::traffic::render_text(r);
     std::cout.flush();
     if (!r.error.empty()) {
       std::cerr << "kensa: " << r.error << "\n";

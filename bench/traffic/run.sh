@@ -5,7 +5,8 @@
 #   ndpiReader -i FILE              nDPI's reference reader (Debian libndpi-bin)
 #   tshark -r FILE -T fields ...    extracting the same credential fields
 #   tcpdump -r FILE -w /dev/null    reading floor
-# Usage: bench/traffic/run.sh [KENSA_BINARY]   (default: build/release/cli/kensa)
+# Usage: bench/traffic/run.sh [KENSA_BINARY]   (default: build/release/cli/kensa, else
+# build/release/traffic/kensa_pcap_bench: the same `pcap FILE --json` path linked alone)
 # Environment: ROUNDS (default 3) interleaved rounds on the 200 MB capture, where each round runs
 # every tool once in turn, so a load change on the shared machine hits all of them alike; the
 # median of the rounds is reported, by CPU time (user + system) and by wall time. Peak RSS of
@@ -14,6 +15,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 kensa=${1:-$root/build/release/cli/kensa}
+[ -n "${1:-}" ] || [ -x "$kensa" ] || kensa=$root/build/release/traffic/kensa_pcap_bench
+echo "kensa binary: $kensa"
 rounds=${ROUNDS:-3}
 for tool in ndpiReader tshark tcpdump capinfos editcap mergecap /usr/bin/time taskset; do
   command -v $tool >/dev/null || { echo "missing $tool (bash scripts/install-deps.sh)" >&2; exit 1; }

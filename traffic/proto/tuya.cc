@@ -34,17 +34,20 @@ const unsigned char* discovery_key() {
   return ready ? key : nullptr;
 }
 
-// AES-128-ECB with PKCS#7 padding, as the 6667 broadcasts use. Empty on failure.
+// AES-128-ECB with PKCS#7 padding, as the 6667 broadcasts use. Empty on failure. The cipher is
+// fetched once: an implicit fetch per call (EVP_aes_128_ecb in OpenSSL 3) takes locks and
+// lookups that cost more than the decryption.
 std::string decrypt_discovery(Bytes cipher) {
+  static EVP_CIPHER* const aes = EVP_CIPHER_fetch(nullptr, "AES-128-ECB", nullptr);
   const unsigned char* key = discovery_key();
-  if (key == nullptr || cipher.empty() || cipher.size() % 16 != 0) return {};
+  if (aes == nullptr || key == nullptr || cipher.empty() || cipher.size() % 16 != 0) return {};
   std::string out(cipher.size() + 16, '\0');
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
   if (ctx == nullptr) return {};
   int n = 0, tail = 0;
   auto* o = reinterpret_cast<unsigned char*>(out.data());
   const bool ok =
-      EVP_DecryptInit_ex(ctx, EVP_aes_128_ecb(), nullptr, key, nullptr) == 1 &&
+      EVP_DecryptInit_ex2(ctx, aes, key, nullptr, nullptr) == 1 &&
       EVP_DecryptUpdate(ctx, o, &n, cipher.data(), static_cast<int>(cipher.size())) == 1 &&
       EVP_DecryptFinal_ex(ctx, o + n, &tail) == 1;
   EVP_CIPHER_CTX_free(ctx);
@@ -64,7 +67,8 @@ std::string text_field(const nlohmann::json& j, const char* name) {
 class TuyaSession final : public Session {
  public:
   void datagram(Context& ctx, Dir dir, Bytes data) override {
-    if (++messages_ > 16 || data.size() < 16) return;
+    // A device repeats the same broadcast every few seconds: the first readable one says it all.
+    if (decoded_ || ++messages_ > 16 || data.size() < 16) return;
     const Address& sender = dir == kToServer ? ctx.flow.client : ctx.flow.server;
     const std::uint16_t port = ctx.flow.server_port;
     const std::uint32_t prefix = be32(data, 0);
