@@ -539,59 +539,93 @@ void Observer::tls_hello(const Context& ctx, const TlsHello& h) {
   if (fl.server_port == 6514 && h.from_client) log_forwarding(ctx, "syslog over TLS", true, h.sni);
 }
 
-void Observer::tls_certificate(const Context& ctx, Bytes der, bool dtls, int chain_index) {
-  const auto& fl = ctx.flow;
-  examined("traffic.tls.certificates", dtls ? "dtls" : "tls");
+Observer::CertFacts Observer::certificate_facts(Bytes der) {
+  CertFacts c;
   const unsigned char* p = der.data();
   X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
-  if (cert == nullptr) return;
+  if (cert == nullptr) return c;
+  c.parsed = true;
   char subject[256] = "", issuer[256] = "";
   X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject);
   X509_NAME_oneline(X509_get_issuer_name(cert), issuer, sizeof issuer);
+  c.subject = subject;
+  c.issuer = issuer;
+  if (EVP_PKEY* pub = X509_get0_pubkey(cert)) {
+    c.bits = EVP_PKEY_get_bits(pub);
+    c.key_type = EVP_PKEY_get_base_id(pub);
+  }
+  c.self_issued = X509_check_issued(cert, cert) == X509_V_OK;
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(X509_get0_notBefore(cert), &tm) == 1) c.not_before = timegm(&tm);
+  tm = {};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1) c.not_after = timegm(&tm);
+  c.signature = X509_get_signature_nid(cert);
+  int pkey = NID_undef;
+  OBJ_find_sigid_algs(c.signature, &c.digest, &pkey);
+  X509_free(cert);
+  return c;
+}
+
+void Observer::tls_certificate(const Context& ctx, Bytes der, bool dtls, int chain_index) {
+  const auto& fl = ctx.flow;
+  examined("traffic.tls.certificates", dtls ? "dtls" : "tls");
+  // Servers present the same certificates again and again: decoding one (OpenSSL 3 decoders)
+  // costs more than the rest of the handshake, so the facts are kept per DER hash (bounded).
+  std::uint64_t h = 0x9e3779b97f4a7c15ull ^ der.size();
+  for (std::size_t i = 0; i < der.size(); i += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, der.data() + i, std::min<std::size_t>(8, der.size() - i));
+    h = (h ^ w) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  }
+  auto cached = certificates_.find(h);
+  if (cached == certificates_.end() || cached->second.der_size != der.size()) {
+    if (certificates_.size() >= 256) certificates_.clear();
+    CertFacts facts = certificate_facts(der);
+    facts.der_size = der.size();
+    cached = certificates_.insert_or_assign(h, std::move(facts)).first;
+  }
+  const CertFacts& c = cached->second;
+  if (!c.parsed) return;
   const std::string where = endpoint(fl.server, fl.server_port);
   auto base = [&](const char* kind, std::string title) {
     evidence::Finding f = server_finding(fl, "traffic.tls.certificates", kind, dtls ? "udp" : "tcp",
                                          dtls ? "dtls" : "tls");
     f.title = std::move(title);
     f.evidence_text = fmt::format("{} certificate #{} '{}': {}", where, chain_index,
-                                  printable(subject, 120), f.title);
+                                  printable(c.subject, 120), f.title);
     f.evidence = {{"server", fl.server.to_string()},
-                  {"subject", printable(subject, 200)},
-                  {"issuer", printable(issuer, 200)},
+                  {"subject", printable(c.subject, 200)},
+                  {"issuer", printable(c.issuer, 200)},
                   {"chain_index", chain_index}};
     return f;
   };
   const std::string key =
-      fmt::format("{}|{}|{}", fl.server.to_string(), fl.server_port, printable(subject, 200));
-  if (EVP_PKEY* pub = X509_get0_pubkey(cert)) {
-    const int bits = EVP_PKEY_get_bits(pub);
-    const int type = EVP_PKEY_get_base_id(pub);
-    const bool ec = type == EVP_PKEY_EC || type == EVP_PKEY_ED25519 || type == EVP_PKEY_ED448;
-    if (bits > 0 && ((ec && bits < 224) || (!ec && bits < 2048))) {
-      add(base("tls-weak-key",
-               fmt::format("{} key of {} bits", ec ? "EC" : OBJ_nid2sn(type), bits)),
-          "key|" + key);
-    }
+      fmt::format("{}|{}|{}", fl.server.to_string(), fl.server_port, printable(c.subject, 200));
+  const bool ec =
+      c.key_type == EVP_PKEY_EC || c.key_type == EVP_PKEY_ED25519 || c.key_type == EVP_PKEY_ED448;
+  if (c.bits > 0 && ((ec && c.bits < 224) || (!ec && c.bits < 2048))) {
+    add(base("tls-weak-key",
+             fmt::format("{} key of {} bits", ec ? "EC" : OBJ_nid2sn(c.key_type), c.bits)),
+        "key|" + key);
   }
-  if (chain_index == 0 && X509_check_issued(cert, cert) == X509_V_OK) {
+  if (chain_index == 0 && c.self_issued) {
     add(base("tls-self-signed", "self-signed certificate presented"), "self|" + key);
   }
-  const std::time_t now = static_cast<std::time_t>(ctx.time);
-  if (X509_cmp_time(X509_get0_notAfter(cert), const_cast<std::time_t*>(&now)) < 0) {
+  const auto now = static_cast<std::time_t>(ctx.time);
+  if (c.not_after && *c.not_after <= now) {
     add(base("tls-expired", "certificate had expired when presented"), "exp|" + key);
-  } else if (X509_cmp_time(X509_get0_notBefore(cert), const_cast<std::time_t*>(&now)) > 0) {
+  } else if (c.not_before && *c.not_before > now) {
     add(base("tls-expired", "certificate was not yet valid when presented"), "nyv|" + key);
   }
-  const int sig = X509_get_signature_nid(cert);
-  int digest = NID_undef, pkey = NID_undef;
-  OBJ_find_sigid_algs(sig, &digest, &pkey);
-  if (chain_index == 0 || X509_check_issued(cert, cert) != X509_V_OK) {
+  if (chain_index == 0 || !c.self_issued) {
     // A self-signed root's own signature is not checked by anyone; the others matter.
-    if (digest == NID_md5 || digest == NID_sha1 || digest == NID_md2 || digest == NID_md4) {
-      add(base("tls-weak-signature", fmt::format("signed with {}", OBJ_nid2ln(sig))), "sig|" + key);
+    const int d = c.digest;
+    if (d == NID_md5 || d == NID_sha1 || d == NID_md2 || d == NID_md4) {
+      add(base("tls-weak-signature", fmt::format("signed with {}", OBJ_nid2ln(c.signature))),
+          "sig|" + key);
     }
   }
-  X509_free(cert);
 }
 
 void Observer::ftp_anonymous(const Context& ctx, bool accepted) {

@@ -5,6 +5,7 @@
 // MQTT connections"). Memory is bounded: findings per kind, devices and list lengths are capped,
 // and what is left out is counted and said in the check run's detail.
 #include <cstdint>
+#include <ctime>
 #include <map>
 #include <optional>
 #include <set>
@@ -91,6 +92,18 @@ class Observer {
     std::map<std::string, std::set<std::string>, std::less<>> attributes;
     std::size_t dropped_values = 0;
   };
+
+  // What the certificate checks need of a certificate, decoded once per distinct DER.
+  struct CertFacts {
+    bool parsed = false;
+    std::size_t der_size = 0;
+    std::string subject, issuer;
+    int bits = 0, key_type = 0, signature = 0, digest = 0;
+    bool self_issued = false;
+    std::optional<std::time_t> not_before, not_after;
+  };
+  static CertFacts certificate_facts(Bytes der);
+  std::unordered_map<std::uint64_t, CertFacts> certificates_;
 
   void add(evidence::Finding finding, const std::string& dedup_key);
   static std::string endpoint(const Address& a, std::uint16_t port);

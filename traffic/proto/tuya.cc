@@ -96,8 +96,10 @@ class TuyaSession final : public Session {
     }
     ctx.observer.tuya_discovery(ctx, sender, port, text_field(j, "version"), text_field(j, "gwId"),
                                 text_field(j, "productKey"), encrypted);
+    decoded_ = true;
   }
   int messages_ = 0;
+  bool decoded_ = false;
 };
 
 // TCP 6668: the protocol version is all that shows (3.1 and 3.3 prefix their payloads with it;
