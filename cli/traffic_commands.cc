@@ -98,7 +98,8 @@ void add_traffic_commands(CLI::App& app, Options& options) {
       ->capture_default_str();
   pcap->add_option(
       "--allow", args->allow,
-      "DEVICE=DEST[,DEST...]: addresses or prefixes a device may contact (repeatable)");
+      "DEVICE=DEST[,DEST...]: addresses, prefixes or DNS names (*.domain) a device may contact "
+      "(repeatable); names match DNS answers and TLS SNI in the capture");
   pcap->callback([&options, args] { options.run = [args] { return run_pcap(*args); }; });
 
   auto* watch = app.add_subcommand(

@@ -84,6 +84,8 @@ const std::vector<Kind>& kinds() {
       {"ddos-participation", "The device sends bursts toward one destination", S::high},
       {"unexpected-destination", "The device contacts a destination outside its allow-list",
        S::medium},
+      {"ip-fragment-overlap",
+       "IP fragments overlap with conflicting content (evasion or attack traffic)", S::medium},
       {"device-observed", "A device was seen in traffic (inventory: MAC vendor, names, peers)",
        S::info},
       {"input-validation-failure", "Malformed input crashed the service or was accepted unchecked",

@@ -49,7 +49,8 @@ Analyzer::Analyzer(const Options& options, std::string capture_name)
       flows_(options.memory_cap_bytes > 2 * kObserverReserve
                  ? options.memory_cap_bytes - kObserverReserve
                  : options.memory_cap_bytes / 2,
-             options.tcp_idle_timeout_s, options.udp_idle_timeout_s) {}
+             options.tcp_idle_timeout_s, options.udp_idle_timeout_s),
+      defrag_(options.fragment_memory_bytes, options.fragment_timeout_s) {}
 
 Analyzer::~Analyzer() = default;
 
@@ -61,6 +62,13 @@ void Analyzer::packet(int linktype, Bytes frame, double time) {
     return;
   }
   observer_.behaviour(packet_, time);
+  if (packet_.fragment) {
+    bool conflict = false;
+    const Bytes whole = defrag_.add(packet_, time, conflict);
+    if (conflict) observer_.fragment_conflict(packet_, time);
+    if (whole.empty() || !decode_transport(packet_.frag_protocol, whole, packet_)) return;
+    packet_.fragment = false;
+  }
   if (packet_.transport == Transport::other) return;
   stats_.flows_evicted += flows_.expire(time, [&](Flow& f, bool) { end_flow(f, time); });
   bool created = false;
@@ -102,7 +110,10 @@ void Analyzer::on_flow_packet(Flow& flow, const Packet& p, double time) {
   const Dir dir =
       (p.src == flow.info.client && p.src_port == flow.info.client_port) ? kToServer : kToClient;
   if (p.transport == Transport::udp) {
-    if (!p.payload.empty()) deliver(flow, dir, p.payload, time);
+    if (!p.payload.empty() && !flow.dissection_over) {
+      deliver(flow, dir, p.payload, time);
+      if (flow.session) flows_.recount(flow);  // datagram sessions buffer too (DTLS messages)
+    }
     return;
   }
   TcpStream& s = flow.tcp[dir];
@@ -242,11 +253,22 @@ void Analyzer::end_flow(Flow& flow, double time) {
   flow.dissection_over = true;
 }
 
+Stats Analyzer::stats_with_fragments() const {
+  Stats s = stats_;
+  const FragmentStats& f = defrag_.stats();
+  s.ip_fragments = f.fragments;
+  s.ip_reassembled = f.reassembled;
+  s.ip_fragments_overlapping = f.overlapping;
+  s.ip_fragments_conflicting = f.conflicting;
+  s.ip_datagrams_dropped = f.dropped + defrag_.pending();  // still incomplete at the end
+  return s;
+}
+
 Result Analyzer::snapshot() const {
   Observer copy = observer_;
   Result r;
-  r.stats = stats_;
-  r.findings = copy.finish(stats_, {});
+  r.stats = stats_with_fragments();
+  r.findings = copy.finish(r.stats, {});
   return r;
 }
 
@@ -255,9 +277,9 @@ Result Analyzer::finish(const std::string& damaged) {
   flows_.for_each([&](Flow& f) { last = std::max(last, f.last_seen); });
   flows_.for_each([&](Flow& f) { end_flow(f, f.last_seen); });
   Result r;
-  r.stats = stats_;
+  r.stats = stats_with_fragments();
   r.error = damaged;
-  r.findings = observer_.finish(stats_, damaged);
+  r.findings = observer_.finish(r.stats, damaged);
   return r;
 }
 

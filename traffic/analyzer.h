@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "traffic/checks.h"
+#include "traffic/defrag.h"
 #include "traffic/dissector.h"
 #include "traffic/flow.h"
 #include "traffic/traffic.h"
@@ -29,18 +30,22 @@ class Analyzer {
   Result finish(const std::string& damaged = {});
 
   Stats& stats() { return stats_; }
-  std::size_t memory_bytes() const { return flows_.memory_bytes() + observer_.memory_bytes(); }
+  std::size_t memory_bytes() const {
+    return flows_.memory_bytes() + observer_.memory_bytes() + defrag_.memory_bytes();
+  }
 
  private:
   void on_flow_packet(Flow& flow, const Packet& packet, double time);
   void deliver(Flow& flow, Dir dir, Bytes data, double time);
   void end_flow(Flow& flow, double time);
+  Stats stats_with_fragments() const;
 
   Options options_;
   std::string capture_;
   Stats stats_;
   Observer observer_;
   FlowTable flows_;
+  Defragmenter defrag_;
   Packet packet_;
 };
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -23,6 +24,8 @@ Result analyze_file(const std::string& path, const Options& options) {
   FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr)
     throw InputError(path, 0, 0, fmt::format("cannot open: {}", std::strerror(errno)));
+  // libpcap reads records through stdio: a large buffer saves a read system call every 4 KB.
+  std::setvbuf(file, nullptr, _IOFBF, 1u << 20);
   Result r = analyze_stream(file, path, options);  // closes the file
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) r.stats.file_bytes = static_cast<std::uint64_t>(st.st_size);
@@ -144,6 +147,12 @@ std::string render_text(const Result& r) {
   out += fmt::format("packets {} flows {} undecoded {} reassembly-dropped {} evicted {}\n",
                      r.stats.packets, r.stats.flows, r.stats.undecoded, r.stats.reassembly_dropped,
                      r.stats.flows_evicted);
+  if (r.stats.ip_fragments > 0) {
+    out += fmt::format(
+        "ip-fragments {} reassembled {} overlapping {} conflicting {} datagrams-dropped {}\n",
+        r.stats.ip_fragments, r.stats.ip_reassembled, r.stats.ip_fragments_overlapping,
+        r.stats.ip_fragments_conflicting, r.stats.ip_datagrams_dropped);
+  }
   if (!r.error.empty()) out += "error: " + r.error + "\n";
   return out;
 }

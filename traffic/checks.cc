@@ -8,7 +8,9 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <stdexcept>
@@ -248,6 +250,28 @@ bool parse_address(const std::string& text, Address& out, int& bits) {
   return bits >= 0 && bits <= 128;
 }
 
+constexpr std::size_t kMaxNamedAddresses = 16384;
+constexpr std::size_t kNamesPerAddress = 8;
+constexpr std::size_t kMaxUndecided = 4096;
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (!out.empty() && out.back() == '.') out.pop_back();  // the root label
+  return out;
+}
+
+// "name.example", or "*.example": letters, digits, '-', '_' and dots, no empty label.
+bool valid_name_pattern(std::string_view text) {
+  if (text.starts_with("*.")) text.remove_prefix(2);
+  if (text.empty() || text.size() > 253 || text.front() == '.' || text.find("..") != text.npos)
+    return false;
+  return std::all_of(text.begin(), text.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+  });
+}
+
 bool in_prefix(const Address& a, const Address& base, int bits) {
   for (int i = 0; i < 16 && bits > 0; ++i, bits -= 8) {
     const std::uint8_t mask = bits >= 8 ? 0xff : static_cast<std::uint8_t>(0xff << (8 - bits));
@@ -268,11 +292,54 @@ Observer::Observer(const Options& options, std::string capture_name)
     auto& list = allow_[d];
     for (const auto& text : destinations) {
       Prefix p;
-      if (!parse_address(text, p.base, p.bits)) {
-        throw std::invalid_argument("allow-list: bad destination '" + text + "' for " + device);
+      if (parse_address(text, p.base, p.bits)) {
+        list.prefixes.push_back(p);
+      } else if (valid_name_pattern(text)) {
+        list.names.push_back(lower(text));
+      } else {
+        throw std::invalid_argument("allow-list: bad destination '" + text + "' for " + device +
+                                    " (an address, a prefix, a DNS name or *.domain)");
       }
-      list.push_back(p);
     }
+  }
+}
+
+bool Observer::name_allowed(const AllowList& list, std::string_view name) const {
+  const std::string n = lower(name);
+  for (const auto& pattern : list.names) {
+    if (pattern.starts_with("*.")) {
+      const std::string_view domain = std::string_view(pattern).substr(1);  // ".example.com"
+      if (n.size() > domain.size() && n.ends_with(domain)) return true;
+    } else if (n == pattern) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Observer::address_allowed(const AllowList& list, const Address& server) const {
+  for (const auto& p : list.prefixes) {
+    if (in_prefix(server, p.base, p.bits)) return true;
+  }
+  if (list.names.empty()) return false;
+  auto it = names_of_address_.find(server.to_string());
+  if (it == names_of_address_.end()) return false;
+  return std::any_of(it->second.begin(), it->second.end(),
+                     [&](const std::string& n) { return name_allowed(list, n); });
+}
+
+void Observer::dns_answer(const Context&, std::string_view name, const Address& address) {
+  if (allow_.empty() || name.empty()) return;
+  auto [it, inserted] = names_of_address_.try_emplace(address.to_string());
+  if (inserted && names_of_address_.size() > kMaxNamedAddresses) {
+    names_of_address_.erase(it);
+    return;
+  }
+  auto& names = it->second;
+  const std::string n = lower(name);
+  if (names.size() < kNamesPerAddress && std::find(names.begin(), names.end(), n) == names.end()) {
+    names.push_back(n);
+    memory_ += 64 + n.size();
   }
 }
 
@@ -281,26 +348,36 @@ void Observer::new_flow(const FlowInfo& flow, double time) {
   auto it = allow_.find(flow.client);
   if (it == allow_.end()) return;
   examined("traffic.allow-list", "flow");
-  if (flow.server.is_multicast_or_broadcast()) return;
-  for (const auto& p : it->second) {
-    if (in_prefix(flow.server, p.base, p.bits)) return;
+  if (flow.server.is_multicast_or_broadcast() || address_allowed(it->second, flow.server)) return;
+  const FlowRef ref{flow.client, flow.server, flow.server_port};
+  const Undecided how{time, flow.transport, flow.client_port};
+  if (!it->second.names.empty() && undecided_.size() < kMaxUndecided) {
+    // A TLS ClientHello may still name the destination (SNI): decided then, or at the end.
+    undecided_.try_emplace(ref, how);
+    return;
   }
+  report_unexpected(ref, how, {});
+}
+
+void Observer::report_unexpected(const FlowRef& flow, const Undecided& how,
+                                 std::string_view names) {
   evidence::Finding f;
   f.check = "traffic.allow-list";
   f.kind = "unexpected-destination";
   f.target = flow.client.to_string();
-  f.port = flow.server_port;
-  f.protocol = flow.transport == Transport::tcp ? "tcp" : "udp";
-  f.title =
-      fmt::format("contacts {} outside its allow-list", endpoint(flow.server, flow.server_port));
+  f.port = flow.port;
+  f.protocol = how.transport == Transport::tcp ? "tcp" : "udp";
+  f.title = fmt::format("contacts {} outside its allow-list", endpoint(flow.server, flow.port));
   f.evidence_text =
-      fmt::format("{} -> {} not in the allow-list of {}", endpoint(flow.client, flow.client_port),
-                  endpoint(flow.server, flow.server_port), flow.client.to_string());
+      fmt::format("{} -> {} not in the allow-list of {}{}{}",
+                  endpoint(flow.client, how.client_port), endpoint(flow.server, flow.port),
+                  flow.client.to_string(), names.empty() ? "" : "; names seen for it: ", names);
   f.evidence = {{"destination", flow.server.to_string()},
-                {"port", flow.server_port},
-                {"first_seen", utc(time)}};
-  add(std::move(f), fmt::format("allow|{}|{}|{}", flow.client.to_string(), flow.server.to_string(),
-                                flow.server_port));
+                {"port", flow.port},
+                {"first_seen", utc(how.first_seen)}};
+  if (!names.empty()) f.evidence["names"] = names;
+  add(std::move(f),
+      fmt::format("allow|{}|{}|{}", flow.client.to_string(), flow.server.to_string(), flow.port));
 }
 
 std::string Observer::endpoint(const Address& a, std::uint16_t port) {
@@ -376,6 +453,16 @@ void Observer::tls_hello(const Context& ctx, const TlsHello& h) {
                                        endpoint(fl.server, fl.server_port));
   if (!h.sni.empty())
     device_attribute(fl.client, fl.has_mac ? &fl.client_mac : nullptr, "tls_sni", h.sni);
+  if (h.from_client && !h.sni.empty() && !allow_.empty()) {
+    dns_answer(ctx, h.sni, fl.server);  // the name the client used for this address
+    auto it = undecided_.find(FlowRef{fl.client, fl.server, fl.server_port});
+    if (it != undecided_.end()) {
+      auto list = allow_.find(fl.client);
+      if (list != allow_.end() && name_allowed(list->second, h.sni)) {
+        undecided_.erase(it);
+      }
+    }
+  }
   // Highest version the client offers, or the one the server chose.
   std::uint16_t version = h.legacy_version;
   for (auto v : h.supported_versions) {
@@ -424,10 +511,18 @@ void Observer::tls_hello(const Context& ctx, const TlsHello& h) {
     evidence::Finding f = server_finding(fl, "traffic.tls.versions", "observed-encrypted-channel",
                                          h.dtls ? "udp" : "tcp", family);
     f.title = fmt::format("{} negotiated", tls_version_name(version));
-    f.evidence_text = fmt::format("{} {}", peer, f.title);
+    const bool hidden = version == 0x0304 || version == 0xfefc;
+    const std::string suite =
+        h.cipher_suites.empty() ? std::string() : fmt::format("0x{:04x}", h.cipher_suites[0]);
+    f.evidence_text =
+        fmt::format("{} {}{}{}{}", peer, f.title, suite.empty() ? "" : ", cipher suite " + suite,
+                    h.alpn.empty() ? "" : ", ALPN " + h.alpn[0],
+                    hidden ? "; certificate not visible (encrypted)" : "");
     f.evidence = {{"client", fl.client.to_string()},
                   {"server", fl.server.to_string()},
                   {"version", tls_version_name(version)}};
+    if (!suite.empty()) f.evidence["cipher_suite"] = suite;
+    if (hidden) f.evidence["certificate"] = "not visible: encrypted by TLS 1.3";
     add(std::move(f), fmt::format("tlsok|{}|{}", fl.server.to_string(), fl.server_port));
   }
   if (h.from_client && !h.sni.empty()) {
@@ -440,62 +535,97 @@ void Observer::tls_hello(const Context& ctx, const TlsHello& h) {
       }
     }
   }
+  if (!h.from_client && (version == 0x0304 || version == 0xfefc)) ++certificates_hidden_;
   if (fl.server_port == 6514 && h.from_client) log_forwarding(ctx, "syslog over TLS", true, h.sni);
+}
+
+Observer::CertFacts Observer::certificate_facts(Bytes der) {
+  CertFacts c;
+  const unsigned char* p = der.data();
+  X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+  if (cert == nullptr) return c;
+  c.parsed = true;
+  char subject[256] = "", issuer[256] = "";
+  X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject);
+  X509_NAME_oneline(X509_get_issuer_name(cert), issuer, sizeof issuer);
+  c.subject = subject;
+  c.issuer = issuer;
+  if (EVP_PKEY* pub = X509_get0_pubkey(cert)) {
+    c.bits = EVP_PKEY_get_bits(pub);
+    c.key_type = EVP_PKEY_get_base_id(pub);
+  }
+  c.self_issued = X509_check_issued(cert, cert) == X509_V_OK;
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(X509_get0_notBefore(cert), &tm) == 1) c.not_before = timegm(&tm);
+  tm = {};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1) c.not_after = timegm(&tm);
+  c.signature = X509_get_signature_nid(cert);
+  int pkey = NID_undef;
+  OBJ_find_sigid_algs(c.signature, &c.digest, &pkey);
+  X509_free(cert);
+  return c;
 }
 
 void Observer::tls_certificate(const Context& ctx, Bytes der, bool dtls, int chain_index) {
   const auto& fl = ctx.flow;
   examined("traffic.tls.certificates", dtls ? "dtls" : "tls");
-  const unsigned char* p = der.data();
-  X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
-  if (cert == nullptr) return;
-  char subject[256] = "", issuer[256] = "";
-  X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject);
-  X509_NAME_oneline(X509_get_issuer_name(cert), issuer, sizeof issuer);
+  // Servers present the same certificates again and again: decoding one (OpenSSL 3 decoders)
+  // costs more than the rest of the handshake, so the facts are kept per DER hash (bounded).
+  std::uint64_t h = 0x9e3779b97f4a7c15ull ^ der.size();
+  for (std::size_t i = 0; i < der.size(); i += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, der.data() + i, std::min<std::size_t>(8, der.size() - i));
+    h = (h ^ w) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  }
+  auto cached = certificates_.find(h);
+  if (cached == certificates_.end() || cached->second.der_size != der.size()) {
+    if (certificates_.size() >= 256) certificates_.clear();
+    CertFacts facts = certificate_facts(der);
+    facts.der_size = der.size();
+    cached = certificates_.insert_or_assign(h, std::move(facts)).first;
+  }
+  const CertFacts& c = cached->second;
+  if (!c.parsed) return;
   const std::string where = endpoint(fl.server, fl.server_port);
   auto base = [&](const char* kind, std::string title) {
     evidence::Finding f = server_finding(fl, "traffic.tls.certificates", kind, dtls ? "udp" : "tcp",
                                          dtls ? "dtls" : "tls");
     f.title = std::move(title);
     f.evidence_text = fmt::format("{} certificate #{} '{}': {}", where, chain_index,
-                                  printable(subject, 120), f.title);
+                                  printable(c.subject, 120), f.title);
     f.evidence = {{"server", fl.server.to_string()},
-                  {"subject", printable(subject, 200)},
-                  {"issuer", printable(issuer, 200)},
+                  {"subject", printable(c.subject, 200)},
+                  {"issuer", printable(c.issuer, 200)},
                   {"chain_index", chain_index}};
     return f;
   };
   const std::string key =
-      fmt::format("{}|{}|{}", fl.server.to_string(), fl.server_port, printable(subject, 200));
-  if (EVP_PKEY* pub = X509_get0_pubkey(cert)) {
-    const int bits = EVP_PKEY_get_bits(pub);
-    const int type = EVP_PKEY_get_base_id(pub);
-    const bool ec = type == EVP_PKEY_EC || type == EVP_PKEY_ED25519 || type == EVP_PKEY_ED448;
-    if (bits > 0 && ((ec && bits < 224) || (!ec && bits < 2048))) {
-      add(base("tls-weak-key",
-               fmt::format("{} key of {} bits", ec ? "EC" : OBJ_nid2sn(type), bits)),
-          "key|" + key);
-    }
+      fmt::format("{}|{}|{}", fl.server.to_string(), fl.server_port, printable(c.subject, 200));
+  const bool ec =
+      c.key_type == EVP_PKEY_EC || c.key_type == EVP_PKEY_ED25519 || c.key_type == EVP_PKEY_ED448;
+  if (c.bits > 0 && ((ec && c.bits < 224) || (!ec && c.bits < 2048))) {
+    add(base("tls-weak-key",
+             fmt::format("{} key of {} bits", ec ? "EC" : OBJ_nid2sn(c.key_type), c.bits)),
+        "key|" + key);
   }
-  if (chain_index == 0 && X509_check_issued(cert, cert) == X509_V_OK) {
+  if (chain_index == 0 && c.self_issued) {
     add(base("tls-self-signed", "self-signed certificate presented"), "self|" + key);
   }
-  const std::time_t now = static_cast<std::time_t>(ctx.time);
-  if (X509_cmp_time(X509_get0_notAfter(cert), const_cast<std::time_t*>(&now)) < 0) {
+  const auto now = static_cast<std::time_t>(ctx.time);
+  if (c.not_after && *c.not_after <= now) {
     add(base("tls-expired", "certificate had expired when presented"), "exp|" + key);
-  } else if (X509_cmp_time(X509_get0_notBefore(cert), const_cast<std::time_t*>(&now)) > 0) {
+  } else if (c.not_before && *c.not_before > now) {
     add(base("tls-expired", "certificate was not yet valid when presented"), "nyv|" + key);
   }
-  const int sig = X509_get_signature_nid(cert);
-  int digest = NID_undef, pkey = NID_undef;
-  OBJ_find_sigid_algs(sig, &digest, &pkey);
-  if (chain_index == 0 || X509_check_issued(cert, cert) != X509_V_OK) {
+  if (chain_index == 0 || !c.self_issued) {
     // A self-signed root's own signature is not checked by anyone; the others matter.
-    if (digest == NID_md5 || digest == NID_sha1 || digest == NID_md2 || digest == NID_md4) {
-      add(base("tls-weak-signature", fmt::format("signed with {}", OBJ_nid2ln(sig))), "sig|" + key);
+    const int d = c.digest;
+    if (d == NID_md5 || d == NID_sha1 || d == NID_md2 || d == NID_md4) {
+      add(base("tls-weak-signature", fmt::format("signed with {}", OBJ_nid2ln(c.signature))),
+          "sig|" + key);
     }
   }
-  X509_free(cert);
 }
 
 void Observer::ftp_anonymous(const Context& ctx, bool accepted) {
@@ -566,6 +696,35 @@ void Observer::upnp(const Context& ctx, Dir dir, std::string_view what,
   f.evidence = {{"server_header", printable(server_header, 200)},
                 {"location", printable(location, 200)}};
   add(std::move(f), "upnp|" + device.to_string());
+}
+
+void Observer::tuya_discovery(const Context& ctx, const Address& device, std::uint16_t port,
+                              std::string_view version, std::string_view device_id,
+                              std::string_view product_key, bool encrypted) {
+  const auto& fl = ctx.flow;
+  const auto* mac = fl.has_mac && device == fl.client ? &fl.client_mac : nullptr;
+  device_attribute(device, mac, "tuya_device_id", device_id);
+  device_attribute(device, mac, "tuya_product_key", product_key);
+  device_attribute(device, mac, "tuya_protocol", version);
+  if (version == "3.5" || (device_id.empty() && product_key.empty())) return;  // nothing readable
+  evidence::Finding f;
+  f.check = "traffic.cleartext-services";
+  f.kind = "cleartext-service";
+  f.target = device.to_string();
+  f.port = port;
+  f.protocol = "udp";
+  f.service = "tuya-discovery";
+  f.title = "Tuya discovery broadcast readable by anyone on the network";
+  f.evidence_text =
+      fmt::format("{} broadcasts on udp/{}: device id {}, product key {}, protocol {} ({})",
+                  device.to_string(), port, device_id.empty() ? "?" : device_id,
+                  product_key.empty() ? "?" : product_key, version.empty() ? "?" : version,
+                  encrypted ? "AES-ECB under the key every Tuya client ships" : "in clear");
+  f.evidence = {{"device_id", device_id},
+                {"product_key", product_key},
+                {"version", version},
+                {"first_seen", utc(ctx.time)}};
+  add(std::move(f), "tuya|" + device.to_string());
 }
 
 void Observer::coap(const Context& ctx, std::string_view method, std::string_view path) {
@@ -714,55 +873,113 @@ void Observer::behaviour(const Packet& p, double time) {
     finish_ddos_second();
     ddos_second_ = second;
   }
-  const std::pair<Address, Address> key{p.src, p.dst};
-  if (auto it = pair_counts_.find(key); it != pair_counts_.end()) {
-    ++it->second.packets;
-  } else if (pair_counts_.size() < kMaxPairsPerSecond) {
-    pair_counts_.emplace(key, PairCount{1});
-  }
+  if (PairSlot* slot = pair_slot(p.src, p.dst, true)) ++slot->packets;
 }
 
-std::size_t Observer::PairHash::operator()(const std::pair<Address, Address>& p) const {
-  std::uint64_t h = 1469598103934665603ull;
-  for (auto b : p.first.bytes) h = (h ^ b) * 1099511628211ull;
-  for (auto b : p.second.bytes) h = (h ^ b) * 1099511628211ull;
-  return static_cast<std::size_t>(h ^ (h >> 31));
+void Observer::fragment_conflict(const Packet& p, double time) {
+  evidence::Finding f;
+  f.check = "traffic.ip-fragments";
+  f.kind = "ip-fragment-overlap";
+  f.target = p.src.to_string();
+  f.protocol = p.src.is_v4() ? "ipv4" : "ipv6";
+  f.title = "overlapping IP fragments with conflicting content";
+  f.evidence_text = fmt::format(
+      "{} -> {} datagram id 0x{:x}: fragment at offset {} rewrites bytes already received ({}; "
+      "first arrival kept)",
+      p.src.to_string(), p.dst.to_string(), p.frag_id, p.frag_offset, utc(time));
+  f.evidence = {{"destination", p.dst.to_string()},
+                {"id", p.frag_id},
+                {"offset", p.frag_offset},
+                {"at", utc(time)}};
+  add(std::move(f), fmt::format("frag|{}|{}", p.src.to_string(), p.dst.to_string()));
+}
+
+Observer::PairSlot* Observer::pair_slot(const Address& src, const Address& dst, bool insert) {
+  auto hash = [](const Address& a, const Address& b) {
+    std::uint64_t w[4];
+    std::memcpy(&w[0], a.bytes.data(), 16);
+    std::memcpy(&w[2], b.bytes.data(), 16);
+    std::uint64_t h = 0x9e3779b97f4a7c15ull;
+    for (std::uint64_t x : w) {
+      h ^= x;
+      h *= 0xff51afd7ed558ccdull;
+      h ^= h >> 32;
+    }
+    return h;
+  };
+  for (;;) {
+    const std::size_t mask = pair_slots_.size() - 1;
+    for (std::size_t i = hash(src, dst) & mask;; i = (i + 1) & mask) {
+      PairSlot& slot = pair_slots_[i];
+      if (slot.generation != pair_generation_) {
+        if (!insert || pair_used_.size() >= kMaxPairsPerSecond) return nullptr;
+        if ((pair_used_.size() + 1) * 2 > pair_slots_.size()) break;  // grow first
+        slot = PairSlot{src, dst, 0, pair_generation_};
+        pair_used_.push_back(static_cast<std::uint32_t>(i));
+        return &slot;
+      }
+      if (slot.src == src && slot.dst == dst) return &slot;
+    }
+    std::vector<PairSlot> old(pair_slots_.size() * 2);
+    old.swap(pair_slots_);
+    std::vector<std::uint32_t> used;
+    used.swap(pair_used_);
+    for (std::uint32_t i : used) {
+      const PairSlot& from = old[i];
+      PairSlot* to = pair_slot(from.src, from.dst, true);
+      to->packets = from.packets;
+    }
+  }
 }
 
 void Observer::finish_ddos_second() {
   if (ddos_second_ >= 0) ++seconds_examined_;
   // Sorted, so that findings come out in the same order on every run.
-  std::vector<std::pair<std::pair<Address, Address>, PairCount>> loud;
-  for (const auto& entry : pair_counts_) {
-    if (entry.second.packets >= options_.ddos_pps_threshold) loud.push_back(entry);
+  std::vector<std::pair<std::pair<Address, Address>, std::uint32_t>> loud;
+  for (std::uint32_t i : pair_used_) {
+    const PairSlot& slot = pair_slots_[i];
+    if (slot.packets >= options_.ddos_pps_threshold)
+      loud.push_back({{slot.src, slot.dst}, slot.packets});
   }
   std::sort(loud.begin(), loud.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [pair, count] : loud) {
-    auto back = pair_counts_.find({pair.second, pair.first});
-    const std::uint32_t replies = back == pair_counts_.end() ? 0 : back->second.packets;
-    if (replies * 10 > count.packets) continue;  // a conversation, not a flood
+  for (const auto& [pair, packets] : loud) {
+    const PairSlot* back = pair_slot(pair.second, pair.first, false);
+    const std::uint32_t replies = back == nullptr ? 0 : back->packets;
+    if (replies * 10 > packets) continue;  // a conversation, not a flood
     if (!ddos_reported_.insert(pair).second) continue;
     evidence::Finding f;
     f.check = "traffic.behaviour.ddos";
     f.kind = "ddos-participation";
     f.target = pair.first.to_string();
-    f.title =
-        fmt::format("burst of {} packets/s toward {}", count.packets, pair.second.to_string());
+    f.title = fmt::format("burst of {} packets/s toward {}", packets, pair.second.to_string());
     f.evidence_text = fmt::format("{} -> {}: {} packets in one second ({}), {} replies",
-                                  pair.first.to_string(), pair.second.to_string(), count.packets,
+                                  pair.first.to_string(), pair.second.to_string(), packets,
                                   utc(static_cast<double>(ddos_second_)), replies);
     f.evidence = {{"destination", pair.second.to_string()},
-                  {"packets_per_second", count.packets},
+                  {"packets_per_second", packets},
                   {"replies", replies},
                   {"at", utc(static_cast<double>(ddos_second_))}};
     add(std::move(f), fmt::format("ddos|{}|{}", pair.first.to_string(), pair.second.to_string()));
   }
-  pair_counts_.clear();
+  if (!pair_used_.empty()) {
+    ++pair_generation_;
+    pair_used_.clear();
+  }
 }
 
 evidence::FindingSet Observer::finish(const Stats& stats, const std::string& damaged) {
   finish_ddos_second();
+  // Flows of allow-listed devices that no address, DNS answer or SNI admitted.
+  for (const auto& [flow, how] : undecided_) {
+    auto list = allow_.find(flow.client);
+    if (list != allow_.end() && address_allowed(list->second, flow.server)) continue;
+    std::string names;
+    if (auto n = names_of_address_.find(flow.server.to_string()); n != names_of_address_.end())
+      names = fmt::format("{}", fmt::join(n->second, ", "));
+    report_unexpected(flow, how, names);
+  }
+  undecided_.clear();
   // Inventory, one finding per device seen with a private address or a name.
   std::set<std::string> prefixes;
   // Locally administered and all-zero addresses have no vendor.
@@ -805,7 +1022,8 @@ evidence::FindingSet Observer::finish(const Stats& stats, const std::string& dam
   set.origin = capture_;
   set.collector = "traffic";
   set.tool = "kensa-traffic 0.1";
-  auto run = [&](std::string check, std::vector<std::string> kinds, std::string_view unit) {
+  auto run = [&](std::string check, std::vector<std::string> kinds, std::string_view unit,
+                 std::string_view note = {}) {
     evidence::CheckRun r;
     r.check = check;
     r.target = capture_;
@@ -832,10 +1050,11 @@ evidence::FindingSet Observer::finish(const Stats& stats, const std::string& dam
                              damaged);
     } else if (total == 0) {
       r.status = evidence::CheckStatus::skipped;
-      r.detail = fmt::format("no {} in the capture", unit);
+      r.detail = fmt::format("no {} in the capture{}{}", unit, note.empty() ? "" : "; ", note);
     } else {
       r.status = evidence::CheckStatus::completed;
-      r.detail = fmt::format("completed over {} {} ({}){}", total, unit, parts, left_out);
+      r.detail = fmt::format("completed over {} {} ({}){}{}{}", total, unit, parts, left_out,
+                             note.empty() ? "" : "; ", note);
     }
     set.checks.push_back(std::move(r));
   };
@@ -854,7 +1073,12 @@ evidence::FindingSet Observer::finish(const Stats& stats, const std::string& dam
   run("traffic.tls.versions",
       {"tls-legacy-version", "tls-weak-cipher", "observed-encrypted-channel"}, "TLS/DTLS hellos");
   run("traffic.tls.certificates",
-      {"tls-weak-key", "tls-self-signed", "tls-expired", "tls-weak-signature"}, "certificates");
+      {"tls-weak-key", "tls-self-signed", "tls-expired", "tls-weak-signature"}, "certificates",
+      certificates_hidden_ == 0
+          ? std::string()
+          : fmt::format("certificate not visible in {} TLS 1.3/DTLS 1.3 handshake(s): the "
+                        "server sends it encrypted",
+                        certificates_hidden_));
   if (examined_.count("traffic.upnp")) run("traffic.upnp", {"upnp-exposed"}, "SSDP messages");
   if (!allow_.empty())
     run("traffic.allow-list", {"unexpected-destination"}, "flows of allow-listed devices");
@@ -868,8 +1092,11 @@ evidence::FindingSet Observer::finish(const Stats& stats, const std::string& dam
       {"observed-time-sync", "observed-log-forwarding", "observed-update-check",
        "update-insecure-channel"},
       "NTP, syslog and update exchanges");
+  if (stats.ip_fragments > 0) {
+    examined_["traffic.ip-fragments"]["fragments"] += stats.ip_fragments;
+    run("traffic.ip-fragments", {"ip-fragment-overlap"}, "IP fragments");
+  }
   run("traffic.inventory", {"device-observed"}, "devices");
-  (void)stats;
 
   std::stable_sort(findings_.begin(), findings_.end(), [](const auto& a, const auto& b) {
     return std::tie(a.kind, a.target, a.port, a.evidence_text) <

@@ -5,6 +5,7 @@
 // MQTT connections"). Memory is bounded: findings per kind, devices and list lengths are capped,
 // and what is left out is counted and said in the check run's detail.
 #include <cstdint>
+#include <ctime>
 #include <map>
 #include <optional>
 #include <set>
@@ -53,6 +54,11 @@ class Observer {
   // `dir` is the direction of the SSDP message: its sender is the UPnP device.
   void upnp(const Context& ctx, Dir dir, std::string_view what, std::string_view server_header,
             std::string_view location);
+  // A Tuya discovery broadcast of `device` (traffic/proto/tuya.cc); empty fields were not seen.
+  // `encrypted`: under the public discovery key (v3.3/3.4) or AES-GCM (v3.5).
+  void tuya_discovery(const Context& ctx, const Address& device, std::uint16_t port,
+                      std::string_view version, std::string_view device_id,
+                      std::string_view product_key, bool encrypted);
   void coap(const Context& ctx, std::string_view method, std::string_view path);
   void coap_answered(const Context& ctx, std::string_view path, int code);
   void time_sync(const Context& ctx, std::string_view protocol, int stratum);
@@ -66,6 +72,11 @@ class Observer {
 
   // A new flow: checks the client against its allow-list, if it has one.
   void new_flow(const FlowInfo& flow, double time);
+  // A DNS answer gave `address` for `name` (for the name-based allow-list).
+  void dns_answer(const Context& ctx, std::string_view name, const Address& address);
+
+  // An IP fragment contradicted bytes already held for its datagram (traffic/defrag.h).
+  void fragment_conflict(const Packet& fragment, double time);
 
   // Behaviour, per packet (called by the analyzer for every decoded packet).
   void behaviour(const Packet& packet, double time);
@@ -81,9 +92,18 @@ class Observer {
     std::map<std::string, std::set<std::string>, std::less<>> attributes;
     std::size_t dropped_values = 0;
   };
-  struct PairCount {
-    std::uint32_t packets = 0;
+
+  // What the certificate checks need of a certificate, decoded once per distinct DER.
+  struct CertFacts {
+    bool parsed = false;
+    std::size_t der_size = 0;
+    std::string subject, issuer;
+    int bits = 0, key_type = 0, signature = 0, digest = 0;
+    bool self_issued = false;
+    std::optional<std::time_t> not_before, not_after;
   };
+  static CertFacts certificate_facts(Bytes der);
+  std::unordered_map<std::uint64_t, CertFacts> certificates_;
 
   void add(evidence::Finding finding, const std::string& dedup_key);
   static std::string endpoint(const Address& a, std::uint16_t port);
@@ -108,19 +128,48 @@ class Observer {
   };
   std::map<Address, ScanState> scans_;
   std::uint64_t syn_examined_ = 0;
+  std::uint64_t certificates_hidden_ = 0;  // TLS 1.3 server hellos: the chain travels encrypted
   // ddos-participation: packets per (source, destination) in the current second.
   std::int64_t ddos_second_ = -1;
-  struct PairHash {
-    std::size_t operator()(const std::pair<Address, Address>& p) const;
+  // Open addressing, emptied each second by bumping the generation: no allocation per packet
+  // (a node map cost one malloc and free per pair and second).
+  struct PairSlot {
+    Address src, dst;
+    std::uint32_t packets = 0;
+    std::uint32_t generation = 0;  // in use this second when equal to pair_generation_
   };
-  std::unordered_map<std::pair<Address, Address>, PairCount, PairHash> pair_counts_;
+  PairSlot* pair_slot(const Address& src, const Address& dst, bool insert);
+  std::vector<PairSlot> pair_slots_ = std::vector<PairSlot>(1024);
+  std::vector<std::uint32_t> pair_used_;  // slots in use this second
+  std::uint32_t pair_generation_ = 1;
   std::set<std::pair<Address, Address>> ddos_reported_;
   std::uint64_t seconds_examined_ = 0;
   struct Prefix {
     Address base;
     int bits = 128;
   };
-  std::map<Address, std::vector<Prefix>> allow_;
+  struct AllowList {
+    std::vector<Prefix> prefixes;
+    std::vector<std::string> names;  // lower case; "*.example.com" for names under example.com
+  };
+  struct FlowRef {
+    Address client, server;
+    std::uint16_t port = 0;
+    auto operator<=>(const FlowRef&) const = default;
+  };
+  struct Undecided {
+    double first_seen = 0;
+    Transport transport = Transport::other;
+    std::uint16_t client_port = 0;
+  };
+  bool name_allowed(const AllowList& list, std::string_view name) const;
+  bool address_allowed(const AllowList& list, const Address& server) const;
+  void report_unexpected(const FlowRef& flow, const Undecided& how, std::string_view names);
+  std::map<Address, AllowList> allow_;
+  // Names that DNS answers and SNIs gave each address (bounded), and the flows of allow-listed
+  // devices whose destination only a later ClientHello can still name.
+  std::unordered_map<std::string, std::vector<std::string>> names_of_address_;
+  std::map<FlowRef, Undecided> undecided_;
 };
 
 std::string mask_secret(std::string_view secret);

@@ -18,6 +18,8 @@ std::uint32_t be32(const std::uint8_t* p) {
 constexpr std::uint16_t kEtherIPv4 = 0x0800, kEtherIPv6 = 0x86dd, kEtherVlan = 0x8100,
                         kEtherQinQ = 0x88a8, kEtherVlanOld = 0x9100;
 
+}  // namespace
+
 bool decode_transport(std::uint8_t proto, Bytes data, Packet& p) {
   if (proto == 6) {
     if (data.size() < 20) return false;
@@ -47,6 +49,8 @@ bool decode_transport(std::uint8_t proto, Bytes data, Packet& p) {
   return true;
 }
 
+namespace {
+
 bool decode_ipv4(Bytes data, Packet& p) {
   if (data.size() < 20 || (data[0] >> 4) != 4) return false;
   const std::size_t header = (data[0] & 0x0f) * 4u;
@@ -56,16 +60,16 @@ bool decode_ipv4(Bytes data, Packet& p) {
   p.src = address_v4(&data[12]);
   p.dst = address_v4(&data[16]);
   const std::uint16_t frag = be16(&data[6]);
-  const bool more = frag & 0x2000;
-  const std::uint16_t offset = frag & 0x1fff;
-  if (offset != 0) {
-    // Non-first fragments have no transport header; the flow still counts for behaviour.
+  if ((frag & 0x3fff) != 0) {  // more fragments, or an offset: reassembled by the analyzer
     p.fragment = true;
+    p.frag_more = frag & 0x2000;
+    p.frag_offset = (frag & 0x1fffu) * 8u;
+    p.frag_id = be16(&data[4]);
+    p.frag_protocol = data[9];
     p.transport = Transport::other;
-    p.payload = {};
+    p.payload = data.subspan(header, total - header);
     return true;
   }
-  p.fragment = more;
   return decode_transport(data[9], data.subspan(header, total - header), p);
 }
 
@@ -87,16 +91,20 @@ bool decode_ipv6(Bytes data, Packet& p) {
     } else if (next == 44) {  // fragment
       if (offset + 8 > total) return false;
       const std::uint16_t frag = be16(&data[offset + 2]);
+      const std::uint32_t id = be32(&data[offset + 4]);
       const std::uint8_t following = data[offset];
       offset += 8;
-      next = following;
-      if ((frag & 0xfff8) != 0) {
+      if ((frag & 0xfff9) != 0) {  // more fragments, or an offset: reassembled by the analyzer
         p.fragment = true;
+        p.frag_more = frag & 1;
+        p.frag_offset = frag & 0xfff8u;
+        p.frag_id = id;
+        p.frag_protocol = following;
         p.transport = Transport::other;
-        p.payload = {};
+        p.payload = data.subspan(offset, total - offset);
         return true;
       }
-      p.fragment = frag & 1;
+      next = following;  // an atomic fragment (RFC 6946): the datagram is whole
     } else {
       break;
     }

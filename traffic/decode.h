@@ -39,12 +39,21 @@ struct Packet {
   std::uint16_t src_port = 0, dst_port = 0;
   std::uint8_t tcp_flags = 0;
   std::uint32_t seq = 0, ack = 0;
-  bool fragment = false;  // a non-first IP fragment or a first fragment with more to follow
-  Bytes payload;          // transport payload (captured part)
+  // An IP fragment (offset > 0 or more fragments to follow): `transport` is other, `payload`
+  // holds the fragment's bytes and the frag_ fields say where they belong (traffic/defrag.h).
+  bool fragment = false;
+  bool frag_more = false;
+  std::uint8_t frag_protocol = 0;  // IPv4 protocol, or the IPv6 fragment header's next header
+  std::uint32_t frag_id = 0;
+  std::uint32_t frag_offset = 0;  // bytes
+  Bytes payload;                  // transport payload (captured part), or the fragment's bytes
 };
 
 // Decodes a frame of libpcap link type `linktype`. Returns false when the frame carries no
 // IPv4/IPv6 packet that can be decoded (then `packet` is unspecified).
 bool decode(int linktype, Bytes frame, Packet& packet);
+// Decodes the transport header of IP protocol `protocol` over `data` (a reassembled datagram):
+// sets transport, ports, flags and payload of `packet`.
+bool decode_transport(std::uint8_t protocol, Bytes data, Packet& packet);
 
 }  // namespace kensa::traffic

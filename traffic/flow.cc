@@ -9,22 +9,20 @@ constexpr std::size_t kFlowOverhead = sizeof(Flow) + 64;  // node and bucket of 
 }
 
 std::size_t FlowKeyHash::operator()(const FlowKey& k) const {
-  // FNV-1a over the key fields; flows are keyed on addresses an attacker may choose, but the
-  // table is bounded, so collisions cost time, never memory.
-  std::uint64_t h = 1469598103934665603ull;
-  auto mix = [&h](const std::uint8_t* p, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
-  };
-  mix(k.a.bytes.data() + 12, 4);
-  mix(k.b.bytes.data() + 12, 4);
-  if (!k.a.is_v4() || !k.b.is_v4()) {
-    mix(k.a.bytes.data(), 12);
-    mix(k.b.bytes.data(), 12);
+  // Word-wise multiply-xorshift over the key (flows are keyed on addresses an attacker may
+  // choose, but the table is bounded, so collisions cost time, never memory).
+  std::uint64_t w[4];
+  std::memcpy(&w[0], k.a.bytes.data(), 16);
+  std::memcpy(&w[2], k.b.bytes.data(), 16);
+  std::uint64_t h = (std::uint64_t{k.port_a} << 24 | std::uint64_t{k.port_b} << 8 |
+                     static_cast<std::uint8_t>(k.transport)) *
+                    0x9e3779b97f4a7c15ull;
+  for (std::uint64_t x : w) {
+    h ^= x;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
   }
-  const std::uint32_t ports = std::uint32_t{k.port_a} << 16 | k.port_b;
-  mix(reinterpret_cast<const std::uint8_t*>(&ports), 4);
-  h ^= static_cast<std::uint8_t>(k.transport);
-  return static_cast<std::size_t>(h ^ (h >> 29));
+  return static_cast<std::size_t>(h);
 }
 
 FlowKey flow_key(const Packet& p) {

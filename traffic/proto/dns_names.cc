@@ -60,6 +60,12 @@ bool parse_dns(Bytes m, bool& response, std::vector<DnsRecord>& questions,
     std::size_t rd = pos;
     if (a.type == 12 || a.type == 5) {
       read_dns_name(m, rd, a.target);
+    } else if (a.type == 1 && rdlength == 4) {
+      a.has_address = true;
+      a.address = address_v4(&m[rd]);
+    } else if (a.type == 28 && rdlength == 16) {
+      a.has_address = true;
+      a.address = address_v6(&m[rd]);
     } else if (a.type == 33 && rdlength > 6) {
       rd += 6;
       read_dns_name(m, rd, a.target);

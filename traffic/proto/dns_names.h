@@ -14,7 +14,9 @@ bool read_dns_name(Bytes message, std::size_t& pos, std::string& name);
 struct DnsRecord {
   std::string name;
   std::uint16_t type = 0;
-  std::string target;  // PTR/SRV/CNAME target name when present
+  std::string target;        // PTR/SRV/CNAME target name when present
+  bool has_address = false;  // A or AAAA record
+  Address address;
 };
 
 // Questions and answer records of a DNS message (at most `limit` of each).

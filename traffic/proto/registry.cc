@@ -8,12 +8,12 @@ namespace kensa::traffic {
 
 // Each dissector file defines one of these.
 extern const Dissector kTelnet, kFtp, kHttp, kRtsp, kMqtt, kTls, kDtls, kModbus, kSnmp, kSyslog,
-    kNtp, kDns, kMdns, kDhcp, kSsdp, kCoap, kBacnet, kWsDiscovery;
+    kNtp, kDns, kMdns, kDhcp, kSsdp, kCoap, kBacnet, kWsDiscovery, kTuya, kTuyaControl;
 
 std::span<const Dissector> dissectors() {
-  static const Dissector table[] = {kTelnet, kFtp,  kMqtt,   kModbus, kRtsp,        kHttp,
-                                    kTls,    kSnmp, kSyslog, kNtp,    kMdns,        kDns,
-                                    kDhcp,   kSsdp, kCoap,   kBacnet, kWsDiscovery, kDtls};
+  static const Dissector table[] = {
+      kTelnet, kFtp, kMqtt, kModbus, kRtsp, kHttp,   kTls,         kSnmp, kSyslog,      kNtp,
+      kMdns,   kDns, kDhcp, kSsdp,   kCoap, kBacnet, kWsDiscovery, kTuya, kTuyaControl, kDtls};
   return table;
 }
 

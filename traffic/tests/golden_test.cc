@@ -17,6 +17,9 @@ namespace {
 
 const fs::path kCaptures = fs::path(KENSA_SOURCE_DIR) / ".." / "shared" / "data" / "pcap";
 const fs::path kGolden = fs::path(KENSA_SOURCE_DIR) / "traffic" / "testdata" / "golden";
+// MAC vendors come from a pinned subset of Wireshark's manuf (source named in the file), so the
+// expected outputs do not depend on the libwireshark-data version installed.
+const fs::path kManufSubset = fs::path(KENSA_SOURCE_DIR) / "traffic" / "testdata" / "manuf-golden";
 
 std::vector<std::string> captures() {
   std::vector<std::string> names;
@@ -29,8 +32,10 @@ std::vector<std::string> captures() {
   return names;
 }
 
-Result analyze(const std::string& name) {
-  return kensa::traffic::analyze_file((kCaptures / name).string());
+Result analyze(const std::string& name, std::string oui_file = kManufSubset.string()) {
+  kensa::traffic::Options options;
+  options.oui_file = std::move(oui_file);
+  return kensa::traffic::analyze_file((kCaptures / name).string(), options);
 }
 
 // The rendering with the machine-specific capture path replaced by its file name.
@@ -114,4 +119,36 @@ TEST(TrafficGolden, SecretsAreMaskedInEveryOutput) {
     const std::string masked = f.evidence.value("secret_masked", "");
     EXPECT_NE(masked.find('*'), std::string::npos) << f.evidence_text;
   }
+}
+
+// Vendor names come from the OUI file given, not from whatever manuf is installed.
+TEST(TrafficGolden, VendorNamesComeFromTheGivenOuiFile) {
+  const fs::path manuf = fs::temp_directory_path() / "kensa-traffic-test-manuf";
+  std::ofstream(manuf) << "# test\n38:1F:8D\tPinned\tPinned Test Vendor\n";
+  const Result r = analyze("tuya_lp.pcap", manuf.string());
+  fs::remove(manuf);
+  bool pinned = false;
+  for (const auto& f : r.findings.findings) {
+    if (f.kind == "device-observed" && f.evidence.value("vendor", "") == "Pinned Test Vendor")
+      pinned = true;
+    EXPECT_EQ(f.evidence_text.find("Tuya Smart"), std::string::npos) << f.evidence_text;
+  }
+  EXPECT_TRUE(pinned);
+  ASSERT_TRUE(fs::exists(kManufSubset));
+}
+
+// Tuya discovery broadcasts (udp/6667) are decrypted with the public discovery key.
+TEST(TrafficGolden, TuyaDiscoveryIsReadable) {
+  const Result r = analyze("tuya_lp.pcap");
+  bool found = false;
+  for (const auto& f : r.findings.findings) {
+    if (f.kind == "cleartext-service" && f.service == "tuya-discovery" &&
+        f.target == "192.168.242.181") {
+      found = true;
+      EXPECT_EQ(f.evidence.value("device_id", ""), "50650122dc4f22bd40a1");
+      EXPECT_EQ(f.evidence.value("product_key", ""), "keyvtdmgqcsh5hug");
+      EXPECT_EQ(f.evidence.value("version", ""), "3.3");
+    }
+  }
+  EXPECT_TRUE(found);
 }

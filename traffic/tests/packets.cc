@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -19,6 +20,35 @@ void put32(std::vector<std::uint8_t>& v, std::size_t at, std::uint32_t x) {
 }
 
 }  // namespace
+
+std::vector<std::vector<std::uint8_t>> fragments(const std::vector<std::uint8_t>& frame,
+                                                 std::size_t piece, std::uint32_t id) {
+  const bool v6 = frame[12] == 0x86;
+  const std::size_t ip = 14, header = v6 ? 40 : 20;
+  const std::vector<std::uint8_t> payload(frame.begin() + ip + header, frame.end());
+  std::vector<std::vector<std::uint8_t>> out;
+  for (std::size_t offset = 0; offset < payload.size(); offset += piece) {
+    const std::size_t n = std::min(piece, payload.size() - offset);
+    const bool more = offset + n < payload.size();
+    std::vector<std::uint8_t> f(frame.begin(), frame.begin() + ip + header);
+    if (v6) {
+      const std::uint8_t next = f[ip + 6];
+      f[ip + 6] = 44;
+      put16(f, ip + 4, static_cast<std::uint16_t>(8 + n));
+      f.insert(f.end(), {next, 0, 0, 0, 0, 0, 0, 0});
+      put16(f, ip + header + 2, static_cast<std::uint16_t>(offset | (more ? 1 : 0)));
+      put32(f, ip + header + 4, id);
+    } else {
+      put16(f, ip + 2, static_cast<std::uint16_t>(header + n));
+      put16(f, ip + 4, static_cast<std::uint16_t>(id));
+      put16(f, ip + 6, static_cast<std::uint16_t>((more ? 0x2000 : 0) | offset / 8));
+    }
+    f.insert(f.end(), payload.begin() + static_cast<std::ptrdiff_t>(offset),
+             payload.begin() + static_cast<std::ptrdiff_t>(offset + n));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
 
 std::vector<std::uint8_t> ethernet_frame(const FrameSpec& s) {
   const bool v6 = s.src.address.find(':') != std::string::npos;

@@ -22,6 +22,12 @@ struct FrameSpec {
 
 std::vector<std::uint8_t> ethernet_frame(const FrameSpec& spec);
 
+// Splits an untagged Ethernet frame made by ethernet_frame into IP fragments carrying at most
+// `piece` bytes (a multiple of 8) of the IP payload each, as a host would (RFC 791; RFC 8200 with
+// a fragment header), all with identification `id`.
+std::vector<std::vector<std::uint8_t>> fragments(const std::vector<std::uint8_t>& frame,
+                                                 std::size_t piece, std::uint32_t id);
+
 // A TCP conversation: SYN, SYN/ACK, ACK, then the data in segments with correct sequence numbers.
 class Conversation {
  public:
