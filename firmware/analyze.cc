@@ -1,12 +1,18 @@
 // The firmware collector: extraction, filesystem checks, binary checks, components, CVEs.
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "base/embedded.h"
@@ -118,28 +124,91 @@ void check_binaries(const Filesystem&, CheckContext&) {}
 
 namespace {
 
-void analyse_content(Analysis& a, CheckContext& ctx, ContentCache& cache, const std::string& where,
-                     std::string_view data, std::size_t& elves, std::size_t& hardening_findings) {
+// The image mapped read-only (no copy, no page faults for bytes never looked at); read into
+// memory when it cannot be mapped (a pipe, an empty file). read_file names the file in its error.
+class MappedImage {
+ public:
+  explicit MappedImage(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+      void* p =
+          ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p != MAP_FAILED) {
+        map_ = p;
+        size_ = static_cast<std::size_t>(st.st_size);
+      }
+    }
+    if (fd >= 0) ::close(fd);
+    if (!map_) copy_ = read_file(path);
+  }
+  ~MappedImage() {
+    if (map_) ::munmap(map_, size_);
+  }
+  MappedImage(const MappedImage&) = delete;
+  MappedImage& operator=(const MappedImage&) = delete;
+  std::string_view bytes() const {
+    return map_ ? std::string_view(static_cast<const char*>(map_), size_) : std::string_view(copy_);
+  }
+
+ private:
+  void* map_ = nullptr;
+  std::size_t size_ = 0;
+  std::string copy_;
+};
+
+bool worth_analysing(std::string_view data) {
+  // Component strings live in binaries and in kernel images; small text files are skipped.
   const bool is_elf = data.size() >= 52 && data.substr(0, 4) ==
                                                "\x7f"
                                                "ELF";
-  // Component strings live in binaries and in kernel images; small text files are skipped.
-  if (!is_elf && data.size() < 4096) return;
-  const std::string key = sha256_hex(data);
-  auto it = cache.find(key);
-  if (it == cache.end()) {
-    BinaryResult r;
-    if (is_elf) r.elf = parse_elf(data);
-    r.components = identify_components(data, where);
-    it = cache.emplace(key, std::move(r)).first;
-  } else {
+  return is_elf || data.size() >= 4096;
+}
+
+// Hashes every file worth analysing and analyses each distinct content once (ELF headers,
+// component strings), in parallel; the checks then look results up by the file's buffer.
+struct ContentIndex {
+  std::unordered_map<const char*, std::string> key_of;  // buffer → SHA-256
+  ContentCache results;
+};
+ContentIndex index_contents(const std::vector<std::pair<std::string_view, std::string_view>>& all) {
+  ContentIndex index;
+  std::vector<std::string> keys(all.size());
+  parallel_for(all.size(), [&](std::size_t k) { keys[k] = sha256_hex(all[k].second); });
+  std::vector<std::size_t> unique;
+  for (std::size_t k = 0; k < all.size(); ++k) {
+    index.key_of.emplace(all[k].second.data(), keys[k]);
+    if (index.results.emplace(keys[k], BinaryResult{}).second) unique.push_back(k);
+  }
+  std::vector<BinaryResult> computed(unique.size());
+  parallel_for(unique.size(), [&](std::size_t u) {
+    const auto& [where, data] = all[unique[u]];
+    if (data.size() >= 4 && data.substr(0, 4) ==
+                                "\x7f"
+                                "ELF")
+      computed[u].elf = parse_elf(data);
+    computed[u].components = identify_components(data, where);
+  });
+  for (std::size_t u = 0; u < unique.size(); ++u)
+    index.results[keys[unique[u]]] = std::move(computed[u]);
+  return index;
+}
+
+void analyse_content(Analysis& a, CheckContext& ctx, const ContentIndex& index,
+                     std::set<std::string>& seen_keys, const std::string& where,
+                     std::string_view data, std::size_t& elves, std::size_t& hardening_findings) {
+  if (!worth_analysing(data)) return;
+  const auto key = index.key_of.find(data.data());
+  if (key == index.key_of.end()) return;
+  const BinaryResult& result = index.results.at(key->second);
+  if (!seen_keys.insert(key->second).second) {
     // Version-named libraries need the path even for duplicate content.
     for (const auto& hit : identify_components({}, where)) add_component(a, hit, where);
   }
-  for (const auto& hit : it->second.components) add_component(a, hit, where);
-  if (it->second.elf) {
+  for (const auto& hit : result.components) add_component(a, hit, where);
+  if (result.elf) {
     ++elves;
-    report_binary(ctx, where, *it->second.elf, hardening_findings);
+    report_binary(ctx, where, *result.elf, hardening_findings);
   }
 }
 
@@ -200,11 +269,14 @@ void match_components(Analysis& a, const AnalysisOptions& options, CheckContext&
 }
 
 Analysis analyze_one(const std::filesystem::path& image, const AnalysisOptions& options,
-                     std::vector<std::pair<std::string, std::string>>* seen) {
+                     std::vector<std::pair<std::string, std::string>>* seen,
+                     std::vector<KeySeen>* keys_seen) {
   Analysis a;
   a.image = image.string();
-  const std::string bytes = read_file(image);
+  const MappedImage mapped(image);
+  const std::string_view bytes = mapped.bytes();
   a.image_bytes = bytes.size();
+  a.image_sha256 = sha256_hex(bytes);
   a.findings.collector = "firmware";
   a.findings.tool = "kensa-firmware/0.1";
   a.findings.origin = image.string();
@@ -216,9 +288,24 @@ Analysis analyze_one(const std::filesystem::path& image, const AnalysisOptions& 
     custom = parse_credentials(read_file(*options.credentials), options.credentials->string());
   const auto& dict = options.credentials ? custom : builtin_credentials();
 
-  ContentCache cache;
+  std::vector<std::pair<std::string_view, std::string_view>> contents;  // where, bytes
+  for (const auto& fs : a.filesystems) {
+    for (const auto& e : fs.entries) {
+      if (e.type == EntryType::regular && worth_analysing(e.data))
+        contents.emplace_back(e.path, e.data);
+    }
+  }
+  for (const auto& blob : extractor.blobs()) {
+    if (worth_analysing(blob.data)) contents.emplace_back(blob.id, blob.data);
+  }
+  for (const auto& blob : extractor.elf_blobs()) {
+    if (worth_analysing(blob.data)) contents.emplace_back(blob.id, blob.data);
+  }
+  if (a.filesystems.empty() && worth_analysing(bytes)) contents.emplace_back("image", bytes);
+  const ContentIndex index = index_contents(contents);
+  std::set<std::string> seen_keys;
   std::size_t elves = 0, hardening = 0;
-  CheckContext ctx{a.image, "image", &dict, &a.findings, seen};
+  CheckContext ctx{a.image, "image", &dict, &a.findings, seen, keys_seen};
   // Accounts and boot services are only judged on a root filesystem (one with /etc): a kernel's
   // one-entry initramfs or a data partition proves nothing about them, and a completed check
   // would read as a PASS.
@@ -236,7 +323,7 @@ Analysis analyze_one(const std::filesystem::path& image, const AnalysisOptions& 
     check_permissions(fs, ctx);
     for (const auto& e : fs.entries) {
       if (e.type == EntryType::regular)
-        analyse_content(a, ctx, cache, e.path, e.data, elves, hardening);
+        analyse_content(a, ctx, index, seen_keys, e.path, e.data, elves, hardening);
     }
   }
   ctx.chunk = "image";
@@ -255,17 +342,17 @@ Analysis analyze_one(const std::filesystem::path& image, const AnalysisOptions& 
   }
   check_update(a.filesystems, ctx);
   for (const auto& blob : extractor.blobs())
-    analyse_content(a, ctx, cache, blob.id, blob.data, elves, hardening);
+    analyse_content(a, ctx, index, seen_keys, blob.id, blob.data, elves, hardening);
   for (const auto& blob : extractor.elf_blobs())
-    analyse_content(a, ctx, cache, blob.id, blob.data, elves, hardening);
+    analyse_content(a, ctx, index, seen_keys, blob.id, blob.data, elves, hardening);
   if (a.filesystems.empty()) {
     // A bare image (kernel, raw binary) still gets its version strings looked at.
-    analyse_content(a, ctx, cache, "image", bytes, elves, hardening);
+    analyse_content(a, ctx, index, seen_keys, "image", bytes, elves, hardening);
   }
   add_check_run(
       ctx, "firmware.elf-hardening", {"missing-hardening", "risky-function"},
       fmt::format("{} ELF binaries, {} distinct files analysed, {} binaries lacking a mitigation",
-                  elves, cache.size(), hardening));
+                  elves, seen_keys.size(), hardening));
   match_components(a, options, ctx);
 
   // Extraction itself: a damaged chunk makes every filesystem check incomplete for what it hid.
@@ -292,23 +379,32 @@ Analysis analyze_one(const std::filesystem::path& image, const AnalysisOptions& 
 }  // namespace
 
 Analysis analyze(const std::filesystem::path& image, const AnalysisOptions& options) {
-  return analyze_one(image, options, nullptr);
+  return analyze_one(image, options, nullptr, nullptr);
 }
 
 std::vector<Analysis> analyze_all(const std::vector<std::filesystem::path>& images,
                                   const AnalysisOptions& options) {
   std::vector<Analysis> out;
   std::vector<std::vector<std::pair<std::string, std::string>>> seen(images.size());
+  std::vector<std::vector<KeySeen>> keys(images.size());
   for (std::size_t i = 0; i < images.size(); ++i)
-    out.push_back(analyze_one(images[i], options, &seen[i]));
-  // The same user with the same password (or hash) in two images: one credential for many devices.
+    out.push_back(analyze_one(images[i], options, &seen[i], &keys[i]));
+  // The same user with the same password (or hash), or the same private key, in two images: one
+  // secret for many devices (EN 303 645 5.1-1 universal default, 5.4-1 hard-coded secret).
   std::map<std::pair<std::string, std::string>, std::set<std::size_t>> where;
+  std::map<std::string, std::map<std::size_t, const KeySeen*>> key_where;  // fingerprint → image
   for (std::size_t i = 0; i < images.size(); ++i) {
     for (const auto& cred : seen[i]) where[cred].insert(i);
+    for (const auto& k : keys[i]) key_where[k.fingerprint].emplace(i, &k);
   }
   for (std::size_t i = 0; i < images.size(); ++i) {
-    CheckContext ctx{out[i].image, "image", nullptr, &out[i].findings, nullptr};
+    CheckContext ctx{out[i].image, "image", nullptr, &out[i].findings, nullptr, nullptr};
     std::size_t shared = 0;
+    auto names = [&](const std::set<std::size_t>& in) {
+      std::vector<std::string> all;
+      for (auto k : in) all.push_back(out[k].image);
+      return all;
+    };
     for (const auto& [cred, in] : where) {
       if (in.size() < 2 || !in.count(i)) continue;
       ++shared;
@@ -322,12 +418,37 @@ std::vector<Analysis> analyze_all(const std::vector<std::filesystem::path>& imag
       add_finding(ctx, "firmware.shared-credential", "shared-credential", "",
                   fmt::format("account '{}' has {} in {} images (also in {})", cred.first, how,
                               in.size(), fmt::join(others, ", ")),
-                  {{"user", cred.first}, {"images", in.size()}, {"also_in", others}});
+                  {{"user", cred.first},
+                   {"secret", "password"},
+                   {"images", in.size()},
+                   {"image_paths", names(in)},
+                   {"also_in", others}});
+    }
+    for (const auto& [fingerprint, in] : key_where) {
+      if (in.size() < 2 || !in.count(i)) continue;
+      ++shared;
+      const KeySeen& mine = *in.at(i);
+      std::set<std::size_t> images_with;
+      std::vector<std::string> others;
+      for (const auto& [k, key] : in) {
+        images_with.insert(k);
+        if (k != i) others.push_back(fmt::format("{} ({})", out[k].image, key->path));
+      }
+      add_finding(ctx, "firmware.shared-credential", "shared-credential", mine.path,
+                  fmt::format("{} {} (SHA-256 {}...) is the same in {} images (also in {})",
+                              mine.path, mine.description, fingerprint.substr(0, 16), in.size(),
+                              fmt::join(others, ", ")),
+                  {{"secret", "private-key"},
+                   {"fingerprint_sha256", fingerprint},
+                   {"key", mine.description},
+                   {"images", in.size()},
+                   {"image_paths", names(images_with)},
+                   {"also_in", others}});
     }
     if (images.size() > 1) {
-      add_check_run(
-          ctx, "firmware.shared-credential", {"shared-credential"},
-          fmt::format("credentials compared across {} images: {} shared", images.size(), shared));
+      add_check_run(ctx, "firmware.shared-credential", {"shared-credential"},
+                    fmt::format("passwords and private keys compared across {} images: {} shared",
+                                images.size(), shared));
     }
   }
   return out;
@@ -357,7 +478,7 @@ nlohmann::json cyclonedx_sbom(const Analysis& a) {
   }
   const std::string image_hash = [&] {
     try {
-      return sha256_hex(read_file(a.image));
+      return a.image_sha256.empty() ? sha256_hex(read_file(a.image)) : a.image_sha256;
     } catch (const std::exception&) {
       return std::string();
     }

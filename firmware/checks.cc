@@ -266,6 +266,35 @@ bool parse_dropbear_key(Bytes d, std::string& type, int& bits) {
   return true;
 }
 
+std::string sha256_hex(const unsigned char* data, std::size_t size) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data, size, md, &len, EVP_sha256(), nullptr);
+  std::string hex;
+  for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
+  return hex;
+}
+
+// The same key encoded differently (PKCS#1, PKCS#8, another file name) is the same key: the
+// fingerprint is taken over the public key.
+std::string public_key_fingerprint(EVP_PKEY* key) {
+  unsigned char* der = nullptr;
+  const int len = i2d_PUBKEY(key, &der);
+  if (len <= 0) return {};
+  std::string fp = sha256_hex(der, static_cast<std::size_t>(len));
+  OPENSSL_free(der);
+  return fp;
+}
+
+void remember_key(CheckContext& ctx, std::string fingerprint, std::string description,
+                  const std::string& path, Bytes material) {
+  if (!ctx.keys_seen) return;
+  if (fingerprint.empty())
+    fingerprint =
+        sha256_hex(reinterpret_cast<const unsigned char*>(material.data()), material.size());
+  ctx.keys_seen->push_back(KeySeen{std::move(fingerprint), std::move(description), path});
+}
+
 bool key_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 // `name = value` / `name: "value"` where name ends in a secret-ish word (password, psk, token...).
@@ -359,6 +388,8 @@ void check_secrets(const Filesystem& fs, CheckContext& ctx) {
             fmt::format("{}: dropbear {} host private key ({} bits), identical on every device",
                         e.path, type, bits),
             {{"key_type", type}, {"bits", bits}, {"format", "dropbear"}});
+        remember_key(ctx, "", fmt::format("dropbear {} host key ({} bits)", type, bits), e.path,
+                     e.data);
         continue;
       }
     }
@@ -399,11 +430,17 @@ void check_secrets(const Filesystem& fs, CheckContext& ctx) {
                          pem.find("Proc-Type: 4,ENCRYPTED") != std::string::npos;
         BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
         auto no_password = [](char*, int, int, void*) { return 0; };
+        std::string fingerprint;
         if (EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, no_password, nullptr)) {
           type = key_description(key, bits);
+          fingerprint = public_key_fingerprint(key);
           EVP_PKEY_free(key);
         }
         BIO_free(bio);
+        remember_key(ctx, fingerprint,
+                     fmt::format("{}{} private key{}", encrypted ? "encrypted " : "", type,
+                                 bits ? fmt::format(" ({} bits)", bits) : ""),
+                     e.path, pem);
         add_finding(
             ctx, "firmware.secrets", "private-key-embedded", e.path,
             fmt::format("{}: {}{} private key{}", e.path, encrypted ? "encrypted " : "", type,
@@ -545,6 +582,57 @@ bool runs_program(const std::string& file, std::string_view line, std::string_vi
 
 }  // namespace
 
+namespace {
+
+// Well-known daemons of embedded vendors and the kind of finding their being started means.
+struct Daemon {
+  std::string_view name, kind, what;
+};
+constexpr Daemon kVendorDaemons[] = {
+    {"tddp", "debug-service", "TP-Link Device Debug Protocol daemon (UDP 1040)"},
+    {"telnetd", "insecure-service-at-boot", "Telnet server"},
+    {"utelnetd", "insecure-service-at-boot", "Telnet server"},
+    {"upnpd", "upnp-exposed", "UPnP daemon"},
+    {"miniupnpd", "upnp-exposed", "UPnP daemon"},
+    {"httpd", "open-service", "web administration server"},
+    {"uhttpd", "open-service", "web administration server"},
+    {"lighttpd", "open-service", "web administration server"},
+    {"mini_httpd", "open-service", "web administration server"},
+    {"goahead", "open-service", "web administration server (GoAhead)"},
+    {"boa", "open-service", "web administration server (Boa)"},
+    {"dropbear", "open-service", "SSH server"},
+    {"dnsmasq", "open-service", "DNS/DHCP server"},
+    {"dhcpd", "open-service", "DHCP server"},
+    {"cwmpd", "open-service", "TR-069 (CWMP) management client"},
+    {"tr69c", "open-service", "TR-069 (CWMP) management client"},
+    {"lld2d", "open-service", "LLTD responder"},
+};
+
+const Entry* find_program(const Filesystem& fs, std::string_view command) {
+  if (command.empty()) return nullptr;
+  if (command.front() == '/') return resolve(fs, command);
+  for (std::string_view dir : {"/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/"}) {
+    if (const Entry* e = resolve(fs, std::string(dir) + std::string(command))) return e;
+  }
+  return nullptr;
+}
+
+// The NUL-terminated printable string around position `at` of a binary, or empty.
+std::string_view string_around(Bytes d, std::size_t at) {
+  std::size_t start = at, end = at;
+  while (start > 0 && at - start < 256 && d[start - 1] != '\0') --start;
+  while (end < d.size() && end - at < 256 && d[end] != '\0') ++end;
+  if ((start > 0 && d[start - 1] != '\0') || end >= d.size()) return {};
+  const Bytes s = d.substr(start, end - start);
+  for (unsigned char c : s) {
+    if (c < 0x20 && c != '\t') return {};
+    if (c > 0x7e) return {};
+  }
+  return s;
+}
+
+}  // namespace
+
 void check_boot_services(const Filesystem& fs, CheckContext& ctx) {
   std::vector<BootLine> lines;
   std::vector<std::string> files;
@@ -647,11 +735,99 @@ void check_boot_services(const Filesystem& fs, CheckContext& ctx) {
                   {{"line", l.text}});
     }
   }
+  // Daemons the boot lines start directly that the table above does not judge: inventory.
+  std::set<std::string> inventoried;
+  for (const auto& l : lines) {
+    for (const auto& d : kVendorDaemons) {
+      if (d.kind != "open-service" || !runs_program(l.file, l.text, d.name)) continue;
+      if (!inventoried.insert(std::string(d.name)).second) continue;
+      add_finding(ctx, "firmware.boot-services", "open-service", l.file,
+                  fmt::format("{}: {} ({}) started at boot: {}", l.file, d.name, d.what, l.text),
+                  {{"service", d.name}, {"line", l.text}});
+    }
+  }
+  // Vendor firmware often starts its daemons from one supervisor binary (TP-Link's `cos &` in rcS
+  // runs httpd, upnpd, dropbear and tddp through system()), which no boot file shows. Heuristic:
+  // the binaries that boot lines run, and the libraries they link, are searched for strings that
+  // read as a command starting a well-known daemon ("tddp &", "dropbear -p %d ...", "httpd"), and
+  // the daemon must exist in the filesystem. A string is not proof that the code path runs (it may
+  // be a factory-mode branch), so these findings say "heuristic" and carry the string.
+  std::vector<std::pair<std::string, const Entry*>> starters;  // path, file
+  std::set<std::string> starter_paths;
+  for (const auto& l : lines) {
+    for (auto token : tokens_of(l.text)) {
+      while (!token.empty() && (token.front() == '-' || token.front() == '@'))
+        token.remove_prefix(1);
+      if (token.empty() || token.find_first_of("=$`<>:") != std::string_view::npos) continue;
+      // Only programs the line runs (not its arguments), and never BusyBox: its applet table
+      // names every daemon it could be.
+      if (!runs_program(l.file, l.text, basename_of(token))) continue;
+      const Entry* program = find_program(fs, token);
+      if (!program || program->data.size() < 52 ||
+          program->data.compare(0, 4,
+                                "\x7f"
+                                "ELF") != 0 ||
+          program->data.find("BusyBox v") != std::string::npos)
+        continue;
+      const std::string path = token.front() == '/' ? std::string(token) : program->path;
+      if (starter_paths.insert(program->path).second) starters.emplace_back(path, program);
+    }
+  }
+  const std::size_t started = starters.size();
+  for (std::size_t k = 0; k < started; ++k) {
+    const auto info = parse_elf(starters[k].second->data);
+    if (!info) continue;
+    for (const auto& lib : info->needed) {
+      for (std::string_view dir : {"/lib/", "/usr/lib/"}) {
+        const Entry* e = resolve(fs, std::string(dir) + lib);
+        if (e && starter_paths.insert(e->path).second) {
+          starters.emplace_back(e->path + " (linked by " + starters[k].first + ")", e);
+          break;
+        }
+      }
+    }
+  }
+  static const MultiMatcher daemon_names = [] {
+    std::vector<std::string_view> names;
+    for (const auto& d : kVendorDaemons) names.push_back(d.name);
+    return MultiMatcher(names);
+  }();
+  std::size_t heuristic = 0;
+  for (const auto& starter : starters) {
+    const std::string& where = starter.first;  // not a structured binding: captured below
+    const Entry* file = starter.second;
+    daemon_names.scan(file->data, [&](std::size_t k, std::size_t at) {
+      const Daemon& d = kVendorDaemons[k];
+      const std::string_view str = string_around(file->data, at);
+      if (str.empty() || !runs_program("", str, d.name)) return true;
+      if (reported.count(std::string(d.name) + "*") || !find_program(fs, d.name)) return true;
+      // Started by a boot file already (judged above): nothing new to say.
+      bool direct = false;
+      for (const auto& r : reported) direct |= r.rfind(std::string(d.name) + "/", 0) == 0;
+      if (direct || inventoried.count(std::string(d.name))) return true;
+      reported.insert(std::string(d.name) + "*");
+      ++heuristic;
+      std::string kind(d.kind);
+      const bool password_ssh = d.name == "dropbear" && str.find(" -s") == std::string_view::npos &&
+                                str.find(' ') != std::string_view::npos;
+      if (password_ssh) kind = "ssh-password-auth";
+      add_finding(
+          ctx, "firmware.boot-services", kind, std::string(where),
+          fmt::format("{} ({}) is started by {}, which runs at boot (heuristic: the "
+                      "string \"{}\" in that binary)",
+                      d.name, d.what, where, str),
+          {{"service", d.name}, {"started_by", where}, {"reference", str}, {"heuristic", true}});
+      return true;
+    });
+  }
   add_check_run(ctx, "firmware.boot-services",
                 {"insecure-service-at-boot", "serial-console-open", "ssh-password-auth",
                  "upnp-exposed", "debug-service"},
-                fmt::format("{} boot files, {} command lines{}", files.size(), lines.size(),
-                            console_checked ? ", inittab present" : ", no inittab"));
+                fmt::format("{} boot files, {} command lines{}; {} boot binaries and libraries "
+                            "searched for daemon commands, {} daemons found by that heuristic",
+                            files.size(), lines.size(),
+                            console_checked ? ", inittab present" : ", no inittab", starters.size(),
+                            heuristic));
 }
 
 // ---- Update mechanism ----

@@ -137,6 +137,8 @@ bool Extractor::try_filesystem(Bytes data, std::size_t i, const std::string& par
     fs = read_cramfs(data.substr(i), budget_);
   else if (format == "jffs2")
     fs = read_jffs2(data.substr(i), budget_);
+  else if (format == "ubifs")
+    fs = read_ubifs(data.substr(i), budget_);
   else
     fs = read_archive(data.substr(i), budget_, format);
   if (fs.entries.empty() && fs.size == 0) return false;
@@ -199,7 +201,8 @@ bool Extractor::container_signature(Bytes d) {
             "7zXZ\0") ||
          at(d, 0, "hsqs") || at(d, 0, "\x45\x3d\xcd\x28") || at(d, 0, "\x27\x05\x19\x56") ||
          at(d, 0, "HDR0") || at(d, 0, "\x28\xb5\x2f\xfd") || at(d, 0, "BZh") || cpio_magic(d, 0) ||
-         tar_magic(d, 0) || at(d, 0, "PK\x03\x04") || at(d, 0, "UBI#");
+         tar_magic(d, 0) || at(d, 0, "PK\x03\x04") || at(d, 0, "UBI#") ||
+         at(d, 0, "\x31\x18\x10\x06");
 }
 
 void Extractor::scan(Bytes d, const std::string& parent, int depth, std::uint64_t base) {
@@ -296,12 +299,12 @@ void Extractor::scan(Bytes d, const std::string& parent, int depth, std::uint64_
         if (at(d, i, "HDR0")) handled = try_header(d, i, parent, "trx", depth, next);
         break;
       case 'U':
-        if (at(d, i, "UBI#")) {
-          record_error(parent,
-                       fmt::format("UBI image at {} not extracted (UBI is not supported yet)",
-                                   hex_offset(i)));
-          next = d.size();
-        }
+        if (at(d, i, "UBI#")) handled = try_ubi(d, i, parent, depth, next);
+        break;
+      case 0x31:
+        // A UBIFS superblock node: magic 0x06101831 (LE) and node type 6.
+        if (at(d, i, "\x31\x18\x10\x06") && i + 24 <= d.size() && d[i + 20] == 6)
+          handled = try_filesystem(d, i, parent, "ubifs", depth, next);
         break;
       default:
         break;
@@ -353,6 +356,45 @@ bool Extractor::try_stream(Bytes d, std::size_t i, const std::string& parent,
     out_.chunks.back().detail = "Linux kernel";
   }
   keep_blob(id, std::move(out.output), depth);
+  return true;
+}
+
+bool Extractor::try_ubi(Bytes d, std::size_t i, const std::string& parent, int depth,
+                        std::size_t& next) {
+  UbiRead u = read_ubi(d.substr(i), budget_);
+  if (u.volumes.empty() && u.size == 0) return false;
+  Chunk c;
+  const std::uint64_t base = base_;
+  c.id = child_id(parent, base + i, "ubi");
+  c.format = "ubi";
+  c.parent = parent;
+  c.offset = base + i;
+  c.end = base + i + std::max<std::uint64_t>(u.size, 1);
+  c.depth = depth;
+  std::vector<std::string> names;
+  for (const auto& v : u.volumes) names.push_back(fmt::format("'{}'", v.name));
+  c.detail = fmt::format("UBI, PEB {} KiB, LEB {} bytes, {} volumes: {}", u.peb_size / 1024,
+                         u.leb_size, u.volumes.size(), fmt::join(names, ", "));
+  c.error = u.error;
+  const std::string id = c.id;
+  add_chunk(std::move(c));
+  next = i + std::max<std::uint64_t>(u.size, 1);
+  // Each volume is a stream of its own (a squashfs, a UBIFS, a kernel), scanned one level deeper.
+  for (auto& v : u.volumes) {
+    Chunk vc;
+    vc.id = fmt::format("{}/{}.ubi-volume-{}", id, hex_offset(v.first_peb), v.id);
+    vc.format = "ubi-volume";
+    vc.parent = id;
+    vc.offset = v.first_peb;
+    vc.end = v.first_peb + u.peb_size;  // volumes are scattered over PEBs: the first one
+    vc.output_bytes = v.data.size();
+    vc.depth = depth + 1;
+    vc.detail = fmt::format("volume {} '{}', {}, {} LEBs", v.id, v.name,
+                            v.dynamic ? "dynamic" : "static", v.lebs);
+    const std::string vid = vc.id;
+    add_chunk(std::move(vc));
+    keep_blob(vid, std::move(v.data), depth + 1);
+  }
   return true;
 }
 
@@ -424,19 +466,29 @@ bool write_exclusive(const std::filesystem::path& path, Bytes data, std::string&
 std::uint64_t write_tree(const Analysis& analysis, const std::list<Blob>& blobs,
                          const std::filesystem::path& root, std::vector<std::string>& errors) {
   namespace fs = std::filesystem;
-  std::uint64_t written = 0;
   fs::create_directories(root);
-  for (const auto& blob : blobs) {
+  // Directories first, in order, by us; then the files, written on two threads (the writes are
+  // system calls that overlap well), each job reporting into its own slot.
+  struct Job {
+    fs::path target;
+    Bytes data;
     std::string error;
-    if (write_exclusive(root / (safe_component(blob.id) + ".bin"), blob.data, error)) {
-      ++written;
-    } else {
-      errors.push_back(error);
-    }
-  }
+  };
+  std::vector<Job> jobs;
+  for (const auto& blob : blobs)
+    jobs.push_back(Job{root / (safe_component(blob.id) + ".bin"), blob.data, {}});
+  std::set<fs::path> made;  // directories created (or verified) so far
+  auto make_dir = [&](const fs::path& dir) {
+    if (made.count(dir)) return true;
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (fs::is_symlink(dir) || !fs::is_directory(dir)) return false;
+    made.insert(dir);
+    return true;
+  };
   for (const auto& filesystem : analysis.filesystems) {
     const fs::path base = root / safe_component(filesystem.chunk);
-    fs::create_directories(base);
+    make_dir(base);
     for (const auto& e : filesystem.entries) {
       // Paths are normalised ("/a/b", no "." or ".."), so base / relative stays below base; every
       // component is created by us as a real directory, never a link.
@@ -449,27 +501,29 @@ std::uint64_t write_tree(const Analysis& analysis, const std::list<Blob>& blobs,
         target /= rel.substr(start, slash - start);
         start = slash + 1;
       }
-      std::error_code ec;
       if (e.type == EntryType::directory) {
-        fs::create_directories(target, ec);
-        if (ec && !fs::is_directory(target))
-          errors.push_back(fmt::format("{}: {}", target.string(), ec.message()));
+        if (!make_dir(target))
+          errors.push_back(fmt::format("{}: not a directory", target.string()));
         continue;
       }
       if (e.type != EntryType::regular) continue;  // links, devices, FIFOs: recorded, never created
-      fs::create_directories(target.parent_path(), ec);
-      if (fs::is_symlink(target.parent_path()) || !fs::is_directory(target.parent_path())) {
+      if (!make_dir(target.parent_path())) {
         errors.push_back(
             fmt::format("{}: parent is not a directory; not written", target.string()));
         continue;
       }
-      std::string error;
-      if (write_exclusive(target, e.data, error)) {
-        ++written;
-      } else {
-        errors.push_back(error);
-      }
+      jobs.push_back(Job{std::move(target), e.data, {}});
     }
+  }
+  parallel_for(jobs.size(), [&](std::size_t k) {
+    write_exclusive(jobs[k].target, jobs[k].data, jobs[k].error);
+  });
+  std::uint64_t written = 0;
+  for (auto& job : jobs) {
+    if (job.error.empty())
+      ++written;
+    else
+      errors.push_back(std::move(job.error));
   }
   return written;
 }

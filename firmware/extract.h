@@ -28,6 +28,7 @@ class Extractor {
                       int depth, std::size_t& next);
   bool try_stream(Bytes d, std::size_t i, const std::string& parent, const std::string& format,
                   int depth, std::size_t& next);
+  bool try_ubi(Bytes d, std::size_t i, const std::string& parent, int depth, std::size_t& next);
   bool try_header(Bytes d, std::size_t i, const std::string& parent, const std::string& format,
                   int depth, std::size_t& next);
   void payload(Bytes data, const std::string& parent, std::uint64_t offset,

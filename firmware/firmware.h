@@ -84,6 +84,7 @@ struct AnalysisOptions {
 struct Analysis {
   std::string image;  // path as given
   std::uint64_t image_bytes = 0;
+  std::string image_sha256;  // hex
   std::vector<Chunk> chunks;
   std::vector<Filesystem> filesystems;
   std::vector<Component> components;

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "base/error.h"
@@ -300,7 +301,15 @@ TEST(FirmwareBuilt, TrxContainingLzmaKernelAndSquashfs) {
                  (t.path() / "sbom.json").string()));
 }
 
-TEST(FirmwareBuilt, SameCredentialAcrossImagesIsShared) {
+const kensa::evidence::Finding* finding(const Analysis& a, const std::string& kind,
+                                        const std::string& text) {
+  for (const auto& f : a.findings.findings) {
+    if (f.kind == kind && f.evidence_text.find(text) != std::string::npos) return &f;
+  }
+  return nullptr;
+}
+
+TEST(FirmwareBuilt, SameCredentialAndKeyAcrossImagesAreShared) {
   require_tool("mksquashfs");
   TempDir t;
   make_rootfs(t.path() / "root");
@@ -308,10 +317,124 @@ TEST(FirmwareBuilt, SameCredentialAcrossImagesIsShared) {
                  (t.path() / "root").string(), (t.path() / "a.sqfs").string()));
   sh(fmt::format("cd {} && find . | cpio -o -H newc 2>/dev/null > {}", (t.path() / "root").string(),
                  (t.path() / "b.cpio").string()));
-  const auto results = analyze_all({t.path() / "a.sqfs", t.path() / "b.cpio"}, options());
-  ASSERT_EQ(results.size(), 2u);
-  for (const auto& a : results)
-    EXPECT_TRUE(has_finding(a, "shared-credential", "'root'")) << a.image;
+  // A third device of the same maker: the same root password, but its own private key.
+  make_rootfs(t.path() / "other");
+  write(t.path() / "other/etc/config.ini", "[cloud]\n");
+  sh(fmt::format("mksquashfs {} {} -comp xz -noappend -quiet >/dev/null",
+                 (t.path() / "other").string(), (t.path() / "c.sqfs").string()));
+  const auto results =
+      analyze_all({t.path() / "a.sqfs", t.path() / "b.cpio", t.path() / "c.sqfs"}, options());
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& a : results) {
+    const auto* password = finding(a, "shared-credential", "'root'");
+    ASSERT_NE(password, nullptr) << a.image;
+    EXPECT_EQ(password->evidence["image_paths"].size(), 3u);
+  }
+  // The key of a and b is one finding each, naming both images and not the third.
+  for (std::size_t i : {0u, 1u}) {
+    const auto* key = finding(results[i], "shared-credential", "RSA private key (1024 bits)");
+    ASSERT_NE(key, nullptr) << results[i].image;
+    EXPECT_EQ(key->path, "/etc/ssl/private/device.key");
+    EXPECT_EQ(key->evidence["secret"], "private-key");
+    const auto paths = key->evidence["image_paths"].get<std::vector<std::string>>();
+    EXPECT_EQ(paths, (std::vector<std::string>{results[0].image, results[1].image}));
+    EXPECT_NE(key->evidence_text.find(results[1 - i].image), std::string::npos);
+  }
+  EXPECT_EQ(finding(results[2], "shared-credential", "private key"), nullptr);
+}
+
+// The squashfs file reader decodes data blocks, sparse blocks, stored (incompressible) blocks and
+// fragment tails by hand, on two threads: every file must come back byte for byte.
+TEST(FirmwareBuilt, SquashfsContentsAreExactForEveryBlockKind) {
+  require_tool("mksquashfs");
+  TempDir t;
+  const fs::path root = t.path() / "root";
+  std::vector<std::pair<std::string, std::string>> files;
+  std::uint32_t x = 12345;
+  auto noise = [&](std::size_t n) {
+    std::string s(n, '\0');
+    for (auto& c : s) {
+      x = x * 1103515245 + 12345;
+      c = static_cast<char>(x >> 24);
+    }
+    return s;
+  };
+  for (int k = 0; k < 60; ++k) {
+    // Small text files (fragments), some block-sized, some spanning blocks with a tail.
+    std::string body;
+    const std::size_t n = k % 3 == 0 ? 131072 * (1 + k % 4) : k % 3 == 1 ? 37 * k + 1 : 200000 + k;
+    while (body.size() < n) body += fmt::format("line {} of file {}\n", body.size(), k);
+    body.resize(n);
+    files.emplace_back(fmt::format("/d{}/f{}.txt", k % 7, k), body);
+  }
+  files.emplace_back("/random.bin", noise(300000));  // stored uncompressed
+  std::string sparse(3 * 131072, '\0');
+  sparse.replace(2 * 131072 + 5, 4, "tail");
+  files.emplace_back("/sparse.bin", sparse);
+  for (const auto& [path, body] : files) write(root / path.substr(1), body);
+  for (const char* comp : {"xz", "gzip", "lzo"}) {
+    sh(fmt::format("mksquashfs {} {} -comp {} -noappend -quiet >/dev/null", root.string(),
+                   (t.path() / "fs.sqfs").string(), comp));
+    const Analysis a = analyze(t.path() / "fs.sqfs", options());
+    ASSERT_EQ(a.filesystems.size(), 1u) << comp;
+    EXPECT_TRUE(a.errors.empty()) << comp << ": " << a.errors[0];
+    std::map<std::string, const Entry*> by_path;
+    for (const auto& e : a.filesystems[0].entries) by_path[e.path] = &e;
+    for (const auto& [path, body] : files) {
+      ASSERT_TRUE(by_path.count(path)) << comp << " " << path;
+      EXPECT_TRUE(by_path[path]->data == body) << comp << " " << path;
+    }
+  }
+}
+
+// UBI with a UBIFS volume (LZO) and a squashfs volume, made with mtd-utils' mkfs.ubifs and ubinize.
+TEST(FirmwareBuilt, UbiWithUbifsAndSquashfsVolumes) {
+  require_tool("mkfs.ubifs");
+  require_tool("ubinize");
+  require_tool("mksquashfs");
+  TempDir t;
+  make_rootfs(t.path() / "root");
+  write(t.path() / "data/app.conf", "wpa_psk = \"planted-ubi-psk\"\n");
+  const std::string dir = t.path().string();
+  sh(fmt::format("mkfs.ubifs -r {0}/root -m 2048 -e 126976 -c 64 -x lzo -o {0}/root.ubifs", dir));
+  sh(fmt::format("mksquashfs {0}/data {0}/data.sqfs -comp gzip -noappend -quiet >/dev/null", dir));
+  write(t.path() / "ubi.ini", fmt::format("[rootfs]\nmode=ubi\nimage={0}/root.ubifs\nvol_id=0\n"
+                                          "vol_type=dynamic\nvol_name=rootfs\nvol_size=8MiB\n"
+                                          "[data]\nmode=ubi\nimage={0}/data.sqfs\nvol_id=1\n"
+                                          "vol_type=static\nvol_name=appdata\n",
+                                          dir));
+  sh(fmt::format("ubinize -o {0}/flash.ubi -p 128KiB -m 2048 -s 512 {0}/ubi.ini", dir));
+  // Behind a bootloader-sized gap, as on a flash dump.
+  write(t.path() / "flash.bin",
+        std::string(0x40000, '\xff') + kensa::read_file(t.path() / "flash.ubi"));
+  const Analysis a = analyze(t.path() / "flash.bin", options());
+  const Chunk* u = chunk_of(a, "ubi");
+  ASSERT_NE(u, nullptr);
+  EXPECT_EQ(u->offset, 0x40000u);
+  EXPECT_TRUE(u->error.empty()) << u->error;
+  EXPECT_NE(u->detail.find("'rootfs'"), std::string::npos) << u->detail;
+  EXPECT_NE(u->detail.find("'appdata'"), std::string::npos) << u->detail;
+  const Chunk* f = chunk_of(a, "ubifs");
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(f->error.empty()) << f->error;
+  EXPECT_NE(f->detail.find("lzo"), std::string::npos);
+  ASSERT_NE(chunk_of(a, "squashfs"), nullptr);
+  expect_planted_issues(a);
+  EXPECT_TRUE(has_finding(a, "hardcoded-credential", "wpa_psk"));
+  // UBIFS entries keep their contents exactly.
+  bool busybox_exact = false;
+  const std::string busybox = kensa::read_file(t.path() / "root/bin/busybox");
+  for (const auto& fs : a.filesystems) {
+    for (const auto& e : fs.entries) busybox_exact |= e.path == "/bin/busybox" && e.data == busybox;
+  }
+  EXPECT_TRUE(busybox_exact);
+
+  // A bare UBIFS image with zlib.
+  sh(fmt::format("mkfs.ubifs -r {0}/root -m 2048 -e 126976 -c 64 -x zlib -o {0}/z.ubifs", dir));
+  const Analysis z = analyze(t.path() / "z.ubifs", options());
+  ASSERT_NE(chunk_of(z, "ubifs"), nullptr);
+  EXPECT_TRUE(chunk_of(z, "ubifs")->error.empty()) << chunk_of(z, "ubifs")->error;
+  expect_planted_issues(z);
 }
 
 // ---- Hostile inputs ----
@@ -426,6 +549,15 @@ TEST(FirmwareVendor, TplinkMt7628Rootfs) {
   EXPECT_EQ(component(a, "uclibc")->version, "0.9.33.2");
   EXPECT_TRUE(has_finding(a, "weak-password-hash", "/etc/passwd.bak"));
   EXPECT_TRUE(has_finding(a, "missing-hardening", "MIPS 32-bit LE"));
+  // rcS starts only `cos &`; cos starts tddp (and httpd, upnpd) through system(): found by the
+  // heuristic over the strings of boot binaries and their libraries, and marked as such.
+  const auto* tddp = finding(a, "debug-service", "tddp");
+  ASSERT_NE(tddp, nullptr);
+  EXPECT_EQ(tddp->evidence["heuristic"], true);
+  EXPECT_NE(tddp->evidence_text.find("/usr/bin/cos"), std::string::npos) << tddp->evidence_text;
+  EXPECT_NE(finding(a, "upnp-exposed", "upnpd"), nullptr);
+  EXPECT_NE(finding(a, "open-service", "httpd"), nullptr);
+  EXPECT_EQ(finding(a, "insecure-service-at-boot", "busybox"), nullptr);
 }
 
 TEST(FirmwareVendor, TplinkKernel) {
@@ -504,6 +636,9 @@ TEST(FirmwareVendor, FormatSamples) {
       {"test__trailing_data.lzma", "lzma", ""},
       {"jffs2__jffs2_le.img", "jffs2", "/testfile1"},
       {"jffs2__jffs2_be.img", "jffs2", "/testfile1"},
+      {"squashFS__lzo.sqfs", "squashfs", "/testfile1"},
+      {"ubi__ubi.img", "ubi", "/testfile1"},
+      {"ubi__test.ubifs", "ubifs", "/testfile1"},
   };
   for (const auto& c : cases) {
     const fs::path image = kShared / "formats" / c.file;

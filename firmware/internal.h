@@ -2,12 +2,14 @@
 #include <sys/stat.h>
 // Internal interfaces between the firmware component's parts: decoders, container readers,
 // checks. Not part of the public interface (firmware/firmware.h).
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "firmware/firmware.h"
@@ -36,6 +38,24 @@ inline EntryType entry_type_of_mode(std::uint32_t mode) {
 }
 
 using Bytes = std::string_view;
+
+// Runs fn(k) for every k in [0, n) on up to two threads (the machines this runs on have few
+// cores, shared). fn must only write state that belongs to k; callers merge results in index
+// order, so the output does not depend on scheduling.
+template <typename F>
+void parallel_for(std::size_t n, F&& fn) {
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t k; (k = next.fetch_add(1)) < n;) fn(k);
+  };
+  if (n < 2 || std::thread::hardware_concurrency() < 2) {
+    work();
+    return;
+  }
+  std::thread helper(work);
+  work();
+  helper.join();
+}
 
 inline std::uint32_t le32(Bytes b, std::size_t at) {
   const auto* p = reinterpret_cast<const unsigned char*>(b.data() + at);
@@ -142,6 +162,23 @@ struct FsRead {
 FsRead read_squashfs(Bytes data, Budget& budget);
 FsRead read_cramfs(Bytes data, Budget& budget);
 FsRead read_jffs2(Bytes data, Budget& budget);
+FsRead read_ubifs(Bytes data, Budget& budget);
+// One UBI volume: its logical erase blocks joined in order (unmapped ones as erased 0xFF bytes).
+struct UbiVolume {
+  std::uint32_t id = 0;
+  std::string name;
+  bool dynamic = true;
+  std::size_t lebs = 0;         // mapped logical erase blocks
+  std::uint64_t first_peb = 0;  // offset of the volume's first block in the image
+  std::string data;
+};
+struct UbiRead {
+  std::vector<UbiVolume> volumes;
+  std::uint64_t size = 0;  // bytes of the input that belong to the UBI image
+  std::uint64_t peb_size = 0, leb_size = 0;
+  std::string error;
+};
+UbiRead read_ubi(Bytes data, Budget& budget);
 // tar, cpio (newc, odc, binary) and ZIP through libarchive; `format` names the expected one.
 FsRead read_archive(Bytes data, Budget& budget, std::string_view format);
 
@@ -199,6 +236,13 @@ struct ComponentHit {
 std::vector<ComponentHit> identify_components(Bytes data, std::string_view path);
 
 // ---- Checks over one filesystem ----
+// A private key found in an image: its fingerprint (SHA-256 of the public key in DER when OpenSSL
+// parses it, else of the key file's bytes) and what to call it in a finding.
+struct KeySeen {
+  std::string fingerprint;
+  std::string description;  // "RSA private key (1024 bits)"
+  std::string path;
+};
 struct CheckContext {
   std::string target;  // image path, for findings
   std::string chunk;   // filesystem chunk id
@@ -206,6 +250,8 @@ struct CheckContext {
   evidence::FindingSet* out = nullptr;
   // Credentials seen (user + hash or cracked password), for shared-credential across images.
   std::vector<std::pair<std::string, std::string>>* credentials_seen = nullptr;
+  // Private keys seen, for the same comparison.
+  std::vector<KeySeen>* keys_seen = nullptr;
 };
 void check_accounts(const Filesystem& fs, CheckContext& ctx);
 void check_secrets(const Filesystem& fs, CheckContext& ctx);
