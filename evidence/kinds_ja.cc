@@ -52,6 +52,7 @@ constexpr std::pair<std::string_view, std::string_view> kTitlesJa[] = {
     {"outbound-scanning", "機器が多数のアドレスを走査している（ワームやボットの挙動）"},
     {"ddos-participation", "機器が一つの宛先へ集中的に送信している"},
     {"unexpected-destination", "機器が許可リスト外の宛先と通信している"},
+    {"ip-fragment-overlap", "IP フラグメントが異なる内容で重なっている（検査回避や攻撃の兆候）"},
     {"device-observed", "通信から機器を確認した（インベントリ：MAC ベンダー、名前、通信相手）"},
     {"input-validation-failure", "不正な入力でサービスが停止した、または検証なしに受け入れられた"},
     {"observed-time-sync", "時刻同期を確認した"},
