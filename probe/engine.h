@@ -87,6 +87,8 @@ class Conn {
   void close();
 
  private:
+  bool connected_now();  // the connect has completed (asked of the socket, not the reactor)
+
   Scanner& scanner_;
   asio::any_io_executor executor_;
   tcp::socket socket_;
