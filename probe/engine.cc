@@ -82,14 +82,17 @@ void Conn::close() {
   }
 }
 
-bool Conn::connected_now() {
-  if (!socket_.is_open()) return false;
-  pollfd p{socket_.native_handle(), POLLOUT, 0};
+namespace {
+// The connect has completed: asked of the socket itself, not of the reactor.
+bool connected_now(tcp::socket& socket) {
+  if (!socket.is_open()) return false;
+  pollfd p{socket.native_handle(), POLLOUT, 0};
   int error = 0;
   socklen_t len = sizeof error;
   return ::poll(&p, 1, 0) == 1 && (p.revents & POLLOUT) && !(p.revents & (POLLERR | POLLHUP)) &&
          ::getsockopt(p.fd, SOL_SOCKET, SO_ERROR, &error, &len) == 0 && error == 0;
 }
+}  // namespace
 
 SSL* Conn::ssl() { return tls_ ? tls_->native_handle() : nullptr; }
 
@@ -105,7 +108,7 @@ awaitable<IoStatus> Conn::connect(const tcp::endpoint& endpoint, Clock::time_poi
     // The timer won the race, but on a busy loop both may have been ready in the same pass (the
     // connect completed, its completion not yet run): ask the socket itself before calling it a
     // timeout, so that a late-running loop never turns an open port into a silent one.
-    if (!connected_now()) co_return IoStatus::timeout;
+    if (!connected_now(socket_)) co_return IoStatus::timeout;
   } else {
     ec = std::get<0>(std::get<0>(r));
   }

@@ -87,8 +87,6 @@ class Conn {
   void close();
 
  private:
-  bool connected_now();  // the connect has completed (asked of the socket, not the reactor)
-
   Scanner& scanner_;
   asio::any_io_executor executor_;
   tcp::socket socket_;

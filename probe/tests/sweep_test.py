@@ -7,9 +7,10 @@ scanned range is excluded and also listens. Every port of both addresses is swep
 exactly the listening ones: a missed open port or a reported closed port fails. A port whose listener
 never answers (its accept queue is full, so the kernel drops SYNs) must not be reported open. A raw
 socket in the namespace counts the SYNs: the excluded address must receive none, and the SYN scan
-must never complete a handshake (the listeners accept nothing).
+must never complete a handshake (the listeners accept nothing). Without CAP_NET_RAW, --syn must be
+refused before anything is sent.
 
-usage: sweep_test.py KENSA_BINARY       (needs root: network namespaces, raw sockets)
+usage: sweep_test.py KENSA_BINARY       (needs root: network namespaces, raw sockets; setpriv)
 """
 import ctypes, json, os, socket, struct, subprocess, sys, tempfile, threading, time
 
@@ -150,6 +151,15 @@ try:
     completed = sum(drain(s) for s in listeners)
     check(found == expected and completed == 0,
           f"syn: no handshake completed by the SYN sweep ({completed} connections accepted)")
+    # Without CAP_NET_RAW, --syn is refused with a clear error before anything is sent.
+    syns.clear()
+    r = subprocess.run(["setpriv", "--bounding-set", "-net_raw", "--inh-caps", "-net_raw", kensa, "scan",
+                        A, "-p", "1-100", "--syn", "--sweep-only", "--quiet", "-o", "/dev/null"],
+                       capture_output=True, text=True)
+    time.sleep(0.3)
+    check(r.returncode == 2 and "CAP_NET_RAW" in r.stderr and not syns,
+          f"syn without CAP_NET_RAW: exit 2 naming the capability, nothing sent "
+          f"(exit {r.returncode}, {r.stderr.strip()[:200]!r}, {syns})")
     stop.set()
 finally:
     subprocess.run(["ip", "netns", "del", ns])
