@@ -39,7 +39,8 @@ def sh(*cmd):
 
 def enter_namespace():
     fd = os.open(f"/run/netns/{ns}", os.O_RDONLY)
-    os.setns(fd, os.CLONE_NEWNET)
+    if ctypes.CDLL(None, use_errno=True).setns(fd, 0x40000000) != 0:  # CLONE_NEWNET
+        sys.exit(f"FAIL: setns: {os.strerror(ctypes.get_errno())}")
     os.close(fd)
 
 
