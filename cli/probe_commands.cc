@@ -22,7 +22,7 @@ struct ScanArgs {
   std::vector<std::string> targets, exclude;
   std::string ports, shard = "0/1", output, credentials;
   bool allow_public = false, intrusive = false, no_credentials = false, sweep_only = false,
-       list_checks = false, quiet = false;
+       list_checks = false, quiet = false, syn = false;
   std::uint64_t seed = 0;
   double rate = 0, per_target_rate = 0, budget_seconds = 0, budget_scale = 1.0;
   unsigned concurrency = 2048, per_target_concurrency = 512, retries = 1, timeout_ms = 1000;
@@ -56,6 +56,7 @@ probe::ScanOptions options_from(const ScanArgs& a) {
   o.intrusive = a.intrusive;
   o.credentials = !a.no_credentials;
   o.service_checks = !a.sweep_only;
+  o.syn = a.syn;
   o.max_credentials = a.max_credentials;
   o.credentials_file = a.credentials;
   o.concurrency = a.concurrency;
@@ -99,6 +100,9 @@ void add_scan_options(CLI::App& cmd, ScanArgs& a, bool for_assess) {
   cmd.add_option("--max-credentials", a.max_credentials,
                  "Try at most N dictionary pairs per service");
   cmd.add_flag("--sweep-only", a.sweep_only, "Only find open TCP ports");
+  cmd.add_flag(
+      "--syn", a.syn,
+      "Find open TCP ports with raw SYNs (half-open; needs CAP_NET_RAW) instead of connect()");
   cmd.add_option("-o,--output", a.output, "Write findings JSON here (default stdout)");
   cmd.add_flag("-q,--quiet", a.quiet, "No progress line");
   cmd.add_flag("--list-checks", a.list_checks, "List the checks and exit");

@@ -2,6 +2,8 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include "base/error.h"
 
@@ -80,6 +82,18 @@ void Conn::close() {
   }
 }
 
+namespace {
+// The connect has completed: asked of the socket itself, not of the reactor.
+bool connected_now(tcp::socket& socket) {
+  if (!socket.is_open()) return false;
+  pollfd p{socket.native_handle(), POLLOUT, 0};
+  int error = 0;
+  socklen_t len = sizeof error;
+  return ::poll(&p, 1, 0) == 1 && (p.revents & POLLOUT) && !(p.revents & (POLLERR | POLLHUP)) &&
+         ::getsockopt(p.fd, SOL_SOCKET, SO_ERROR, &error, &len) == 0 && error == 0;
+}
+}  // namespace
+
 SSL* Conn::ssl() { return tls_ ? tls_->native_handle() : nullptr; }
 
 awaitable<IoStatus> Conn::connect(const tcp::endpoint& endpoint, Clock::time_point deadline) {
@@ -90,8 +104,14 @@ awaitable<IoStatus> Conn::connect(const tcp::endpoint& endpoint, Clock::time_poi
   scanner_.track(&socket_);
   asio::steady_timer timer(executor_, deadline);
   auto r = co_await (socket_.async_connect(endpoint, use_tuple) || timer.async_wait(use_tuple));
-  if (r.index() == 1) co_return IoStatus::timeout;
-  ec = std::get<0>(std::get<0>(r));
+  if (r.index() == 1) {
+    // The timer won the race, but on a busy loop both may have been ready in the same pass (the
+    // connect completed, its completion not yet run): ask the socket itself before calling it a
+    // timeout, so that a late-running loop never turns an open port into a silent one.
+    if (!connected_now(socket_)) co_return IoStatus::timeout;
+  } else {
+    ec = std::get<0>(std::get<0>(r));
+  }
   if (scanner_.cancelled()) co_return IoStatus::cancelled;
   if (ec == asio::error::connection_refused) co_return IoStatus::eof;
   if (ec) co_return ec == asio::error::timed_out ? IoStatus::timeout : IoStatus::error;

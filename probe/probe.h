@@ -78,6 +78,7 @@ struct ScanOptions {
   bool intrusive = false;           // run intrusive checks (credential brute-force protection test)
   bool credentials = true;          // run default-credential checks
   bool service_checks = true;       // false: port sweep only (open ports as open-service findings)
+  bool syn = false;                 // sweep with raw SYNs (needs CAP_NET_RAW) instead of connect()
   std::size_t max_credentials = 0;  // 0 = the whole dictionary
   std::string credentials_file;     // default: data/credentials/default-credentials.txt (embedded)
   unsigned concurrency = 2048;      // sockets open at once

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <iostream>
 #include <map>
 #include <random>
@@ -14,6 +15,7 @@
 #include "base/error.h"
 #include "base/files.h"
 #include "probe/engine.h"
+#include "probe/sweep.h"
 
 namespace kensa::probe {
 
@@ -36,16 +38,6 @@ std::vector<Credential> load_dictionary(const ScanOptions& o) {
 
 namespace {
 
-void raise_fd_limit(unsigned want) {
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
-  const rlim_t target = std::min<rlim_t>(lim.rlim_max, want + 256);
-  if (lim.rlim_cur < target) {
-    lim.rlim_cur = target;
-    setrlimit(RLIMIT_NOFILE, &lim);
-  }
-}
-
 bool applies(const CheckInfo& info, const Service& svc) {
   if (info.service == "*") return true;
   if (info.service == "tls") return svc.tls || svc.name == "tls";
@@ -55,23 +47,17 @@ bool applies(const CheckInfo& info, const Service& svc) {
 class Run {
  public:
   Run(asio::io_context& io, const ScanOptions& o, std::vector<Credential> dict,
-      std::vector<Ipv4> targets)
-      : io_(io), options_(o), scanner_(io, o, std::move(dict)), targets_(std::move(targets)) {}
+      std::vector<Ipv4> targets, const std::vector<OpenPort>& open, std::size_t tcp_probes)
+      : io_(io),
+        options_(o),
+        scanner_(io, o, std::move(dict)),
+        targets_(std::move(targets)),
+        tcp_total_(tcp_probes) {
+    for (const auto& p : open) open_.push_back(PortState{p.address, p.port, false, {}, {}});
+  }
 
+  // Phase 1, the port sweep, ran before (sweep.cc); `open` is its result, sorted.
   awaitable<void> main() {
-    // Phase 1: the port sweep over a deterministic permutation of (address, port).
-    const std::size_t ports = options_.ports.tcp.size();
-    const std::uint64_t total = std::uint64_t{targets_.size()} * ports;
-    order_.resize(static_cast<std::size_t>(total));
-    for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = static_cast<std::uint32_t>(i);
-    std::mt19937_64 rng(options_.targets.seed + 1);
-    std::shuffle(order_.begin(), order_.end(), rng);
-    const std::size_t workers =
-        std::min<std::size_t>(order_.size(), std::max(1u, options_.concurrency));
-    co_await run_workers(workers, [this]() -> awaitable<void> { co_await sweep_worker(); });
-    std::sort(open_.begin(), open_.end(), [](const PortState& a, const PortState& b) {
-      return std::tie(a.address, a.port) < std::tie(b.address, b.port);
-    });
     if (!options_.service_checks) {
       for (auto& p : open_) record_open_only(p);
       co_return;
@@ -95,7 +81,7 @@ class Run {
         << fmt::format(
                "\r\x1b[Kkensa scan: {} addresses, {}/{} tcp probes, {} open tcp, {} udp services, "
                "{} checks ({} incomplete), {} findings{}",
-               targets_.size(), st.tcp_probes, order_.size(), st.open_tcp, st.open_udp, st.checks,
+               targets_.size(), st.tcp_probes, tcp_total_, st.open_tcp, st.open_udp, st.checks,
                st.checks_incomplete, scanner_.results.findings.size(), final ? "\n" : "")
         << std::flush;
   }
@@ -121,27 +107,6 @@ class Run {
       });
     }
     co_await done.async_wait(use_tuple);
-  }
-
-  awaitable<void> sweep_worker() {
-    const std::size_t ports = options_.ports.tcp.size();
-    while (next_ < order_.size() && !scanner_.cancelled()) {
-      const std::uint32_t item = order_[next_++];
-      const Ipv4 address = targets_[item / ports];
-      const std::uint16_t port = options_.ports.tcp[item % ports];
-      IoStatus s = IoStatus::timeout;
-      for (unsigned attempt = 0; attempt <= options_.retries && s == IoStatus::timeout; ++attempt) {
-        auto slot = co_await scanner_.acquire_socket(address);
-        ++scanner_.stats.tcp_probes;
-        Conn conn(scanner_, co_await asio::this_coro::executor);
-        s = co_await conn.connect(tcp::endpoint(asio::ip::address_v4(address), port),
-                                  Clock::now() + options_.connect_timeout);
-      }
-      if (s == IoStatus::ok) {
-        ++scanner_.stats.open_tcp;
-        open_.push_back(PortState{address, port, false, {}, {}});
-      }
-    }
   }
 
   awaitable<void> service_worker() {
@@ -233,7 +198,7 @@ class Run {
   const ScanOptions& options_;
   Scanner scanner_;
   std::vector<Ipv4> targets_;
-  std::vector<std::uint32_t> order_;
+  std::size_t tcp_total_;
   std::size_t next_ = 0;
   std::vector<PortState> open_;
   std::deque<PortState> udp_;
@@ -253,15 +218,48 @@ evidence::FindingSet run_scan(const ScanOptions& options, ScanStats* stats,
   if (static_cast<std::uint64_t>(targets.size()) * options.ports.tcp.size() > 0xffffffffull) {
     throw InputError("too many address × port pairs");
   }
-  raise_fd_limit(options.concurrency);
+  raise_fd_limit();
+  const bool show = options.progress && isatty(STDERR_FILENO);
+
+  // Phase 1: the port sweep over a deterministic permutation of (address, port).
+  std::vector<std::uint32_t> order(targets.size() * options.ports.tcp.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
+  std::mt19937_64 rng(options.targets.seed + 1);
+  std::shuffle(order.begin(), order.end(), rng);
+  std::atomic<bool> interrupted = false;  // the sweep's threads poll it
+  SweepInput sweep_input;
+  sweep_input.options = &options;
+  sweep_input.targets = &targets;
+  sweep_input.ports = &options.ports.tcp;
+  sweep_input.order = &order;
+  sweep_input.stop = [&] {
+    if (cancelled && cancelled()) interrupted = true;
+    return interrupted || (options.budget.count() > 0 && Clock::now() > start + options.budget);
+  };
+  if (show) {
+    sweep_input.progress = [&](std::size_t probes, std::size_t open) {
+      std::cerr << fmt::format("\r\x1b[Kkensa scan: {} addresses, {}/{} tcp {} probes, {} open tcp",
+                               targets.size(), probes, order.size(),
+                               options.syn ? "SYN" : "connect", open)
+                << std::flush;
+    };
+  }
+  const SweepResult swept = order.empty() ? SweepResult{}
+                            : options.syn ? syn_sweep(sweep_input)
+                                          : connect_sweep(sweep_input);
+
   asio::io_context io(1);
-  Run run(io, options, load_dictionary(options), targets);
+  Run run(io, options, load_dictionary(options), targets, swept.open, order.size());
   Scanner& scanner = run.scanner();
   scanner.results.collector = "probe";
   scanner.results.tool = "kensa-probe 0.1";
   scanner.stats.addresses = targets.size();
-
-  const bool show = options.progress && isatty(STDERR_FILENO);
+  scanner.stats.tcp_probes = swept.probes;
+  scanner.stats.open_tcp = swept.open.size();
+  if (swept.stopped) {
+    scanner.cancel();
+    scanner.stats.cancelled = interrupted.load();
+  }
   bool finished = false;
   asio::co_spawn(io, run.main(), [&](std::exception_ptr e) {
     finished = true;

@@ -4,6 +4,9 @@
 # and nmap. Not a test: prints a table and writes bench/probe/results/ (ratios go in the notes).
 #   usage: bench/probe/run.sh [KENSA_BINARY]   (default build/release/cli/kensa)
 #   KENSA_BENCH_SKIP=lab,fleet,ports skips parts.
+#   KENSA_BENCH_RUNS=3 alternating kensa/nmap runs per benchmark (medians are reported, so that a
+#   shared, noisy machine loads both tools alike); KENSA_BENCH_LAB_RUNS (default 1: nmap takes
+#   minutes there) and KENSA_BENCH_FLEET_RUNS (default KENSA_BENCH_RUNS) override it per part.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 kensa=$(realpath "${1:-$root/build/release/cli/kensa}")
@@ -12,6 +15,8 @@ out="$here/results"
 mkdir -p "$out"
 export KENSA_LAB_NS=${KENSA_LAB_NS:-kprobe-bench}
 skip=${KENSA_BENCH_SKIP:-}
+runs=${KENSA_BENCH_RUNS:-3}
+rm -f "$out"/*.json "$out"/*.json.log
 command -v nmap >/dev/null || { echo "nmap is not installed (scripts/deps/probe.txt)"; exit 1; }
 fleet_pid=""
 cleanup() {
@@ -21,7 +26,8 @@ cleanup() {
 trap cleanup EXIT
 bash "$root/lab/lab.sh" up >/dev/null
 in_ns() { ip netns exec "$KENSA_LAB_NS" "$@"; }
-m() { local name=$1; shift; in_ns python3 "$here/measure.py" "$out/$name.json" "$@"; }
+# m NAME RUN CMD...: one measured run, written to $out/NAME-RUN.json (the summary takes medians).
+m() { local name=$1 run=$2; shift 2; in_ns python3 "$here/measure.py" "$out/$name-$run.json" "$@"; }
 
 tcp=21,22,23,80,81,443,554,1883,2323,5000,5555,7547,8000,8080,8081,8443,8883,49152
 udp=161,1900,5683
@@ -29,12 +35,14 @@ scripts=telnet-brute,http-default-accounts,http-brute,mqtt-subscribe,ssl-enum-ci
 
 if [[ $skip != *lab* ]]; then
     echo "== the lab: 13 devices, $tcp + U:$udp"
-    m lab-kensa "$kensa" scan 10.77.0.10-34 --intrusive --quiet -o "$out/lab-kensa-findings.json"
-    # nmap's -sV and brute scripts against the hostile devices can run for a very long time: it is cut
-    # at KENSA_BENCH_NMAP_TIMEOUT seconds (then the ratio is a lower bound and coverage is nmap's
-    # partial output).
-    m lab-nmap timeout "${KENSA_BENCH_NMAP_TIMEOUT:-900}" nmap -n -Pn -sT -sU -sV -p "T:$tcp,U:$udp" --script "$scripts" --host-timeout 600s \
-        -oX "$out/lab-nmap.xml" 10.77.0.10-34
+    for r in $(seq "${KENSA_BENCH_LAB_RUNS:-1}"); do
+        m lab-kensa "$r" "$kensa" scan 10.77.0.10-34 --intrusive --quiet -o "$out/lab-kensa-findings.json"
+        # nmap's -sV and brute scripts against the hostile devices can run for a very long time: it is
+        # cut at KENSA_BENCH_NMAP_TIMEOUT seconds (then the ratio is a lower bound and coverage is
+        # nmap's partial output).
+        m lab-nmap "$r" timeout "${KENSA_BENCH_NMAP_TIMEOUT:-900}" nmap -n -Pn -sT -sU -sV -p "T:$tcp,U:$udp" \
+            --script "$scripts" --host-timeout 600s -oX "$out/lab-nmap.xml" 10.77.0.10-34
+    done
     python3 "$here/coverage.py" "$out/lab-kensa-findings.json" "$out/lab-nmap.xml" | tee "$out/lab-coverage.txt" || true
 fi
 
@@ -48,36 +56,24 @@ if [[ $skip != *fleet* ]]; then
     in_ns mosquitto -c "$conf" >/dev/null 2>&1 &
     fleet_pid=$!
     sleep 1
-    m fleet-kensa "$kensa" scan 10.78.0.0/22 --quiet --ports "$tcp" --timeout 500 --retries 0 \
-        -o "$out/fleet-kensa-findings.json"
-    m fleet-nmap nmap -n -Pn -sT -p "$tcp" --script mqtt-subscribe -oX "$out/fleet-nmap.xml" 10.78.0.0/22
+    for r in $(seq "${KENSA_BENCH_FLEET_RUNS:-$runs}"); do
+        m fleet-kensa "$r" "$kensa" scan 10.78.0.0/22 --quiet --ports "$tcp" --timeout 500 --retries 0 \
+            -o "$out/fleet-kensa-findings-$r.json"
+        m fleet-nmap "$r" nmap -n -Pn -sT -p "$tcp" --script mqtt-subscribe -oX "$out/fleet-nmap-$r.xml" 10.78.0.0/22
+    done
     kill "$fleet_pid" 2>/dev/null || true
     fleet_pid=""
 fi
 
 if [[ $skip != *ports* ]]; then
     echo "== one host, all 65535 TCP ports"
-    m ports-kensa "$kensa" scan 10.77.0.16 --ports 1-65535 --sweep-only --quiet --retries 0 -o "$out/ports-kensa.json"
-    m ports-nmap-sT nmap -n -Pn -sT -p- 10.77.0.16 -oX "$out/ports-nmap-sT.xml"
-    m ports-nmap-sS nmap -n -Pn -sS -p- 10.77.0.16 -oX "$out/ports-nmap-sS.xml"
+    for r in $(seq "$runs"); do
+        m ports-kensa "$r" "$kensa" scan 10.77.0.16 --ports 1-65535 --sweep-only --quiet --retries 0 -o "$out/ports-kensa-$r.out"
+        m ports-nmap-sT "$r" nmap -n -Pn -sT -p- 10.77.0.16 -oX "$out/ports-nmap-sT-$r.xml"
+        m ports-kensa-syn "$r" "$kensa" scan 10.77.0.16 --syn --ports 1-65535 --sweep-only --quiet --retries 0 \
+            -o "$out/ports-kensa-syn-$r.out"
+        m ports-nmap-sS "$r" nmap -n -Pn -sS -p- 10.77.0.16 -oX "$out/ports-nmap-sS-$r.xml"
+    done
 fi
 
-python3 - "$out" <<'PY'
-import json, os, sys
-out = sys.argv[1]
-def load(n):
-    p = os.path.join(out, n + ".json")
-    return json.load(open(p)) if os.path.exists(p) else None
-rows = [("lab (13 devices, checks)", "lab-kensa", "lab-nmap"),
-        ("fleet 1024 × 18 ports + MQTT", "fleet-kensa", "fleet-nmap"),
-        ("65535 ports vs nmap -sT", "ports-kensa", "ports-nmap-sT"),
-        ("65535 ports vs nmap -sS", "ports-kensa", "ports-nmap-sS")]
-print(f"{'benchmark':32} {'kensa s':>8} {'nmap s':>8} {'ratio':>7} {'kensa MiB':>10} {'nmap MiB':>9}")
-for title, k, n in rows:
-    a, b = load(k), load(n)
-    if not a or not b: continue
-    print(f"{title:32} {a['seconds']:8.2f} {b['seconds']:8.2f} {b['seconds'] / max(a['seconds'], 0.01):6.1f}× "
-          f"{a['peak_rss_mib']:10.1f} {b['peak_rss_mib']:9.1f}")
-f = load("fleet-kensa")
-if f: print(f"fleet: kensa {1024 / f['seconds']:.0f} hosts/s")
-PY
+python3 "$here/summary.py" "$out" | tee "$out/summary.txt"
