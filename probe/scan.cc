@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <random>
+#include <unordered_set>
 
 #include "base/embedded.h"
 #include "base/error.h"
@@ -63,8 +64,16 @@ class Run {
       co_return;
     }
     // Phase 2: UDP services and the open TCP ports, identified and checked.
+    // UDP 514 (syslog) is judged by silence alone, and an address where nothing exists is silent
+    // too (no ARP answer, so no ICMP port unreachable either): it is probed only on addresses that
+    // showed life with an open TCP port. Protocols that answer (SNMP, CoAP, SSDP) need no gate.
+    std::unordered_set<Ipv4> alive;
+    for (const auto& p : open_) alive.insert(p.address);
     for (Ipv4 a : targets_) {
-      for (auto port : options_.ports.udp) udp_.push_back(PortState{a, port, true, {}, {}});
+      for (auto port : options_.ports.udp) {
+        if (port == 514 && !alive.contains(a)) continue;
+        udp_.push_back(PortState{a, port, true, {}, {}});
+      }
     }
     work_.clear();
     for (auto& p : open_) work_.push_back(&p);
