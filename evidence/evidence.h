@@ -28,7 +28,8 @@ struct Kind {
 };
 const std::vector<Kind>& kinds();
 const Kind* find_kind(std::string_view id);
-// The kind's title in Japanese; the English title where no translation exists (a test forbids that).
+// The kind's title in Japanese; the English title where no translation exists (a test forbids
+// that).
 std::string_view kind_title_ja(std::string_view id);
 
 // How a check run ended. Only `completed` proves the absence of what the check tests for.
