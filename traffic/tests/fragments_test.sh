@@ -7,31 +7,9 @@
 # Needs root, ip, tcpdump and python3 (scripts/deps/traffic.txt); fails if one is missing.
 set -euo pipefail
 kensa=$1
-fail() { echo "FAIL: $*" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || fail "needs root (network namespaces)"
-for tool in ip tcpdump python3; do
-  command -v "$tool" >/dev/null || fail "missing $tool (bash scripts/install-deps.sh)"
-done
-
-ns=kensa-frag-$$
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  ip netns del "$ns" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-ip netns add "$ns"
-in_ns() { ip netns exec "$ns" "$@"; }
-in_ns ip link set lo mtu 1280 up
-ip netns exec "$ns" tcpdump -i lo -U -s 0 -Z root -w "$work/frag.pcap" >"$work/tcpdump.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do
-  grep -q "listening on lo" "$work/tcpdump.log" 2>/dev/null && break
-  sleep 0.1
-done
+source "$(dirname "$0")/netns.sh" kensa-frag python3
+in_ns ip link set lo mtu 1280
+capture "$work/frag.pcap"
 
 send() {
   in_ns python3 - <<'PY'
@@ -53,8 +31,8 @@ for _ in $(seq 10); do
   sleep 0.5
   [ "$(stat -c %s "$work/frag.pcap" 2>/dev/null || echo 0)" -gt 24 ] && break
 done
-kill -INT "${pids[0]}"
-wait "${pids[0]}" 2>/dev/null || true
+kill -INT "$capture_pid"
+wait "$capture_pid" 2>/dev/null || true
 
 "$kensa" pcap "$work/frag.pcap" --json >"$work/out.json" || fail "kensa pcap failed"
 "$kensa" pcap "$work/frag.pcap" >"$work/out.txt" || fail "kensa pcap (text) failed"

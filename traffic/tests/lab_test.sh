@@ -5,26 +5,8 @@
 # Needs root, ip, mosquitto, mosquitto_pub and tcpdump (scripts/deps/traffic.txt); fails if missing.
 set -euo pipefail
 kensa=$1
-fail() { echo "FAIL: $*" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || fail "needs root (network namespaces)"
-for tool in ip mosquitto mosquitto_pub mosquitto_passwd tcpdump python3; do
-  command -v "$tool" >/dev/null || fail "missing $tool (bash scripts/install-deps.sh)"
-done
-
-ns=kensa-traffic-$$
-work=$(mktemp -d)
+source "$(dirname "$0")/netns.sh" kensa-traffic mosquitto mosquitto_pub mosquitto_passwd python3
 chmod 755 "$work"  # mosquitto drops root for its own user and must read its files
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  ip netns del "$ns" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-ip netns add "$ns"
-ip netns exec "$ns" ip link set lo up
-in_ns() { ip netns exec "$ns" "$@"; }
 
 password='Lab-Secret-4242'
 mosquitto_passwd -b -c "$work/passwd" sensor "$password" 2>/dev/null
@@ -34,12 +16,10 @@ listener 1883 127.0.0.1
 allow_anonymous false
 password_file $work/passwd
 CONF
-ip netns exec "$ns" mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
-pids+=($!)
-ip netns exec "$ns" tcpdump -i lo -U -s 0 -Z root -w "$work/lab.pcap" tcp port 1883 >"$work/tcpdump.log" 2>&1 &
-pids+=($!)
+background mosquitto -c "$work/mosquitto.conf"
+capture "$work/lab.pcap" tcp port 1883
 for _ in $(seq 50); do
-  grep -q "listening on lo" "$work/tcpdump.log" 2>/dev/null && grep -q "running" "$work/mosquitto.log" && break
+  grep -q "running" "$work/mosquitto.log" && break
   sleep 0.1
 done
 
@@ -49,11 +29,10 @@ pids+=($watch_pid)
 sleep 1.5
 
 in_ns mosquitto_pub -h 127.0.0.1 -p 1883 -u sensor -P "$password" -i lab-thermo-1 -t home/lab/temp -m 21.5 || fail "publish failed: $(cat "$work/mosquitto.log")"
-# -P "$password" -i lab-thermo-1 -t home/lab/temp -m 21.5
 in_ns mosquitto_pub -h 127.0.0.1 -p 1883 -i lab-anon -t home/lab/anon -m x 2>/dev/null && fail "anonymous publish was accepted"
 sleep 1
-kill -INT "${pids[1]}"
-wait "${pids[1]}" 2>/dev/null || true
+kill -INT "$capture_pid"
+wait "$capture_pid" 2>/dev/null || true
 wait "$watch_pid" || fail "kensa watch exited with $?: $(cat "$work/watch.log")"
 
 "$kensa" pcap "$work/lab.pcap" --json >"$work/pcap.json" || fail "kensa pcap failed"
