@@ -104,7 +104,11 @@ int assess(const AssessArgs& args) {
   }
   const verdict::Assessment a = verdict::assess(cat, rules, sets, q ? &*q : nullptr);
   json doc = verdict::to_json(a, cat);
-  if (system_result) doc["system"] = system_result->section;
+  if (system_result) {
+    doc["system"] = system_result->section;  // per component already: no per-device section
+  } else if (json devices = verdict::per_target_json(cat, rules, a); !devices.empty()) {
+    doc["devices"] = std::move(devices);
+  }
 
   std::filesystem::create_directories(args.out_dir);
   std::vector<std::string> written;

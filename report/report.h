@@ -32,6 +32,10 @@ std::string render_stakeholders(const nlohmann::json& assessment, std::string_vi
 // stakeholder, per framework, risk with the evidence. Empty when the document has none.
 std::string render_system_text(const nlohmann::json& assessment, std::string_view lang);
 std::string render_system_html(const nlohmann::json& assessment, std::string_view lang);
+// The `devices` section (per-device verdicts of a multi-target assessment, report_devices.cc),
+// worst device first. Empty when the document has none.
+std::string render_devices_text(const nlohmann::json& assessment, std::string_view lang);
+std::string render_devices_html(const nlohmann::json& assessment, std::string_view lang);
 
 // What changed between two assessments (schema kensa.diff/1): verdict changes, requirements
 // added or removed (catalog updates), findings new and resolved.

@@ -228,6 +228,7 @@ std::string render_html(const json& a, std::string_view lang) {
         css_class(v), css_class(v), verdict_label(l, v));
   }
   out += "</p>\n";
+  out += render_devices_html(a, lang);
   out += render_system_html(a, lang);
 
   // JC-STAR ★1 checklist and the smart-home stakeholder view come first: they are what the

@@ -16,7 +16,7 @@ struct SystemLabels {
   std::string_view system, per_component, per_component_note, per_stakeholder, per_framework,
       per_framework_note, risk, compromised, entry_point, attack_paths, blast, unowned, component,
       stakeholder, requirement, origin, responsible_for, none, reachable, safety_relevant,
-      system_wide;
+      system_wide, evidence;
 };
 
 const SystemLabels& system_labels(std::string_view lang) {
@@ -42,7 +42,8 @@ const SystemLabels& system_labels(std::string_view lang) {
       "none",
       "reachable",
       "safety-relevant",
-      "the system as a whole"};
+      "the system as a whole",
+      "evidence"};
   static const SystemLabels ja = {"システムモデル",
                                   "構成要素別",
                                   "リスク評価が構成要素に導出した要求事項、他フレームワークの同等・"
@@ -64,7 +65,8 @@ const SystemLabels& system_labels(std::string_view lang) {
                                   "なし",
                                   "到達可能",
                                   "安全関連",
-                                  "システム全体"};
+                                  "システム全体",
+                                  "証拠"};
   return lang == "ja" ? ja : en;
 }
 
@@ -128,7 +130,7 @@ std::string component_text(const json& c, const SystemLabels& sl, std::string_vi
     std::string links;
     for (const auto& e : c.at("evidence"))
       links += (links.empty() ? "" : ", ") + e.value("kind", "") + " " + e.value("value", "");
-    out += "      evidence: " + links + "\n";
+    out += fmt::format("      {}: {}\n", sl.evidence, links);
   }
   out += "      " + counts_line(c.at("counts")) + "\n";
   for (const auto& row : c.at("requirements")) {

@@ -45,6 +45,7 @@ std::string render_text(const json& a, std::string_view lang) {
     out += fmt::format("  {:<22} {}\n      {}\n", v.value("requirement", ""), label(v, lang, 90),
                        reason(v, lang));
   }
+  out += render_devices_text(a, lang);
   out += render_system_text(a, lang);
   return out;
 }

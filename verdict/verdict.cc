@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -93,8 +94,12 @@ class Engine {
   EvidencePart evidence_for(const Rule& rule) const {
     EvidencePart part;
     if (rule.fail_kinds.empty() && rule.pass_kinds.empty()) return part;
+    auto counts = [&](const std::string& collector) {
+      return rule.collectors.empty() || contains(rule.collectors, collector);
+    };
     for (std::size_t i = 0; i < out_.findings.size(); ++i) {
-      if (contains(rule.fail_kinds, out_.findings[i].kind)) part.findings.push_back(i);
+      if (contains(rule.fail_kinds, out_.findings[i].kind) && counts(out_.findings[i].collector))
+        part.findings.push_back(i);
     }
     if (!part.findings.empty()) {
       part.state = Part::fail;
@@ -111,6 +116,7 @@ class Engine {
     for (std::size_t i = 0; i < out_.checks.size(); ++i) {
       const auto& run = out_.checks[i];
       const bool relevant =
+          counts(run.collector) &&
           std::any_of(run.tests_for.begin(), run.tests_for.end(),
                       [&](const auto& k) { return contains(rule.fail_kinds, k); });
       if (!relevant) continue;
@@ -123,7 +129,7 @@ class Engine {
     }
     std::size_t observed = 0;
     for (std::size_t i = 0; i < out_.findings.size(); ++i) {
-      if (contains(rule.pass_kinds, out_.findings[i].kind)) {
+      if (contains(rule.pass_kinds, out_.findings[i].kind) && counts(out_.findings[i].collector)) {
         part.findings.push_back(i);
         ++observed;
       }
@@ -585,6 +591,59 @@ nlohmann::json to_json(const Assessment& a, const catalog::Catalog& catalog) {
   }
   j["stakeholders"] = stakeholders;
   return j;
+}
+
+nlohmann::json per_target_json(const catalog::Catalog& catalog, const RuleSet& rules,
+                               const Assessment& whole) {
+  using nlohmann::json;
+  std::vector<std::string> order;
+  std::map<std::string, std::size_t> index;
+  std::vector<evidence::FindingSet> per_target;
+  std::vector<std::vector<std::size_t>> global;  // per target: local finding → whole.findings
+  auto slot = [&](const std::string& target) -> std::size_t {
+    auto [it, added] = index.try_emplace(target, order.size());
+    if (added) {
+      order.push_back(target);
+      per_target.emplace_back().origin = target;
+      global.emplace_back();
+    }
+    return it->second;
+  };
+  for (std::size_t i = 0; i < whole.findings.size(); ++i) {
+    const std::size_t t = slot(whole.findings[i].target);
+    per_target[t].findings.push_back(whole.findings[i]);
+    global[t].push_back(i);
+  }
+  for (const auto& c : whole.checks) per_target[slot(c.target)].checks.push_back(c);
+  json devices = json::array();
+  if (order.size() < 2) return devices;
+
+  for (std::size_t t = 0; t < order.size(); ++t) {
+    const Assessment a = assess(catalog, rules, {per_target[t]}, nullptr);
+    json counts = json::object();
+    json failing = json::array();
+    json inconclusive = json::array();
+    for (const auto& v : a.verdicts) {
+      json& c = counts[v.requirement->framework];
+      if (c.is_null()) {
+        for (auto o : kAllOutcomes) c[std::string(to_string(o))] = 0;
+      }
+      const std::string outcome(to_string(v.outcome));
+      c[outcome] = c[outcome].get<int>() + 1;
+      if (v.outcome == Outcome::fail) failing.push_back(v.requirement->qualified());
+      if (v.outcome == Outcome::inconclusive) inconclusive.push_back(v.requirement->qualified());
+    }
+    std::map<std::string, int> kinds;
+    for (const auto& f : per_target[t].findings) ++kinds[f.kind];
+    devices.push_back({{"target", order[t]},
+                       {"findings", global[t]},
+                       {"checks", per_target[t].checks.size()},
+                       {"kinds", kinds},
+                       {"counts", counts},
+                       {"failing", failing},
+                       {"inconclusive", inconclusive}});
+  }
+  return devices;
 }
 
 }  // namespace kensa::verdict

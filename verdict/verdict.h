@@ -33,6 +33,10 @@ struct Rule {
   std::vector<std::string> fail_kinds;
   std::vector<std::string> pass_kinds;     // positive observations that count as a completed test
   std::vector<std::string> related_kinds;  // shown as supporting evidence, never decide
+  // Collectors whose findings and check runs count for this rule (probe, traffic, firmware,
+  // document); empty = all. A measure about the live configuration is not refuted by what the
+  // firmware image ships with, nor shown by it.
+  std::vector<std::string> collectors;
   bool evidence_required = false;  // PASS needs a completed test (default: fail_kinds given)
   bool document_required = true;   // PASS needs a supported answer with IXIT or evidence
   std::string not_applicable_if;   // "constrained" | "unconstrained" | ""
@@ -100,6 +104,15 @@ struct Assessment {
 Assessment assess(const catalog::Catalog& catalog, const RuleSet& rules,
                   const std::vector<evidence::FindingSet>& findings,
                   const evidence::Questionnaire* questionnaire);
+
+// Per-device verdicts for an assessment that covers several targets (a fleet scan, a capture of
+// a home network): each target's findings and check runs, taken from `whole`, decided on their
+// own. No questionnaire: it describes one product, not every device on the network, so a device's
+// verdicts come from its evidence only. Returns the assessment document's `devices` array
+// (report/SCHEMA.md) with finding indexes into `whole.findings`, targets in first-seen order;
+// empty when the evidence names fewer than two targets.
+nlohmann::json per_target_json(const catalog::Catalog& catalog, const RuleSet& rules,
+                               const Assessment& whole);
 
 inline constexpr std::string_view kAssessmentSchema = "kensa.assessment/1";
 // The versioned assessment document every report renders from (schema: report/SCHEMA.md).

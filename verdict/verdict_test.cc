@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "base/error.h"
 #include "base/files.h"
 
@@ -51,6 +53,66 @@ Assessment assess_with(std::vector<evidence::CheckRun> checks,
   set.checks = std::move(checks);
   set.findings = std::move(findings);
   return assess(cat(), rules(), {set}, q);
+}
+
+// A fleet: one device with a default password, one clean device whose login check completed.
+// The whole assessment fails 5.1-1; per device, only the weak one does, and the clean one's
+// completed check stays with it.
+TEST(Verdict, PerTargetVerdictsKeepEachDevicesEvidenceApart) {
+  auto weak = finding("default-credential");
+  weak.target = "10.0.0.1";
+  auto weak_run = run("probe.telnet.default-login", {"default-credential"});
+  auto clean_run = weak_run;
+  clean_run.target = "10.0.0.2";
+  const Assessment whole = assess_with({weak_run, clean_run}, {finding("open-service"), weak});
+  EXPECT_EQ(verdict_of(whole, "en303645:5.1-1").outcome, Outcome::fail);
+
+  const nlohmann::json devices = per_target_json(cat(), rules(), whole);
+  ASSERT_EQ(devices.size(), 2U);
+  EXPECT_EQ(devices[0]["target"], "10.0.0.1");
+  EXPECT_EQ(devices[0]["findings"], nlohmann::json::array({0, 1}));
+  EXPECT_EQ(devices[0]["kinds"]["default-credential"], 1);
+  const auto& failing = devices[0]["failing"];
+  EXPECT_NE(std::find(failing.begin(), failing.end(), "en303645:5.1-1"), failing.end());
+  EXPECT_GT(devices[0]["counts"]["en303645"]["FAIL"].get<int>(), 0);
+
+  EXPECT_EQ(devices[1]["target"], "10.0.0.2");
+  EXPECT_TRUE(devices[1]["findings"].empty());
+  EXPECT_EQ(devices[1]["checks"], 1);
+  EXPECT_TRUE(devices[1]["failing"].empty());
+  EXPECT_EQ(devices[1]["counts"]["en303645"]["FAIL"], 0);
+
+  // One target: no per-device section (it would repeat the assessment).
+  EXPECT_TRUE(per_target_json(cat(), rules(), assess_with({weak_run}, {weak})).empty());
+}
+
+// IoT-SSF measures are decided by the system's documents, but evidence on a component refutes
+// them: a default password fails access control (V1-SYS-03) and secure shipment settings
+// (V1-SYS-19); log forwarding seen alone does not pass monitoring (V2-SYS-04) without the answer.
+TEST(Verdict, IotSsfMeasuresFailOnEvidenceAndPassOnlyWithTheDocument) {
+  const Assessment a =
+      assess_with({}, {finding("default-credential"), finding("observed-log-forwarding")});
+  EXPECT_EQ(verdict_of(a, "iotssf:V1-SYS-03").outcome, Outcome::fail);
+  EXPECT_EQ(verdict_of(a, "iotssf:V1-SYS-19").outcome, Outcome::fail);
+  EXPECT_EQ(verdict_of(a, "iotssf:V2-SYS-04").outcome, Outcome::needs_evidence);
+  EXPECT_EQ(verdict_of(a, "iotssf:V1-ORG-01").outcome, Outcome::needs_evidence);
+
+  // Installation (V1-SYS-20) is about the live configuration: the image's default password does
+  // not refute it, the same password accepted by the live device does.
+  auto in_image = finding("default-credential");
+  in_image.collector = "firmware";
+  auto live = finding("default-credential");
+  live.collector = "probe";
+  EXPECT_EQ(verdict_of(assess_with({}, {in_image}), "iotssf:V1-SYS-20").outcome,
+            Outcome::needs_evidence);
+  EXPECT_EQ(verdict_of(assess_with({}, {in_image}), "iotssf:V1-SYS-19").outcome, Outcome::fail);
+  EXPECT_EQ(verdict_of(assess_with({}, {live}), "iotssf:V1-SYS-20").outcome, Outcome::fail);
+
+  const auto q = questionnaire(
+      "answers:\n  iotssf:V2-SYS-04: {status: supported, ixit: logs go to the SIEM and are "
+      "reviewed weekly}\n");
+  const Assessment with_answer = assess_with({}, {finding("observed-log-forwarding")}, &q);
+  EXPECT_EQ(verdict_of(with_answer, "iotssf:V2-SYS-04").outcome, Outcome::pass);
 }
 
 TEST(Verdict, EveryAssessableRequirementGetsExactlyOneVerdict) {

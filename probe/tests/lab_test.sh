@@ -25,7 +25,9 @@ elapsed=$(python3 -c "import sys,time; print(round(time.time()-float(sys.argv[1]
 cat "$work/summary.txt"
 echo "scan took ${elapsed}s (budget ${budget}s)"
 
-python3 - "$work/findings.json" "$elapsed" "$budget" <<'PY'
+"$kensa" assess --findings "$work/findings.json" --out "$work/report" --format json >/dev/null ||
+  { echo "FAIL: kensa assess on the scan's findings exited $?"; exit 1; }
+ASSESSMENT="$work/report/assessment.json" python3 - "$work/findings.json" "$elapsed" "$budget" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 elapsed, budget = float(sys.argv[2]), float(sys.argv[3])
@@ -123,9 +125,19 @@ if ghosts:
     failures.append(f"findings on addresses where no device exists: {ghosts}")
 if elapsed > budget:
     failures.append(f"scan took {elapsed:.1f}s, over its {budget}s budget")
+# Per-device verdicts (assessment `devices` section): the weak Telnet camera fails EN 303 645
+# 5.1-1 on its own evidence; the hardened device fails nothing; no device lives at a ghost address.
+import json, os
+devices = {d["target"]: d for d in json.load(open(os.environ["ASSESSMENT"])).get("devices", [])}
+if "en303645:5.1-1" not in devices.get("10.77.0.10", {}).get("failing", []):
+    failures.append(f"per-device: 10.77.0.10 does not fail 5.1-1: {devices.get('10.77.0.10')}")
+if hardened not in devices or devices[hardened]["failing"]:
+    failures.append(f"per-device: hardened device missing or failing: {devices.get(hardened)}")
+if any(t in devices for t in (f"10.77.0.{i}" for i in range(22, 30))):
+    failures.append("per-device: a ghost address has a device entry")
 for f in failures:
     print("FAIL:", f)
-print(f"{len(expected) + len(expected_ports) + len(expected_checks) + 8 - len(failures)} passed, "
+print(f"{len(expected) + len(expected_ports) + len(expected_checks) + 11 - len(failures)} passed, "
       f"{len(failures)} failed")
 sys.exit(1 if failures else 0)
 PY
