@@ -42,8 +42,8 @@ RuleSet RuleSet::parse_unchecked(const std::vector<EmbeddedFile>& files,
       const std::string context = "rule";
       reader.only_keys(
           node,
-          {"requirement", "fail_kinds", "pass_kinds", "related_kinds", "evidence", "document",
-           "not_applicable_if", "complete_from", "partial_from", "special", "note"},
+          {"requirement", "fail_kinds", "pass_kinds", "related_kinds", "collectors", "evidence",
+           "document", "not_applicable_if", "complete_from", "partial_from", "special", "note"},
           context);
       Rule rule;
       rule.origin = file;
@@ -58,6 +58,12 @@ RuleSet RuleSet::parse_unchecked(const std::vector<EmbeddedFile>& files,
         for (const auto& k : *list) {
           if (!evidence::find_kind(k)) reader.fail(node, "unknown finding kind '" + k + "'");
         }
+      }
+      rule.collectors = reader.strings(node, "collectors", context);
+      for (const auto& c : rule.collectors) {
+        if (c != "probe" && c != "traffic" && c != "firmware" && c != "document")
+          reader.fail(node["collectors"], "unknown collector '" + c +
+                                              "' (expected probe, traffic, firmware or document)");
       }
       const std::string ev = reader.string(node, "evidence", context);
       if (!ev.empty() && ev != "required" && ev != "optional") {
