@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -180,6 +181,23 @@ Result assess(const model::Model& m, const catalog::Catalog& cat, const verdict:
   std::vector<Owned> owned_rows;
   std::map<std::string, std::vector<std::string>> row_owners;  // "component\trequirement" → ids
 
+  // A constrained component (model `constrained: true`) is also checked against the requirements
+  // whose rule turns on constrainedness (EN 303 645's exemptions for constrained devices and the
+  // provisions only for them, 5.3-14/15): the report then shows which exemptions it takes and what
+  // it owes instead, which the risk step's threat-driven selection never names.
+  std::set<std::string> constrained_components;
+  for (const auto& c : m.components)
+    if (c.constrained) constrained_components.insert(c.id);
+  std::vector<std::string> constrained_conditional;
+  if (!constrained_components.empty()) {
+    for (const auto& fw : cat.frameworks()) {
+      for (const catalog::Item* item : fw.items) {
+        if (item->assessable && !rules.rule_for(*item, cat).not_applicable_if.empty())
+          constrained_conditional.push_back(item->qualified());
+      }
+    }
+  }
+
   auto select_for = [&](const std::string& component_id, const verdict::Assessment& va)
       -> std::pair<std::vector<std::string>, std::map<std::string, Selection>> {
     std::vector<std::string> order;
@@ -229,6 +247,13 @@ Result assess(const model::Model& m, const catalog::Catalog& cat, const verdict:
       if (v.basis == "derived") continue;
       Selection& s = add(v.requirement->qualified(), "evidence");
       if (s.origin == "evidence" && s.stakeholders.empty()) s.stakeholders = makers(component_id);
+    }
+    if (constrained_components.count(component_id)) {
+      for (const auto& id : constrained_conditional) {
+        Selection& s = add(id, "constrained");
+        if (s.origin == "constrained" && s.stakeholders.empty())
+          s.stakeholders = makers(component_id);
+      }
     }
     return {order, sel};
   };
@@ -349,11 +374,20 @@ Result assess(const model::Model& m, const catalog::Catalog& cat, const verdict:
     out["responsible"] =
         responsible.count(c.id) ? responsible.at(c.id) : std::vector<std::string>{};
 
-    if (own.empty() && q == ev.questionnaires.end()) {
+    // The model's `constrained: true` is the system designer's declaration; it counts like the
+    // maker's questionnaire saying so (either is enough), so rules with `not_applicable_if:
+    // constrained` (EN 303 645's constrained-device exceptions) apply per component.
+    std::optional<evidence::Questionnaire> declared;
+    if (q != ev.questionnaires.end()) declared = q->second;
+    if (c.constrained && !(declared && declared->constrained)) {
+      if (!declared) declared.emplace().origin = "model: " + c.id + " constrained: true";
+      declared->constrained = true;
+    }
+    if (own.empty() && !declared) {
       assess_unit(c.id, verdicts_without_evidence(), local_to_global, out);
     } else {
       const verdict::Assessment va =
-          verdict::assess(cat, rules, own, q == ev.questionnaires.end() ? nullptr : &q->second);
+          verdict::assess(cat, rules, own, declared ? &*declared : nullptr);
       assess_unit(c.id, va, local_to_global, out);
     }
     components.push_back(std::move(out));

@@ -165,6 +165,30 @@ TEST_F(SystemAssess, FindingsFollowTheirTargetAcrossLinks) {
   EXPECT_EQ(r.risk.compromised.front().component, "hub");
 }
 
+// The model's `constrained: true` reaches the verdict engine: the lock (constrained) is checked
+// against the constrained-device provisions, takes EN 303 645's exemptions (NOT_APPLICABLE) and
+// owes the provisions only for constrained devices; the hub (not constrained) gets none of them.
+TEST_F(SystemAssess, ModelConstrainedComponentGetsTheConstrainedProvisions) {
+  const Result r = assess(m, cat, rules, {});
+  const json& lock = component(r.section, "lock");
+  for (const char* id : {"en303645:5.1-5", "en303645:5.3-2"}) {
+    const json* row_ = row(lock, id);
+    ASSERT_NE(row_, nullptr) << id;
+    EXPECT_EQ((*row_)["verdict"], "NOT_APPLICABLE") << id;
+    EXPECT_EQ((*row_)["origin"], "constrained") << id;
+  }
+  for (const char* id : {"en303645:5.3-14", "en303645:5.3-15"}) {
+    const json* row_ = row(lock, id);
+    ASSERT_NE(row_, nullptr) << id;
+    EXPECT_EQ((*row_)["verdict"], "NEEDS_EVIDENCE") << id;
+  }
+  const json& hub = component(r.section, "hub");
+  for (const char* id : {"en303645:5.1-5", "en303645:5.3-14"}) {
+    const json* row_ = row(hub, id);
+    if (row_ != nullptr) EXPECT_NE((*row_)["origin"], "constrained") << id;
+  }
+}
+
 TEST(SystemAssessRank, WorstFirst) {
   EXPECT_LT(severity_rank("FAIL"), severity_rank("INCONCLUSIVE"));
   EXPECT_LT(severity_rank("INCONCLUSIVE"), severity_rank("NEEDS_EVIDENCE"));
