@@ -18,17 +18,32 @@
 namespace kensa::traffic {
 
 namespace {
-// A finding about the flow's server: the device that offers the service the check looked at.
-evidence::Finding server_finding(const FlowInfo& fl, std::string check, std::string kind,
+evidence::Finding device_finding(const Address& device, std::string check, std::string kind,
                                  std::string protocol, std::string service) {
   evidence::Finding f;
   f.check = std::move(check);
   f.kind = std::move(kind);
-  f.target = fl.server.to_string();
-  f.port = fl.server_port;
+  f.target = device.to_string();
   f.protocol = std::move(protocol);
   f.service = std::move(service);
   return f;
+}
+
+// A finding about the flow's server: the device that offers the service the check looked at.
+evidence::Finding server_finding(const FlowInfo& fl, std::string check, std::string kind,
+                                 std::string protocol, std::string service) {
+  evidence::Finding f = device_finding(fl.server, std::move(check), std::move(kind),
+                                       std::move(protocol), std::move(service));
+  f.port = fl.server_port;
+  return f;
+}
+
+// A finding about the flow's client: the device whose behaviour (what it calls out to) was seen.
+// No port: the client's ephemeral port says nothing about the device.
+evidence::Finding client_finding(const FlowInfo& fl, std::string check, std::string kind,
+                                 std::string protocol, std::string service) {
+  return device_finding(fl.client, std::move(check), std::move(kind), std::move(protocol),
+                        std::move(service));
 }
 }  // namespace
 
@@ -682,13 +697,8 @@ void Observer::upnp(const Context& ctx, Dir dir, std::string_view what,
   const std::uint16_t port = from_server ? fl.server_port : fl.client_port;
   if (!server_header.empty()) device_attribute(device, nullptr, "upnp_server", server_header);
   if (!location.empty()) device_attribute(device, nullptr, "upnp_location", location);
-  evidence::Finding f;
-  f.check = "traffic.upnp";
-  f.kind = "upnp-exposed";
-  f.target = device.to_string();
+  evidence::Finding f = device_finding(device, "traffic.upnp", "upnp-exposed", "udp", "ssdp");
   f.port = port;
-  f.protocol = "udp";
-  f.service = "ssdp";
   f.title = fmt::format("UPnP device announces itself over SSDP ({})", what);
   f.evidence_text =
       fmt::format("{} {}{}{}", device.to_string(), what,
@@ -707,13 +717,9 @@ void Observer::tuya_discovery(const Context& ctx, const Address& device, std::ui
   device_attribute(device, mac, "tuya_product_key", product_key);
   device_attribute(device, mac, "tuya_protocol", version);
   if (version == "3.5" || (device_id.empty() && product_key.empty())) return;  // nothing readable
-  evidence::Finding f;
-  f.check = "traffic.cleartext-services";
-  f.kind = "cleartext-service";
-  f.target = device.to_string();
+  evidence::Finding f = device_finding(device, "traffic.cleartext-services", "cleartext-service",
+                                       "udp", "tuya-discovery");
   f.port = port;
-  f.protocol = "udp";
-  f.service = "tuya-discovery";
   f.title = "Tuya discovery broadcast readable by anyone on the network";
   f.evidence_text =
       fmt::format("{} broadcasts on udp/{}: device id {}, product key {}, protocol {} ({})",
@@ -748,12 +754,8 @@ void Observer::coap_answered(const Context& ctx, std::string_view path, int code
 void Observer::time_sync(const Context& ctx, std::string_view protocol, int stratum) {
   const auto& fl = ctx.flow;
   examined("traffic.operation", "ntp");
-  evidence::Finding f;
-  f.check = "traffic.operation";
-  f.kind = "observed-time-sync";
-  f.target = fl.client.to_string();
-  f.protocol = "udp";
-  f.service = std::string(protocol);
+  evidence::Finding f =
+      client_finding(fl, "traffic.operation", "observed-time-sync", "udp", std::string(protocol));
   f.title = fmt::format("time synchronisation with {}", endpoint(fl.server, fl.server_port));
   f.evidence_text =
       fmt::format("{} -> {} {}{}", fl.client.to_string(), endpoint(fl.server, fl.server_port),
@@ -767,12 +769,9 @@ void Observer::log_forwarding(const Context& ctx, std::string_view protocol, boo
                               std::string_view sample) {
   const auto& fl = ctx.flow;
   examined("traffic.operation", "syslog");
-  evidence::Finding f;
-  f.check = "traffic.operation";
-  f.kind = "observed-log-forwarding";
-  f.target = fl.client.to_string();
-  f.protocol = fl.transport == Transport::udp ? "udp" : "tcp";
-  f.service = std::string(protocol);
+  evidence::Finding f =
+      client_finding(fl, "traffic.operation", "observed-log-forwarding",
+                     fl.transport == Transport::udp ? "udp" : "tcp", std::string(protocol));
   f.title = fmt::format("logs forwarded to {} ({})", endpoint(fl.server, fl.server_port),
                         encrypted ? "encrypted" : "clear text");
   f.evidence_text =
@@ -788,12 +787,8 @@ void Observer::update_check(const Context& ctx, std::string_view channel, std::s
                             bool encrypted) {
   const auto& fl = ctx.flow;
   examined("traffic.operation", "update");
-  evidence::Finding f;
-  f.check = "traffic.operation";
-  f.kind = "observed-update-check";
-  f.target = fl.client.to_string();
-  f.protocol = "tcp";
-  f.service = std::string(channel);
+  evidence::Finding f =
+      client_finding(fl, "traffic.operation", "observed-update-check", "tcp", std::string(channel));
   f.title = fmt::format("update check to {} over {}", printable(url, 100), channel);
   f.evidence_text = fmt::format("{} -> {} {}", fl.client.to_string(),
                                 endpoint(fl.server, fl.server_port), f.title);
