@@ -22,8 +22,8 @@ struct DeviceLabels {
 const DeviceLabels& device_labels(std::string_view lang) {
   static const DeviceLabels en = {
       "Per device",
-      "each device decided from its own evidence only (the questionnaire describes the product, "
-      "not every device on the network); worst first",
+      "each decided from its own evidence only, without the questionnaire, which describes the "
+      "product; worst first",
       "Device", "Failing requirements", "What was found"};
   static const DeviceLabels ja = {"機器別",
                                   "各機器をその機器自身の証拠だけで判定（質問票は製品を記述するもの"

@@ -614,7 +614,19 @@ nlohmann::json per_target_json(const catalog::Catalog& catalog, const RuleSet& r
     per_target[t].findings.push_back(whole.findings[i]);
     global[t].push_back(i);
   }
-  for (const auto& c : whole.checks) per_target[slot(c.target)].checks.push_back(c);
+  // A capture's check runs name the capture, not a device: they examined every device in it, so
+  // each device gets them. Every other collector's check runs belong to the target they name.
+  std::vector<const evidence::CheckRun*> whole_capture;
+  for (const auto& c : whole.checks) {
+    if (c.collector == "traffic") {
+      whole_capture.push_back(&c);
+    } else {
+      per_target[slot(c.target)].checks.push_back(c);
+    }
+  }
+  for (auto& set : per_target) {
+    for (const auto* c : whole_capture) set.checks.push_back(*c);
+  }
   json devices = json::array();
   if (order.size() < 2) return devices;
 

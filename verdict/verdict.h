@@ -107,8 +107,9 @@ Assessment assess(const catalog::Catalog& catalog, const RuleSet& rules,
 
 // Per-device verdicts for an assessment that covers several targets (a fleet scan, a capture of
 // a home network): each target's findings and check runs, taken from `whole`, decided on their
-// own. No questionnaire: it describes one product, not every device on the network, so a device's
-// verdicts come from its evidence only. Returns the assessment document's `devices` array
+// own (a capture's check runs count for every device, as they examined all its traffic). No
+// questionnaire: it describes one product, not every device on the network, so a device's verdicts
+// come from its evidence only. Returns the assessment document's `devices` array
 // (report/SCHEMA.md) with finding indexes into `whole.findings`, targets in first-seen order;
 // empty when the evidence names fewer than two targets.
 nlohmann::json per_target_json(const catalog::Catalog& catalog, const RuleSet& rules,

@@ -82,6 +82,20 @@ TEST(Verdict, PerTargetVerdictsKeepEachDevicesEvidenceApart) {
   EXPECT_TRUE(devices[1]["failing"].empty());
   EXPECT_EQ(devices[1]["counts"]["en303645"]["FAIL"], 0);
 
+  // A capture's check runs name the capture file: every device seen in it gets them, and the
+  // file is not a device.
+  auto capture_run = run("traffic.telnet.credentials", {"cleartext-credential"});
+  capture_run.target = "home.pcap";
+  capture_run.collector = "traffic";
+  auto seen = finding("device-observed");
+  seen.target = "10.0.0.3";
+  const nlohmann::json captured = per_target_json(
+      cat(), rules(), assess_with({capture_run}, {finding("cleartext-credential"), seen}));
+  ASSERT_EQ(captured.size(), 2U);
+  EXPECT_EQ(captured[0]["checks"], 1);
+  EXPECT_EQ(captured[1]["target"], "10.0.0.3");
+  EXPECT_EQ(captured[1]["checks"], 1);
+
   // One target: no per-device section (it would repeat the assessment).
   EXPECT_TRUE(per_target_json(cat(), rules(), assess_with({weak_run}, {weak})).empty());
 }
