@@ -1030,6 +1030,7 @@ class StreamingReader {
       index_ = 0;
       stack_.push_back(nullptr);  // the section: its elements are read one by one
       last_ = offset();
+      section_start_[section_ == Section::components ? 0 : 1] = read_;
       bulk(true);
       return true;
     }
@@ -1120,6 +1121,24 @@ class StreamingReader {
       ++index_;
       read_ = p;
       first = false;
+      if (index_ == kSampled) reserve(components, p);
+    }
+  }
+
+  // Once kSampled elements of a section are read, room for as many more as the rest of the text
+  // could hold at their average size: growing a vector of a million elements by doubling moves
+  // every string of every element about once more, on freshly faulted pages. The estimate runs
+  // over (the rest of the text holds other sections too); the excess capacity is address space
+  // that is never touched, not resident memory.
+  static constexpr std::size_t kSampled = 4096;
+  void reserve(bool components, const char* p) {
+    const auto& section = components ? section_start_[0] : section_start_[1];
+    const auto per = static_cast<std::size_t>(p - section) / kSampled + 1;
+    const auto more = static_cast<std::size_t>(text_.data() + text_.size() - p) / per;
+    if (components) {
+      model_.components.reserve(model_.components.size() + more);
+    } else {
+      model_.connections.reserve(model_.connections.size() + more);
     }
   }
 
@@ -1193,6 +1212,7 @@ class StreamingReader {
   std::size_t last_ = 0, index_ = 0;
   Section section_ = Section::none;
   bool streamed_[3] = {false, false, false};
+  const char* section_start_[2] = {nullptr, nullptr};
   Model model_;
 };
 }  // namespace

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <charconv>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -350,6 +351,13 @@ std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
       }
     }
     owner.resize(out.size(), static_cast<std::uint32_t>(i));
+    // Room for the rest at the rate of the first components (a million components have millions
+    // of threats; growing by doubling would move each one's strings again on fresh pages).
+    if (i + 1 == 1024 && n > 2048) {
+      const std::size_t expected = out.size() * (n / 1024) + out.size();
+      out.reserve(expected);
+      owner.reserve(expected);
+    }
   }
   return out;
 }
@@ -1307,6 +1315,8 @@ namespace {
 class JsonWriter {
  public:
   explicit JsonWriter(std::ostream& out) : out_(out) {}
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
 
   void string(std::string_view s) {
     out_.put('"');
@@ -1399,7 +1409,46 @@ class JsonWriter {
     }
     if (!first_) out_.put(',');
   }
-  std::ostream& out_;
+  // Text collects in a buffer handed to the stream in large pieces: a million-component
+  // assessment is a GB of JSON, and std::ostream's per-call sentry and locking cost more than the
+  // text itself.
+  class Buffered {
+   public:
+    explicit Buffered(std::ostream& out) : out_(out) { buffer_.reserve(kSize + 4096); }
+    ~Buffered() { flush(); }
+    void flush() {
+      out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+      buffer_.clear();
+    }
+    void put(char c) {
+      buffer_.push_back(c);
+      if (buffer_.size() >= kSize) flush();
+    }
+    void write(const char* s, std::streamsize n) {
+      buffer_.append(s, static_cast<std::size_t>(n));
+      if (buffer_.size() >= kSize) flush();
+    }
+    Buffered& operator<<(std::string_view s) {
+      write(s.data(), static_cast<std::streamsize>(s.size()));
+      return *this;
+    }
+    Buffered& operator<<(const char* s) { return *this << std::string_view(s); }
+    Buffered& operator<<(const std::string& s) { return *this << std::string_view(s); }
+    template <typename T>
+      requires std::is_integral_v<T>
+    Buffered& operator<<(T v) {
+      char digits[24];
+      const auto r = std::to_chars(digits, digits + sizeof digits, v);
+      write(digits, r.ptr - digits);
+      return *this;
+    }
+
+   private:
+    static constexpr std::size_t kSize = 1 << 16;
+    std::ostream& out_;
+    std::string buffer_;
+  };
+  Buffered out_;
   bool first_ = true;
   bool pending_value_ = false;
 };
