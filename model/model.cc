@@ -1082,34 +1082,42 @@ class StreamingReader {
   }
 
   // Reads the elements of a streamed section that BulkReader accepts straight into the model and
-  // moves the lexer past them: to the section's ']' when all were accepted, else to where the first
-  // element it declined begins (or the ',' before it), so the lexer reads that element as before
-  // and the strict reader reports what is wrong with it. `first`: the lexer has just read '['
-  // (else the '}' closing an element).
-  void bulk(bool first) {
+  // moves the lexer past them, leaving it where its own parser state expects to continue: at the
+  // section's ']' when all were accepted, else at the first element it declined, which the lexer
+  // then reads as before and the strict Reader reports what is wrong with it. `first`: the lexer
+  // has just read '[' and expects a value (else it has read the '}' closing an element and expects
+  // ',' or ']'). Malformed JSON between elements leaves the lexer at a character it rejects.
+  void bulk(const bool first) {
     const char* const end = text_.data() + text_.size();
     const bool components = section_ == Section::components;
     BulkReader reader(end);
     const char* p = read_;
-    for (;;) {
-      const char* const resume = p;
+    const char* last_close = nullptr;  // the '}' of the last element accepted here
+    // Where the lexer continues when the elements stop at `p` in a way it must judge itself.
+    auto hand_back = [&](const char* element) {
+      if (!first) {
+        read_ = last_close ? last_close + 1 : read_;  // expects ',' or ']' next
+      } else if (last_close) {
+        // The declined element as the value it expects; else the '}' (and not a ']' after a
+        // trailing comma, which it would take for the end of an empty array), which it rejects.
+        read_ = element && (element == end || *element != ']') ? element : last_close;
+      }
+    };
+    for (bool any = !first;;) {
       p = BulkReader::skip(p, end);
-      if (p == end) return;  // the lexer reports the truncated document
+      if (p == end) return hand_back(nullptr);
       if (*p == ']') {
         read_ = p;
         return;
       }
-      if (!first) {
-        if (*p != ',') return;
+      if (any) {
+        if (*p != ',') return hand_back(nullptr);
         p = BulkReader::skip(p + 1, end);
       }
       const char* const open = p;
       const bool accepted = components ? reader.component(p, model_.components)
                                        : reader.connection(p, model_.connections);
-      if (!accepted) {
-        read_ = resume;
-        return;
-      }
+      if (!accepted) return hand_back(open);
       const Position at = positions_.mapper ? positions_.mapper->at(
                                                   static_cast<std::size_t>(open - text_.data()), false)
                                             : Position{};
@@ -1119,8 +1127,8 @@ class StreamingReader {
         model_.connections.back().at = at;
       }
       ++index_;
-      read_ = p;
-      first = false;
+      last_close = p - 1;
+      any = true;
       if (index_ == kSampled) reserve(components, p);
     }
   }
