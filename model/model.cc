@@ -408,7 +408,18 @@ Connection parse_connection(const json& n, const std::string& p, const Reader& r
   return c;
 }
 
-// `m` may already hold the components and connections of a streamed document.
+Responsibility parse_responsibility(const json& n, const std::string& p, const Reader& r) {
+  r.object(n, p, {"stakeholder", "components", "duties", "phase"});
+  Responsibility s;
+  s.stakeholder = r.text(n, "stakeholder", p, true);
+  s.components = r.list(n, "components", p);
+  s.duties = r.list(n, "duties", p);
+  s.phase = r.text(n, "phase", p);
+  s.at = r.position(n);
+  return s;
+}
+
+// `m` may already hold the components, connections and responsibilities of a streamed document.
 Model parse_document(const json& doc, const Reader& r, const std::string& origin, Model m = {}) {
   m.origin = origin;
   r.object(
@@ -492,14 +503,7 @@ Model parse_document(const json& doc, const Reader& r, const std::string& origin
     m.stakeholders.push_back(std::move(s));
   });
   each("responsibilities", [&](const json& n, const std::string& p) {
-    r.object(n, p, {"stakeholder", "components", "duties", "phase"});
-    Responsibility s;
-    s.stakeholder = r.text(n, "stakeholder", p, true);
-    s.components = r.list(n, "components", p);
-    s.duties = r.list(n, "duties", p);
-    s.phase = r.text(n, "phase", p);
-    s.at = r.position(n);
-    m.responsibilities.push_back(std::move(s));
+    m.responsibilities.push_back(parse_responsibility(n, p, r));
   });
   each("incidents", [&](const json& n, const std::string& p) {
     r.object(n, p, {"id", "description", "entry", "affects", "threats", "impacts"});
@@ -715,7 +719,8 @@ void check_references(const Model& m) {
   }
 }
 
-// The elements of `components` and `connections` in their common form, read straight into the
+// The elements of `components`, `connections` and `responsibilities` in their common form, read
+// straight into the
 // model: a generated model has millions of them, and nlohmann's SAX interface costs an allocated
 // string per key and value plus a small tree per element (that was half the time of `kensa risk`
 // on a million components). Hand-written because it is a deliberately small subset of JSON, not a
@@ -783,6 +788,23 @@ class BulkReader {
     if (!ok || !(seen & 1u) || c.id.empty()) return false;
     if (!(seen & 2u)) c.name = c.id;
     out.push_back(std::move(c));
+    return true;
+  }
+
+  bool responsibility(const char*& p, std::vector<Responsibility>& out) {
+    static constexpr std::string_view kKeys[] = {"stakeholder", "components", "duties", "phase"};
+    Responsibility r;
+    std::uint32_t seen = 0;
+    const bool ok = object(p, kKeys, seen, [&](std::size_t key, const char*& q) {
+      switch (key) {
+        case 0: return text(q, r.stakeholder);
+        case 1: return list(q, r.components);
+        case 2: return list(q, r.duties);
+        default: return text(q, r.phase);
+      }
+    });
+    if (!ok || !(seen & 1u)) return false;
+    out.push_back(std::move(r));
     return true;
   }
 
@@ -928,7 +950,8 @@ class BulkReader {
 
 // Reads a JSON model as a stream (nlohmann's SAX interface), so that a generated model of a
 // million components and millions of connections never exists as one JSON tree: each element of
-// `components` and `connections` is built as a small tree, read by the same Reader as a YAML
+// `components`, `connections` and `responsibilities` (a responsibility may name every component)
+// not taken by BulkReader is built as a small tree, read by the same Reader as a YAML
 // model's (same checks, same messages, now with line:column), and dropped. The rest of the
 // document is small and is kept as a tree for parse_document.
 //
@@ -1020,8 +1043,10 @@ class StreamingReader {
   bool end_object() { return end_container(); }
   bool start_array(std::size_t) {
     if (stack_.size() == 1 && stack_[0] == &root_ && root_.is_object() &&
-        (key_ == "components" || key_ == "connections")) {
-      section_ = key_ == "components" ? Section::components : Section::connections;
+        (key_ == "components" || key_ == "connections" || key_ == "responsibilities")) {
+      section_ = key_ == "components"    ? Section::components
+                 : key_ == "connections" ? Section::connections
+                                         : Section::responsibilities;
       if (streamed_[static_cast<int>(section_)]) {
         const auto p = position(offset() - 1);
         throw InputError(origin_, p.line, p.column, "duplicate key '" + key_ + "'");
@@ -1030,7 +1055,7 @@ class StreamingReader {
       index_ = 0;
       stack_.push_back(nullptr);  // the section: its elements are read one by one
       last_ = offset();
-      section_start_[section_ == Section::components ? 0 : 1] = read_;
+      section_start_ = read_;
       bulk(true);
       return true;
     }
@@ -1051,7 +1076,7 @@ class StreamingReader {
   }
 
  private:
-  enum class Section { none = 0, components = 1, connections = 2 };
+  enum class Section { none = 0, components = 1, connections = 2, responsibilities = 3 };
   struct Event {
     std::size_t offset;
     bool value_search;
@@ -1089,7 +1114,6 @@ class StreamingReader {
   // ',' or ']'). Malformed JSON between elements leaves the lexer at a character it rejects.
   void bulk(const bool first) {
     const char* const end = text_.data() + text_.size();
-    const bool components = section_ == Section::components;
     BulkReader reader(end);
     const char* p = read_;
     const char* last_close = nullptr;  // the '}' of the last element accepted here
@@ -1115,21 +1139,27 @@ class StreamingReader {
         p = BulkReader::skip(p + 1, end);
       }
       const char* const open = p;
-      const bool accepted = components ? reader.component(p, model_.components)
-                                       : reader.connection(p, model_.connections);
-      if (!accepted) return hand_back(open);
-      const Position at = positions_.mapper ? positions_.mapper->at(
-                                                  static_cast<std::size_t>(open - text_.data()), false)
-                                            : Position{};
-      if (components) {
-        model_.components.back().at = at;
-      } else {
-        model_.connections.back().at = at;
+      Position* at = nullptr;
+      switch (section_) {
+        case Section::components:
+          if (reader.component(p, model_.components)) at = &model_.components.back().at;
+          break;
+        case Section::connections:
+          if (reader.connection(p, model_.connections)) at = &model_.connections.back().at;
+          break;
+        default:
+          if (reader.responsibility(p, model_.responsibilities)) {
+            at = &model_.responsibilities.back().at;
+          }
+      }
+      if (!at) return hand_back(open);
+      if (positions_.mapper) {
+        *at = positions_.mapper->at(static_cast<std::size_t>(open - text_.data()), false);
       }
       ++index_;
       last_close = p - 1;
       any = true;
-      if (index_ == kSampled) reserve(components, p);
+      if (index_ == kSampled) reserve(p);
     }
   }
 
@@ -1139,13 +1169,12 @@ class StreamingReader {
   // over (the rest of the text holds other sections too); the excess capacity is address space
   // that is never touched, not resident memory.
   static constexpr std::size_t kSampled = 4096;
-  void reserve(bool components, const char* p) {
-    const auto& section = components ? section_start_[0] : section_start_[1];
-    const auto per = static_cast<std::size_t>(p - section) / kSampled + 1;
+  void reserve(const char* p) {
+    const auto per = static_cast<std::size_t>(p - section_start_) / kSampled + 1;
     const auto more = static_cast<std::size_t>(text_.data() + text_.size() - p) / per;
-    if (components) {
+    if (section_ == Section::components) {
       model_.components.reserve(model_.components.size() + more);
-    } else {
+    } else if (section_ == Section::connections) {
       model_.connections.reserve(model_.connections.size() + more);
     }
   }
@@ -1195,14 +1224,17 @@ class StreamingReader {
     positions_.offsets.clear();
     std::size_t next = 0;
     record(element_, element_events_, next);
-    const bool components = section_ == Section::components;
-    path_ = components ? "components[" : "connections[";
+    path_ = section_ == Section::components    ? "components["
+            : section_ == Section::connections ? "connections["
+                                               : "responsibilities[";
     path_ += std::to_string(index_++);
     path_ += ']';
-    if (components) {
+    if (section_ == Section::components) {
       model_.components.push_back(parse_component(element_, path_, reader_));
-    } else {
+    } else if (section_ == Section::connections) {
       model_.connections.push_back(parse_connection(element_, path_, reader_));
+    } else {
+      model_.responsibilities.push_back(parse_responsibility(element_, path_, reader_));
     }
     element_ = nullptr;
   }
@@ -1219,8 +1251,8 @@ class StreamingReader {
   std::string key_, path_;
   std::size_t last_ = 0, index_ = 0;
   Section section_ = Section::none;
-  bool streamed_[3] = {false, false, false};
-  const char* section_start_[2] = {nullptr, nullptr};
+  bool streamed_[4] = {false, false, false, false};
+  const char* section_start_ = nullptr;
   Model model_;
 };
 }  // namespace
