@@ -635,18 +635,19 @@ void check_references(const Model& m) {
   };
   // Ids of one kind of element: hashed (a model may declare a million components), with the
   // declared order kept for messages.
-  struct Ids {
-    std::unordered_map<std::string_view, Position> known;
-    std::vector<std::string> names;  // built only for a message
-  };
   auto unique = [&](const auto& elements, const std::string& what) {
-    Ids ids;
-    ids.known.reserve(elements.size());
-    for (const auto& e : elements) {
-      const auto [it, added] = ids.known.emplace(e.id, e.at);
-      if (!added) {
+    using Element = typename std::decay_t<decltype(elements)>::value_type;
+    struct Ids {
+      IdIndex<Element> known;
+      std::size_t size;
+      std::vector<std::string> names;  // the first few, for a message
+    } ids{IdIndex<Element>(elements), elements.size(), {}};
+    for (std::size_t i = 0; i < elements.size(); ++i) {
+      const auto first = ids.known.insert(i);
+      if (first != IdIndex<Element>::npos) {
+        const auto& e = elements[i];
         fail(e.at, "duplicate " + what + " id '" + e.id + "' (first declared at line " +
-                       std::to_string(it->second.line) + ")");
+                       std::to_string(elements[first].at.line) + ")");
       }
     }
     for (std::size_t i = 0; i < elements.size() && i < 12; ++i) ids.names.push_back(elements[i].id);
@@ -661,16 +662,16 @@ void check_references(const Model& m) {
   unique(m.policies, "policy");
 
   // `where` is built only when the reference does not resolve.
-  auto need_at = [&](const Ids& ids, const std::string& id, const Position& at,
+  auto need_at = [&](const auto& ids, const std::string& id, const Position& at,
                      const std::string& what, auto&& where) {
-    if (id.empty() || ids.known.count(id)) return;
+    if (id.empty() || ids.known.contains(id)) return;
     std::string known = join(ids.names);
-    if (ids.known.size() > ids.names.size()) {
-      known += ", ... (" + std::to_string(ids.known.size()) + " in all)";
+    if (ids.size > ids.names.size()) {
+      known += ", ... (" + std::to_string(ids.size) + " in all)";
     }
     fail(at, where() + ": unknown " + what + " '" + id + "' (known: " + known + ")");
   };
-  auto need = [&](const Ids& ids, const std::string& id, const Position& at,
+  auto need = [&](const auto& ids, const std::string& id, const Position& at,
                   const std::string& what,
                   const std::string& where) { need_at(ids, id, at, what, [&] { return where; }); };
 
