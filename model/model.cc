@@ -995,8 +995,9 @@ class StreamingReader {
 
   // `positioned` false: the text is kensa's own rewrite of another document (an OTM import), whose
   // lines and columns would mislead; messages then name the element path only.
-  StreamingReader(std::string_view text, const std::string& origin, bool positioned)
-      : text_(text), origin_(origin), mapper_(text), reader_(origin, positions_) {
+  StreamingReader(std::string_view text, const std::string& origin, bool positioned,
+                  bool bulk = true)
+      : text_(text), origin_(origin), mapper_(text), reader_(origin, positions_), bulk_(bulk) {
     if (positioned) positions_.mapper = &mapper_;
     read_ = text.data();
   }
@@ -1114,6 +1115,7 @@ class StreamingReader {
   // has just read '[' and expects a value (else it has read the '}' closing an element and expects
   // ',' or ']'). Malformed JSON between elements leaves the lexer at a character it rejects.
   void bulk(const bool first) {
+    if (!bulk_) return;
     const char* const end = text_.data() + text_.size();
     BulkReader reader(end);
     const char* p = read_;
@@ -1254,6 +1256,7 @@ class StreamingReader {
   Section section_ = Section::none;
   bool streamed_[4] = {false, false, false, false};
   const char* section_start_ = nullptr;
+  bool bulk_ = true;
   Model model_;
 };
 }  // namespace
@@ -1298,13 +1301,14 @@ std::size_t Model::component_index(std::string_view id) const {
 }
 
 namespace {
-Model load_text(std::string_view text, const std::string& origin, bool positioned) {
+Model load_text(std::string_view text, const std::string& origin, bool positioned,
+                bool bulk = true) {
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && text[first] == '{') {
     // JSON is read as a stream (a generated model of a million components fits in memory and
     // time only this way); a YAML flow mapping also starts with '{', so what is not JSON is read
     // as YAML below.
-    StreamingReader streaming(text, origin, positioned);
+    StreamingReader streaming(text, origin, positioned, bulk);
     if (auto m = streaming.read()) {
       check_references(*m);
       return std::move(*m);
@@ -1331,6 +1335,10 @@ Model load_text(std::string_view text, const std::string& origin, bool positione
 
 Model load(std::string_view text, const std::string& origin) {
   return load_text(text, origin, true);
+}
+
+Model testing::load_without_bulk_reader(std::string_view text, const std::string& origin) {
+  return load_text(text, origin, true, false);
 }
 
 namespace {

@@ -585,7 +585,6 @@ bool compromises(std::string_view kind) {
   return kinds.count(kind) > 0;
 }
 
-namespace {
 // A policy's requirement ids name IoT-SSF requirements (bare, "V1-SYS-15", or qualified,
 // "iotssf:V1-SYS-15"); an id the catalog does not know is the model's error, at the policy.
 void check_policies(const Model& m, const catalog::Catalog& cat) {
@@ -601,7 +600,6 @@ void check_policies(const Model& m, const catalog::Catalog& cat) {
     }
   }
 }
-}  // namespace
 
 Assessment assess(const Model& m, const catalog::Catalog& cat,
                   const std::vector<evidence::FindingSet>& findings, const Options& options) {

@@ -142,6 +142,9 @@ struct Options {
 };
 
 // Throws InputError (at the policy) when a policy names a requirement the iotssf catalog lacks.
+void check_policies(const model::Model& model, const catalog::Catalog& catalog);
+
+// Throws InputError (at the policy) when a policy names a requirement the iotssf catalog lacks.
 Assessment assess(const model::Model& model, const catalog::Catalog& catalog,
                   const std::vector<evidence::FindingSet>& findings = {},
                   const Options& options = {});
