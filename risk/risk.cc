@@ -502,11 +502,18 @@ struct Builder {
   };
   std::unordered_map<const Requirement*, Extra> extra;
 
-  Extra& of(const Requirement* r) {
+  Extra& of(Requirement* r) {
     Extra& x = extra[r];
     if (x.member.empty()) {
       x.member.assign(m.components.size(), false);
       x.delegated.assign(m.components.size(), false);
+      // Room for every component up front: the lists of a million-component model grow to
+      // hundreds of thousands of ids, and growing by doubling would copy each id again onto
+      // fresh pages. Capacity never filled is address space, never touched, not resident memory.
+      if (m.components.size() >= 4096) {
+        r->components.reserve(m.components.size() + 1);
+        x.indices.reserve(m.components.size());
+      }
     }
     return x;
   }
