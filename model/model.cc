@@ -721,14 +721,15 @@ void check_references(const Model& m) {
 }
 
 // The elements of `components`, `connections` and `responsibilities` in their common form, read
-// straight into the
-// model: a generated model has millions of them, and nlohmann's SAX interface costs an allocated
-// string per key and value plus a small tree per element (that was half the time of `kensa risk`
-// on a million components). Hand-written because it is a deliberately small subset of JSON, not a
-// JSON parser: ASCII strings without escapes, true/false, lists of strings, a port number, the
-// known keys each once. Anything else (an escape, a number where a string is expected, an unknown
-// or repeated key, a missing id, malformed JSON) declines the element, which then goes through
-// nlohmann and the strict Reader as before, so messages and accepted documents stay the same.
+// straight into the model: a generated model has millions of them, and nlohmann's SAX interface
+// allocates a string per key and per value and needs a small tree per element for the strict
+// Reader (that was half the time of `kensa risk` on a million components). Hand-written because
+// it is a deliberately small subset of JSON, not a JSON parser: ASCII strings without escapes,
+// true/false, lists of strings, a port number, the known keys each once, read from string_views
+// into the mapped file. Anything else (an escape, a number where a string is expected, null, an
+// unknown or repeated key, a missing id, malformed JSON) declines the element, which then goes
+// through nlohmann and the strict Reader as before, so messages and accepted documents stay the
+// same (fuzz/model/model_json_fuzz.cc checks exactly that, differentially).
 class BulkReader {
  public:
   explicit BulkReader(const char* end) : end_(end) {}
@@ -740,18 +741,33 @@ class BulkReader {
 
   // On success appends the element and leaves `p` after its closing '}'.
   bool component(const char*& p, std::vector<Component>& out) {
-    static constexpr std::string_view kKeys[] = {
-        "id",    "name",       "layer",       "kind",          "vendor",
-        "model", "firmware",   "zone",        "parent",        "internet_exposed",
-        "constrained",         "physical_actuation",           "safety_functions",
-        "physically_accessible", "user_operated",              "has_accounts",
-        "interfaces",          "data",        "credentials"};
+    static constexpr std::string_view kKeys[] = {"id",
+                                                 "name",
+                                                 "layer",
+                                                 "kind",
+                                                 "vendor",
+                                                 "model",
+                                                 "firmware",
+                                                 "zone",
+                                                 "parent",
+                                                 "internet_exposed",
+                                                 "constrained",
+                                                 "physical_actuation",
+                                                 "safety_functions",
+                                                 "physically_accessible",
+                                                 "user_operated",
+                                                 "has_accounts",
+                                                 "interfaces",
+                                                 "data",
+                                                 "credentials"};
     Component c;
     std::uint32_t seen = 0;
     const bool ok = object(p, kKeys, seen, [&](std::size_t key, const char*& q) {
       switch (key) {
-        case 0: return text(q, c.id);
-        case 1: return text(q, c.name);
+        case 0:
+          return text(q, c.id);
+        case 1:
+          return text(q, c.name);
         case 2: {
           std::string layer;
           if (!text(q, layer)) return false;
@@ -760,30 +776,46 @@ class BulkReader {
           c.layer = static_cast<Layer>(it - kLayerNames.begin());
           return true;
         }
-        case 3: return text(q, c.kind);
-        case 4: return text(q, c.vendor);
-        case 5: return text(q, c.product);
+        case 3:
+          return text(q, c.kind);
+        case 4:
+          return text(q, c.vendor);
+        case 5:
+          return text(q, c.product);
         case 6: {
           if (q < end_ && *q == '"') return text(q, c.firmware.version);
           static constexpr std::string_view kFirmwareKeys[] = {"version", "image", "sha256"};
           std::uint32_t fw_seen = 0;
           return object(q, kFirmwareKeys, fw_seen, [&](std::size_t k, const char*& r) {
-            return text(r, k == 0 ? c.firmware.version
-                                  : k == 1 ? c.firmware.image : c.firmware.sha256);
+            return text(r, k == 0   ? c.firmware.version
+                           : k == 1 ? c.firmware.image
+                                    : c.firmware.sha256);
           });
         }
-        case 7: return text(q, c.zone);
-        case 8: return text(q, c.parent);
-        case 9: return flag(q, c.internet_exposed);
-        case 10: return flag(q, c.constrained);
-        case 11: return flag(q, c.physical_actuation);
-        case 12: return list(q, c.safety_functions);
-        case 13: return flag(q, c.physically_accessible);
-        case 14: return flag(q, c.user_operated);
-        case 15: return flag(q, c.has_accounts);
-        case 16: return list(q, c.interfaces);
-        case 17: return list(q, c.data);
-        default: return list(q, c.credentials);
+        case 7:
+          return text(q, c.zone);
+        case 8:
+          return text(q, c.parent);
+        case 9:
+          return flag(q, c.internet_exposed);
+        case 10:
+          return flag(q, c.constrained);
+        case 11:
+          return flag(q, c.physical_actuation);
+        case 12:
+          return list(q, c.safety_functions);
+        case 13:
+          return flag(q, c.physically_accessible);
+        case 14:
+          return flag(q, c.user_operated);
+        case 15:
+          return flag(q, c.has_accounts);
+        case 16:
+          return list(q, c.interfaces);
+        case 17:
+          return list(q, c.data);
+        default:
+          return list(q, c.credentials);
       }
     });
     if (!ok || !(seen & 1u) || c.id.empty()) return false;
@@ -798,10 +830,14 @@ class BulkReader {
     std::uint32_t seen = 0;
     const bool ok = object(p, kKeys, seen, [&](std::size_t key, const char*& q) {
       switch (key) {
-        case 0: return text(q, r.stakeholder);
-        case 1: return list(q, r.components);
-        case 2: return list(q, r.duties);
-        default: return text(q, r.phase);
+        case 0:
+          return text(q, r.stakeholder);
+        case 1:
+          return list(q, r.components);
+        case 2:
+          return list(q, r.duties);
+        default:
+          return text(q, r.phase);
       }
     });
     if (!ok || !(seen & 1u)) return false;
@@ -810,22 +846,31 @@ class BulkReader {
   }
 
   bool connection(const char*& p, std::vector<Connection>& out) {
-    static constexpr std::string_view kKeys[] = {"id",        "from",          "to",
-                                                 "protocol",  "port",          "encrypted",
-                                                 "authenticated", "bidirectional", "data"};
+    static constexpr std::string_view kKeys[] = {
+        "id",  "from", "to", "protocol", "port", "encrypted", "authenticated", "bidirectional",
+        "data"};
     Connection c;
     std::uint32_t seen = 0;
     const bool ok = object(p, kKeys, seen, [&](std::size_t key, const char*& q) {
       switch (key) {
-        case 0: return text(q, c.id);
-        case 1: return text(q, c.from);
-        case 2: return text(q, c.to);
-        case 3: return text(q, c.protocol);
-        case 4: return port(q, c.port);
-        case 5: return flag(q, c.encrypted);
-        case 6: return flag(q, c.authenticated);
-        case 7: return flag(q, c.bidirectional);
-        default: return list(q, c.data);
+        case 0:
+          return text(q, c.id);
+        case 1:
+          return text(q, c.from);
+        case 2:
+          return text(q, c.to);
+        case 3:
+          return text(q, c.protocol);
+        case 4:
+          return port(q, c.port);
+        case 5:
+          return flag(q, c.encrypted);
+        case 6:
+          return flag(q, c.authenticated);
+        case 7:
+          return flag(q, c.bidirectional);
+        default:
+          return list(q, c.data);
       }
     });
     // from and to are required; the strict Reader words the message.
@@ -1352,7 +1397,8 @@ class MappedFile {
     if (fd < 0) return;
     struct stat st {};
     if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-      void* p = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+      void* p =
+          ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
       if (p != MAP_FAILED) {
         ::madvise(p, static_cast<std::size_t>(st.st_size), MADV_SEQUENTIAL);
         data_ = static_cast<const char*>(p);

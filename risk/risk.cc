@@ -12,8 +12,8 @@
 #include <ostream>
 #include <queue>
 #include <set>
-#include <sstream>
 #include <span>
+#include <sstream>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
@@ -1344,8 +1344,7 @@ class JsonWriter {
     Buffered& operator<<(const char* s) { return *this << std::string_view(s); }
     Buffered& operator<<(const std::string& s) { return *this << std::string_view(s); }
     template <typename T>
-      requires std::is_integral_v<T>
-    Buffered& operator<<(T v) {
+    requires std::is_integral_v<T> Buffered& operator<<(T v) {
       char digits[24];
       const auto r = std::to_chars(digits, digits + sizeof digits, v);
       write(digits, r.ptr - digits);

@@ -44,7 +44,7 @@ struct ComponentThreat {
   // Why it was derived: views of kensa's static reason texts (no string per threat: a million
   // components have millions of threats).
   std::vector<std::string_view> reasons;
-  std::string incident;              // declared possible incident
+  std::string incident;  // declared possible incident
 };
 
 // One requirement of the set to verify, with where it applies and why.

@@ -39,9 +39,10 @@ int main(int argc, char** argv) {
     std::cout.flush();
     const auto t3 = clock::now();
     const double c3 = cpu();
-    std::fprintf(stderr,
-                 "load %.2f s (%.2f CPU s), assess %.2f s (%.2f CPU s), output %.2f s (%.2f CPU s)\n",
-                 seconds(t0, t1), c1 - c0, seconds(t1, t2), c2 - c1, seconds(t2, t3), c3 - c2);
+    std::fprintf(
+        stderr,
+        "load %.2f s (%.2f CPU s), assess %.2f s (%.2f CPU s), output %.2f s (%.2f CPU s)\n",
+        seconds(t0, t1), c1 - c0, seconds(t1, t2), c2 - c1, seconds(t2, t3), c3 - c2);
   } catch (const kensa::InputError& e) {
     std::cerr << e.what() << "\n";
     return 2;
