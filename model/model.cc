@@ -1161,6 +1161,11 @@ class StreamingReader {
   // ',' or ']'). Malformed JSON between elements leaves the lexer at a character it rejects.
   void bulk(const bool first) {
     if (!bulk_) return;
+    bulk_elements(first);
+    // A scalar the lexer reads next is positioned from here, as after an element it read itself.
+    last_ = offset();
+  }
+  void bulk_elements(const bool first) {
     const char* const end = text_.data() + text_.size();
     BulkReader reader(end);
     const char* p = read_;

@@ -172,6 +172,14 @@ TEST(ModelLoad, BulkAndStrictReadersAgree) {
            R"({"id": "a"}, {"id": "b"},]})",
            R"({"id": "a"}, {"id": "b"})",
            R"({"id": "a"},)",
+           // a scalar where an element should be, after accepted elements (found by
+           // fuzz_model_json)
+           R"({"id": "a"},
+   {"id": "b"},
+
+   "zone": "z"}]})",
+           R"({"id": "a"},
+     "b"]})",
            // connections and responsibilities, in and out of the common form
            R"({"id": "a"}, {"id": "b"}], "connections": [{"from": "a", "to": "b", "port": 80},
    {"from": "b", "to": "a", "port": 080}, {"from": "b", "to": "a", "port": "443"},
