@@ -95,6 +95,8 @@ void add_risk_commands(CLI::App& app, Options& options) {
   validate->callback([&options, margs] {
     options.run = [margs] {
       const auto m = model::load_file(margs->input);
+      // Policy requirement ids resolve against the catalog, as `kensa risk` checks them.
+      risk::check_policies(m, catalog::Catalog::builtin());
       std::cout << margs->input << ": valid (" << m.components.size() << " components, "
                 << m.connections.size() << " connections, " << m.stakeholders.size()
                 << " stakeholders)\n";

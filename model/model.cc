@@ -1,8 +1,14 @@
 #include "model/model.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cstring>
 #include <set>
 #include <unordered_map>
@@ -402,7 +408,18 @@ Connection parse_connection(const json& n, const std::string& p, const Reader& r
   return c;
 }
 
-// `m` may already hold the components and connections of a streamed document.
+Responsibility parse_responsibility(const json& n, const std::string& p, const Reader& r) {
+  r.object(n, p, {"stakeholder", "components", "duties", "phase"});
+  Responsibility s;
+  s.stakeholder = r.text(n, "stakeholder", p, true);
+  s.components = r.list(n, "components", p);
+  s.duties = r.list(n, "duties", p);
+  s.phase = r.text(n, "phase", p);
+  s.at = r.position(n);
+  return s;
+}
+
+// `m` may already hold the components, connections and responsibilities of a streamed document.
 Model parse_document(const json& doc, const Reader& r, const std::string& origin, Model m = {}) {
   m.origin = origin;
   r.object(
@@ -486,14 +503,7 @@ Model parse_document(const json& doc, const Reader& r, const std::string& origin
     m.stakeholders.push_back(std::move(s));
   });
   each("responsibilities", [&](const json& n, const std::string& p) {
-    r.object(n, p, {"stakeholder", "components", "duties", "phase"});
-    Responsibility s;
-    s.stakeholder = r.text(n, "stakeholder", p, true);
-    s.components = r.list(n, "components", p);
-    s.duties = r.list(n, "duties", p);
-    s.phase = r.text(n, "phase", p);
-    s.at = r.position(n);
-    m.responsibilities.push_back(std::move(s));
+    m.responsibilities.push_back(parse_responsibility(n, p, r));
   });
   each("incidents", [&](const json& n, const std::string& p) {
     r.object(n, p, {"id", "description", "entry", "affects", "threats", "impacts"});
@@ -625,18 +635,19 @@ void check_references(const Model& m) {
   };
   // Ids of one kind of element: hashed (a model may declare a million components), with the
   // declared order kept for messages.
-  struct Ids {
-    std::unordered_map<std::string_view, Position> known;
-    std::vector<std::string> names;  // built only for a message
-  };
   auto unique = [&](const auto& elements, const std::string& what) {
-    Ids ids;
-    ids.known.reserve(elements.size());
-    for (const auto& e : elements) {
-      const auto [it, added] = ids.known.emplace(e.id, e.at);
-      if (!added) {
+    using Element = typename std::decay_t<decltype(elements)>::value_type;
+    struct Ids {
+      IdIndex<Element> known;
+      std::size_t size;
+      std::vector<std::string> names;  // the first few, for a message
+    } ids{IdIndex<Element>(elements), elements.size(), {}};
+    for (std::size_t i = 0; i < elements.size(); ++i) {
+      const auto first = ids.known.insert(i);
+      if (first != IdIndex<Element>::npos) {
+        const auto& e = elements[i];
         fail(e.at, "duplicate " + what + " id '" + e.id + "' (first declared at line " +
-                       std::to_string(it->second.line) + ")");
+                       std::to_string(elements[first].at.line) + ")");
       }
     }
     for (std::size_t i = 0; i < elements.size() && i < 12; ++i) ids.names.push_back(elements[i].id);
@@ -651,16 +662,16 @@ void check_references(const Model& m) {
   unique(m.policies, "policy");
 
   // `where` is built only when the reference does not resolve.
-  auto need_at = [&](const Ids& ids, const std::string& id, const Position& at,
+  auto need_at = [&](const auto& ids, const std::string& id, const Position& at,
                      const std::string& what, auto&& where) {
-    if (id.empty() || ids.known.count(id)) return;
+    if (id.empty() || ids.known.contains(id)) return;
     std::string known = join(ids.names);
-    if (ids.known.size() > ids.names.size()) {
-      known += ", ... (" + std::to_string(ids.known.size()) + " in all)";
+    if (ids.size > ids.names.size()) {
+      known += ", ... (" + std::to_string(ids.size) + " in all)";
     }
     fail(at, where() + ": unknown " + what + " '" + id + "' (known: " + known + ")");
   };
-  auto need = [&](const Ids& ids, const std::string& id, const Position& at,
+  auto need = [&](const auto& ids, const std::string& id, const Position& at,
                   const std::string& what,
                   const std::string& where) { need_at(ids, id, at, what, [&] { return where; }); };
 
@@ -709,9 +720,284 @@ void check_references(const Model& m) {
   }
 }
 
+// The elements of `components`, `connections` and `responsibilities` in their common form, read
+// straight into the model: a generated model has millions of them, and nlohmann's SAX interface
+// allocates a string per key and per value and needs a small tree per element for the strict
+// Reader (that was half the time of `kensa risk` on a million components). Hand-written because
+// it is a deliberately small subset of JSON, not a JSON parser: ASCII strings without escapes,
+// true/false, lists of strings, a port number, the known keys each once, read from string_views
+// into the mapped file. Anything else (an escape, a number where a string is expected, null, an
+// unknown or repeated key, a missing id, malformed JSON) declines the element, which then goes
+// through nlohmann and the strict Reader as before, so messages and accepted documents stay the
+// same (fuzz/model/model_json_fuzz.cc checks exactly that, differentially).
+class BulkReader {
+ public:
+  explicit BulkReader(const char* end) : end_(end) {}
+
+  static const char* skip(const char* p, const char* end) {
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
+    return p;
+  }
+
+  // On success appends the element and leaves `p` after its closing '}'.
+  bool component(const char*& p, std::vector<Component>& out) {
+    static constexpr std::string_view kKeys[] = {"id",
+                                                 "name",
+                                                 "layer",
+                                                 "kind",
+                                                 "vendor",
+                                                 "model",
+                                                 "firmware",
+                                                 "zone",
+                                                 "parent",
+                                                 "internet_exposed",
+                                                 "constrained",
+                                                 "physical_actuation",
+                                                 "safety_functions",
+                                                 "physically_accessible",
+                                                 "user_operated",
+                                                 "has_accounts",
+                                                 "interfaces",
+                                                 "data",
+                                                 "credentials"};
+    Component c;
+    std::uint32_t seen = 0;
+    const bool ok = object(p, kKeys, seen, [&](std::size_t key, const char*& q) {
+      switch (key) {
+        case 0:
+          return text(q, c.id);
+        case 1:
+          return text(q, c.name);
+        case 2: {
+          std::string layer;
+          if (!text(q, layer)) return false;
+          const auto it = std::find(kLayerNames.begin(), kLayerNames.end(), layer);
+          if (it == kLayerNames.end()) return false;
+          c.layer = static_cast<Layer>(it - kLayerNames.begin());
+          return true;
+        }
+        case 3:
+          return text(q, c.kind);
+        case 4:
+          return text(q, c.vendor);
+        case 5:
+          return text(q, c.product);
+        case 6: {
+          if (q < end_ && *q == '"') return text(q, c.firmware.version);
+          static constexpr std::string_view kFirmwareKeys[] = {"version", "image", "sha256"};
+          std::uint32_t fw_seen = 0;
+          return object(q, kFirmwareKeys, fw_seen, [&](std::size_t k, const char*& r) {
+            return text(r, k == 0   ? c.firmware.version
+                           : k == 1 ? c.firmware.image
+                                    : c.firmware.sha256);
+          });
+        }
+        case 7:
+          return text(q, c.zone);
+        case 8:
+          return text(q, c.parent);
+        case 9:
+          return flag(q, c.internet_exposed);
+        case 10:
+          return flag(q, c.constrained);
+        case 11:
+          return flag(q, c.physical_actuation);
+        case 12:
+          return list(q, c.safety_functions);
+        case 13:
+          return flag(q, c.physically_accessible);
+        case 14:
+          return flag(q, c.user_operated);
+        case 15:
+          return flag(q, c.has_accounts);
+        case 16:
+          return list(q, c.interfaces);
+        case 17:
+          return list(q, c.data);
+        default:
+          return list(q, c.credentials);
+      }
+    });
+    if (!ok || !(seen & 1u) || c.id.empty()) return false;
+    if (!(seen & 2u)) c.name = c.id;
+    out.push_back(std::move(c));
+    return true;
+  }
+
+  bool responsibility(const char*& p, std::vector<Responsibility>& out) {
+    static constexpr std::string_view kKeys[] = {"stakeholder", "components", "duties", "phase"};
+    Responsibility r;
+    std::uint32_t seen = 0;
+    const bool ok = object(p, kKeys, seen, [&](std::size_t key, const char*& q) {
+      switch (key) {
+        case 0:
+          return text(q, r.stakeholder);
+        case 1:
+          return list(q, r.components);
+        case 2:
+          return list(q, r.duties);
+        default:
+          return text(q, r.phase);
+      }
+    });
+    if (!ok || !(seen & 1u)) return false;
+    out.push_back(std::move(r));
+    return true;
+  }
+
+  bool connection(const char*& p, std::vector<Connection>& out) {
+    static constexpr std::string_view kKeys[] = {
+        "id",  "from", "to", "protocol", "port", "encrypted", "authenticated", "bidirectional",
+        "data"};
+    Connection c;
+    std::uint32_t seen = 0;
+    const bool ok = object(p, kKeys, seen, [&](std::size_t key, const char*& q) {
+      switch (key) {
+        case 0:
+          return text(q, c.id);
+        case 1:
+          return text(q, c.from);
+        case 2:
+          return text(q, c.to);
+        case 3:
+          return text(q, c.protocol);
+        case 4:
+          return port(q, c.port);
+        case 5:
+          return flag(q, c.encrypted);
+        case 6:
+          return flag(q, c.authenticated);
+        case 7:
+          return flag(q, c.bidirectional);
+        default:
+          return list(q, c.data);
+      }
+    });
+    // from and to are required; the strict Reader words the message.
+    if (!ok || (seen & 6u) != 6u) return false;
+    if (!(seen & 1u)) c.id = c.from + "->" + c.to;
+    out.push_back(std::move(c));
+    return true;
+  }
+
+ private:
+  static constexpr std::array<std::string_view, 4> kLayerNames{"device", "network", "platform",
+                                                               "service"};
+
+  // An ASCII string without escapes; `p` at its opening quote.
+  bool raw(const char*& p, std::string_view& out) const {
+    if (p >= end_ || *p != '"') return false;
+    const char* q = ++p;
+    while (q < end_) {
+      const auto c = static_cast<unsigned char>(*q);
+      if (c == '"') break;
+      if (c < 0x20 || c >= 0x80 || c == '\\') return false;
+      ++q;
+    }
+    if (q >= end_) return false;
+    out = {p, static_cast<std::size_t>(q - p)};
+    p = q + 1;
+    return true;
+  }
+  bool text(const char*& p, std::string& out) const {
+    std::string_view s;
+    if (!raw(p, s)) return false;
+    out.assign(s);
+    return true;
+  }
+  bool flag(const char*& p, bool& out) const {
+    const auto rest = static_cast<std::size_t>(end_ - p);
+    if (rest >= 4 && std::memcmp(p, "true", 4) == 0) {
+      out = true;
+      p += 4;
+      return true;
+    }
+    if (rest >= 5 && std::memcmp(p, "false", 5) == 0) {
+      out = false;
+      p += 5;
+      return true;
+    }
+    return false;
+  }
+  // A JSON integer 0..65535 without sign, fraction or exponent.
+  bool port(const char*& p, std::optional<int>& out) const {
+    const char* q = p;
+    int value = 0;
+    while (q < end_ && *q >= '0' && *q <= '9' && q - p < 6) value = value * 10 + (*q++ - '0');
+    if (q == p || (*p == '0' && q - p > 1) || value > 65535) return false;
+    if (q < end_ && (*q == '.' || *q == 'e' || *q == 'E' || (*q >= '0' && *q <= '9'))) {
+      return false;
+    }
+    out = value;
+    p = q;
+    return true;
+  }
+  // A string (one element) or a list of strings.
+  bool list(const char*& p, std::vector<std::string>& out) const {
+    if (p < end_ && *p == '"') {
+      out.emplace_back();
+      return text(p, out.back());
+    }
+    if (p >= end_ || *p != '[') return false;
+    p = skip(p + 1, end_);
+    if (p < end_ && *p == ']') {
+      ++p;
+      return true;
+    }
+    for (;;) {
+      out.emplace_back();
+      if (!text(p, out.back())) return false;
+      p = skip(p, end_);
+      if (p >= end_) return false;
+      if (*p == ']') {
+        ++p;
+        return true;
+      }
+      if (*p != ',') return false;
+      p = skip(p + 1, end_);
+    }
+  }
+  // An object of known keys, each at most once (bit i of `seen`: key i was read); `value(i, p)`
+  // reads the value of key i at p.
+  template <std::size_t N, typename Value>
+  bool object(const char*& p, const std::string_view (&keys)[N], std::uint32_t& seen,
+              Value&& value) const {
+    static_assert(N <= 32);
+    if (p >= end_ || *p != '{') return false;
+    p = skip(p + 1, end_);
+    if (p < end_ && *p == '}') {
+      ++p;
+      return true;
+    }
+    for (;;) {
+      std::string_view key;
+      if (!raw(p, key)) return false;
+      std::size_t k = 0;
+      while (k < N && keys[k] != key) ++k;
+      if (k == N || (seen & (1u << k))) return false;
+      seen |= 1u << k;
+      p = skip(p, end_);
+      if (p >= end_ || *p != ':') return false;
+      p = skip(p + 1, end_);
+      if (!value(k, p)) return false;
+      p = skip(p, end_);
+      if (p >= end_) return false;
+      if (*p == '}') {
+        ++p;
+        return true;
+      }
+      if (*p != ',') return false;
+      p = skip(p + 1, end_);
+    }
+  }
+
+  const char* end_;
+};
+
 // Reads a JSON model as a stream (nlohmann's SAX interface), so that a generated model of a
 // million components and millions of connections never exists as one JSON tree: each element of
-// `components` and `connections` is built as a small tree, read by the same Reader as a YAML
+// `components`, `connections` and `responsibilities` (a responsibility may name every component)
+// not taken by BulkReader is built as a small tree, read by the same Reader as a YAML
 // model's (same checks, same messages, now with line:column), and dropped. The rest of the
 // document is small and is kept as a tree for parse_document.
 //
@@ -726,33 +1012,37 @@ class StreamingReader {
   using number_float_t = json::number_float_t;
   using binary_t = json::binary_t;
 
-  // The lexer's input: a pointer that writes how far it has advanced to `*read`.
+  // The lexer's input. The begin iterator reads through the shared cursor `*read` (how far the
+  // lexer has read, and where the bulk reader moves it past the elements it has read itself); the
+  // end iterator is a fixed pointer.
   struct Input {
     using iterator_category = std::input_iterator_tag;
     using value_type = char;
     using difference_type = std::ptrdiff_t;
     using pointer = const char*;
     using reference = const char&;
-    const char* at;
+    const char* fixed;
     const char** read;
-    reference operator*() const { return *at; }
+    const char* at() const { return read ? *read : fixed; }
+    reference operator*() const { return *at(); }
     Input& operator++() {
-      *read = ++at;
+      ++*read;
       return *this;
     }
     Input operator++(int) {
-      Input before = *this;
+      Input before{at(), nullptr};
       ++*this;
       return before;
     }
-    bool operator==(const Input& other) const { return at == other.at; }
-    bool operator!=(const Input& other) const { return at != other.at; }
+    bool operator==(const Input& other) const { return at() == other.at(); }
+    bool operator!=(const Input& other) const { return at() != other.at(); }
   };
 
   // `positioned` false: the text is kensa's own rewrite of another document (an OTM import), whose
   // lines and columns would mislead; messages then name the element path only.
-  StreamingReader(std::string_view text, const std::string& origin, bool positioned)
-      : text_(text), origin_(origin), mapper_(text), reader_(origin, positions_) {
+  StreamingReader(std::string_view text, const std::string& origin, bool positioned,
+                  bool bulk = true)
+      : text_(text), origin_(origin), mapper_(text), reader_(origin, positions_), bulk_(bulk) {
     if (positioned) positions_.mapper = &mapper_;
     read_ = text.data();
   }
@@ -760,7 +1050,7 @@ class StreamingReader {
   // nullopt when the text is not JSON (the caller then reads it as YAML); InputError when it is
   // JSON but not a valid model.
   std::optional<Model> read() {
-    const Input first{text_.data(), &read_}, last{text_.data() + text_.size(), &read_};
+    const Input first{nullptr, &read_}, last{text_.data() + text_.size(), nullptr};
     if (!json::sax_parse(first, last, this)) return std::nullopt;
     // The rest of the document: positions of its nodes from its own events.
     positions_.offsets.clear();
@@ -800,8 +1090,10 @@ class StreamingReader {
   bool end_object() { return end_container(); }
   bool start_array(std::size_t) {
     if (stack_.size() == 1 && stack_[0] == &root_ && root_.is_object() &&
-        (key_ == "components" || key_ == "connections")) {
-      section_ = key_ == "components" ? Section::components : Section::connections;
+        (key_ == "components" || key_ == "connections" || key_ == "responsibilities")) {
+      section_ = key_ == "components"    ? Section::components
+                 : key_ == "connections" ? Section::connections
+                                         : Section::responsibilities;
       if (streamed_[static_cast<int>(section_)]) {
         const auto p = position(offset() - 1);
         throw InputError(origin_, p.line, p.column, "duplicate key '" + key_ + "'");
@@ -810,6 +1102,8 @@ class StreamingReader {
       index_ = 0;
       stack_.push_back(nullptr);  // the section: its elements are read one by one
       last_ = offset();
+      section_start_ = read_;
+      bulk(true);
       return true;
     }
     stack_.push_back(place(json::array(), offset() - 1, false));
@@ -829,7 +1123,7 @@ class StreamingReader {
   }
 
  private:
-  enum class Section { none = 0, components = 1, connections = 2 };
+  enum class Section { none = 0, components = 1, connections = 2, responsibilities = 3 };
   struct Event {
     std::size_t offset;
     bool value_search;
@@ -852,8 +1146,90 @@ class StreamingReader {
   bool end_container() {
     stack_.pop_back();
     last_ = offset();
-    if (!stack_.empty() && stack_.back() == nullptr) element_done();
+    if (!stack_.empty() && stack_.back() == nullptr) {
+      element_done();
+      bulk(false);
+    }
     return true;
+  }
+
+  // Reads the elements of a streamed section that BulkReader accepts straight into the model and
+  // moves the lexer past them, leaving it where its own parser state expects to continue: at the
+  // section's ']' when all were accepted, else at the first element it declined, which the lexer
+  // then reads as before and the strict Reader reports what is wrong with it. `first`: the lexer
+  // has just read '[' and expects a value (else it has read the '}' closing an element and expects
+  // ',' or ']'). Malformed JSON between elements leaves the lexer at a character it rejects.
+  void bulk(const bool first) {
+    if (!bulk_) return;
+    bulk_elements(first);
+    // A scalar the lexer reads next is positioned from here, as after an element it read itself.
+    last_ = offset();
+  }
+  void bulk_elements(const bool first) {
+    const char* const end = text_.data() + text_.size();
+    BulkReader reader(end);
+    const char* p = read_;
+    const char* last_close = nullptr;  // the '}' of the last element accepted here
+    // Where the lexer continues when the elements stop at `p` in a way it must judge itself.
+    auto hand_back = [&](const char* element) {
+      if (!first) {
+        read_ = last_close ? last_close + 1 : read_;  // expects ',' or ']' next
+      } else if (last_close) {
+        // The declined element as the value it expects; else the '}' (and not a ']' after a
+        // trailing comma, which it would take for the end of an empty array), which it rejects.
+        read_ = element && (element == end || *element != ']') ? element : last_close;
+      }
+    };
+    for (bool any = !first;;) {
+      p = BulkReader::skip(p, end);
+      if (p == end) return hand_back(nullptr);
+      if (*p == ']') {
+        read_ = p;
+        return;
+      }
+      if (any) {
+        if (*p != ',') return hand_back(nullptr);
+        p = BulkReader::skip(p + 1, end);
+      }
+      const char* const open = p;
+      Position* at = nullptr;
+      switch (section_) {
+        case Section::components:
+          if (reader.component(p, model_.components)) at = &model_.components.back().at;
+          break;
+        case Section::connections:
+          if (reader.connection(p, model_.connections)) at = &model_.connections.back().at;
+          break;
+        default:
+          if (reader.responsibility(p, model_.responsibilities)) {
+            at = &model_.responsibilities.back().at;
+          }
+      }
+      if (!at) return hand_back(open);
+      if (positions_.mapper) {
+        *at = positions_.mapper->at(static_cast<std::size_t>(open - text_.data()), false);
+      }
+      ++index_;
+      last_close = p - 1;
+      any = true;
+      if (index_ == kSampled) reserve(p);
+    }
+  }
+
+  // Once kSampled elements of a section are read, room for as many more as the rest of the text
+  // could hold at their average size: growing a vector of a million elements by doubling moves
+  // every string of every element about once more, on freshly faulted pages. The estimate runs
+  // over (the rest of the text holds other sections too); the excess capacity is address space
+  // that is never touched, not resident memory.
+  static constexpr std::size_t kSampled = 4096;
+  void reserve(const char* p) {
+    const auto per = static_cast<std::size_t>(p - section_start_) / kSampled + 1;
+    const auto more = static_cast<std::size_t>(text_.data() + text_.size() - p) / per;
+    if (section_ == Section::components) {
+      model_.components.reserve(model_.components.size() + more);
+    } else if (section_ == Section::connections) {
+      model_.connections.reserve(model_.connections.size() + more);
+    }
   }
 
   // Inserts a value where the stream is and returns its address in the tree being built.
@@ -901,14 +1277,17 @@ class StreamingReader {
     positions_.offsets.clear();
     std::size_t next = 0;
     record(element_, element_events_, next);
-    const bool components = section_ == Section::components;
-    path_ = components ? "components[" : "connections[";
+    path_ = section_ == Section::components    ? "components["
+            : section_ == Section::connections ? "connections["
+                                               : "responsibilities[";
     path_ += std::to_string(index_++);
     path_ += ']';
-    if (components) {
+    if (section_ == Section::components) {
       model_.components.push_back(parse_component(element_, path_, reader_));
-    } else {
+    } else if (section_ == Section::connections) {
       model_.connections.push_back(parse_connection(element_, path_, reader_));
+    } else {
+      model_.responsibilities.push_back(parse_responsibility(element_, path_, reader_));
     }
     element_ = nullptr;
   }
@@ -925,7 +1304,9 @@ class StreamingReader {
   std::string key_, path_;
   std::size_t last_ = 0, index_ = 0;
   Section section_ = Section::none;
-  bool streamed_[3] = {false, false, false};
+  bool streamed_[4] = {false, false, false, false};
+  const char* section_start_ = nullptr;
+  bool bulk_ = true;
   Model model_;
 };
 }  // namespace
@@ -970,13 +1351,14 @@ std::size_t Model::component_index(std::string_view id) const {
 }
 
 namespace {
-Model load_text(std::string_view text, const std::string& origin, bool positioned) {
+Model load_text(std::string_view text, const std::string& origin, bool positioned,
+                bool bulk = true) {
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && text[first] == '{') {
     // JSON is read as a stream (a generated model of a million components fits in memory and
     // time only this way); a YAML flow mapping also starts with '{', so what is not JSON is read
     // as YAML below.
-    StreamingReader streaming(text, origin, positioned);
+    StreamingReader streaming(text, origin, positioned, bulk);
     if (auto m = streaming.read()) {
       check_references(*m);
       return std::move(*m);
@@ -1005,7 +1387,50 @@ Model load(std::string_view text, const std::string& origin) {
   return load_text(text, origin, true);
 }
 
-Model load_file(const std::string& path) { return load(read_file(path), path); }
+Model testing::load_without_bulk_reader(std::string_view text, const std::string& origin) {
+  return load_text(text, origin, true, false);
+}
+
+namespace {
+// The file mapped read-only: a generated model is hundreds of MB, and read_file's stream copy
+// costs two more copies of it in memory and time. Empty files and what cannot be mapped (pipes)
+// are read with read_file.
+class MappedFile {
+ public:
+  explicit MappedFile(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+      void* p =
+          ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p != MAP_FAILED) {
+        ::madvise(p, static_cast<std::size_t>(st.st_size), MADV_SEQUENTIAL);
+        data_ = static_cast<const char*>(p);
+        size_ = static_cast<std::size_t>(st.st_size);
+      }
+    }
+    ::close(fd);
+  }
+  ~MappedFile() {
+    if (data_) ::munmap(const_cast<char*>(data_), size_);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  bool mapped() const { return data_ != nullptr; }
+  std::string_view text() const { return {data_, size_}; }
+
+ private:
+  const char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+}  // namespace
+
+Model load_file(const std::string& path) {
+  const MappedFile file(path);
+  if (file.mapped()) return load(file.text(), path);
+  return load(read_file(path), path);
+}
 
 std::string_view schema() {
   for (std::size_t i = 0; i < kModelSchema_count; ++i) {

@@ -15,6 +15,8 @@
 // kensa-specific properties travel in each element's `attributes` under "kensa." keys, so a kensa
 // model round-trips; an OTM from another tool imports with defaults for what it does not say.
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -184,6 +186,53 @@ struct Target {
   std::string reason;
 };
 
+// Ids of a vector of elements → their positions, for models of millions of components: open
+// addressing over one array of indices (no node per id, no copy of the ids: a lookup compares
+// against the element's own id), with a few hash bits per slot so that most misses touch no
+// element. The elements must outlive the index and not move.
+template <typename Element>
+class IdIndex {
+ public:
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+  explicit IdIndex(const std::vector<Element>& elements) : elements_(elements) {
+    std::size_t size = 16;
+    while (size < elements.size() * 2) size *= 2;
+    slots_.assign(size, kEmpty);
+    mask_ = size - 1;
+  }
+  // Adds element i; returns the index of an earlier element with the same id, or npos.
+  std::size_t insert(std::size_t i) {
+    const std::string_view id = elements_[i].id;
+    const auto h = std::hash<std::string_view>{}(id);
+    for (std::size_t s = h & mask_;; s = (s + 1) & mask_) {
+      if (slots_[s] == kEmpty) {
+        slots_[s] = (static_cast<std::uint64_t>(h >> 32) << 32) | static_cast<std::uint32_t>(i);
+        return npos;
+      }
+      if (matches(s, h, id)) return static_cast<std::uint32_t>(slots_[s]);
+    }
+  }
+  std::size_t find(std::string_view id) const {
+    const auto h = std::hash<std::string_view>{}(id);
+    for (std::size_t s = h & mask_;; s = (s + 1) & mask_) {
+      if (slots_[s] == kEmpty) return npos;
+      if (matches(s, h, id)) return static_cast<std::uint32_t>(slots_[s]);
+    }
+  }
+  bool contains(std::string_view id) const { return find(id) != npos; }
+
+ private:
+  static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
+  bool matches(std::size_t s, std::size_t h, std::string_view id) const {
+    return (slots_[s] >> 32) == (static_cast<std::uint64_t>(h >> 32) & 0xffffffffu) &&
+           elements_[static_cast<std::uint32_t>(slots_[s])].id == id;
+  }
+  const std::vector<Element>& elements_;
+  std::vector<std::uint64_t> slots_;  // hash bits 32..63 | element index, or kEmpty
+  std::size_t mask_ = 0;
+};
+
 struct Model {
   std::string origin;  // file name
   std::string id, name, description;
@@ -212,6 +261,12 @@ struct Model {
 // Parses and validates a model (YAML; JSON is YAML too). `origin` names the file in messages.
 Model load(std::string_view text, const std::string& origin);
 Model load_file(const std::string& path);
+
+namespace testing {
+// load() with every element of a JSON model read by nlohmann and the strict reader (none by the
+// bulk reader): the differential fuzz target checks that both read the same model or fail alike.
+Model load_without_bulk_reader(std::string_view text, const std::string& origin);
+}  // namespace testing
 
 // Canonical JSON of a model (the JSON Schema's instance form, without positions).
 nlohmann::json to_json(const Model& model);

@@ -132,6 +132,74 @@ TEST(ModelLoad, EveryFixtureReadsTheSameAsStreamedJson) {
   }
 }
 
+// The bulk reader (the common form of components, connections and responsibilities read straight
+// into the model) and the strict reader alone read the same model with the same positions, or fail
+// with the same message; the cases mix elements the bulk reader takes with ones it declines.
+TEST(ModelLoad, BulkAndStrictReadersAgree) {
+  auto outcome = [](auto&& load_fn) -> std::pair<std::string, std::vector<std::string>> {
+    try {
+      const Model m = load_fn();
+      std::vector<std::string> at;
+      for (const auto& c : m.components)
+        at.push_back(std::to_string(c.at.line) + ":" + std::to_string(c.at.column));
+      for (const auto& c : m.connections)
+        at.push_back(std::to_string(c.at.line) + ":" + std::to_string(c.at.column));
+      for (const auto& r : m.responsibilities)
+        at.push_back(std::to_string(r.at.line) + ":" + std::to_string(r.at.column));
+      return {to_json(m).dump(), at};
+    } catch (const InputError& e) {
+      return {e.what(), {}};
+    }
+  };
+  std::vector<std::string> texts;
+  for (const auto& f : fixtures()) {
+    const auto j = to_json(load_file(f.string()));
+    texts.push_back(j.dump(2));
+    texts.push_back(j.dump());
+  }
+  const std::string head =
+      R"({"kensa-model": 1, "system": {"id": "s"}, "stakeholders": [{"id": "op"}],
+ "components": [)";
+  for (const std::string& tail : {
+           // accepted, then declined (escape), then accepted again
+           R"({"id": "a"}, {"id": "b", "name": "café"}, {"id": "c", "layer": "network"}]})",
+           // declined after accepted, in the same call: a duplicate key, a null, a number as text
+           R"({"id": "a"}, {"id": "b", "id": "c"}]})",
+           R"({"id": "a"}, {"id": "b", "kind": null}]})",
+           R"({"id": "a"}, {"id": "b", "kind": 7}]})",
+           // malformed between elements: missing comma, trailing comma, truncated
+           R"({"id": "a"} {"id": "b"}]})",
+           R"({"id": "a"}, {"id": "b"},]})",
+           R"({"id": "a"}, {"id": "b"})",
+           R"({"id": "a"},)",
+           // a scalar where an element should be, after accepted elements (found by
+           // fuzz_model_json)
+           R"({"id": "a"},
+   {"id": "b"},
+
+   "zone": "z"}]})",
+           R"({"id": "a"},
+     "b"]})",
+           // connections and responsibilities, in and out of the common form
+           R"({"id": "a"}, {"id": "b"}], "connections": [{"from": "a", "to": "b", "port": 80},
+   {"from": "b", "to": "a", "port": 080}, {"from": "b", "to": "a", "port": "443"},
+   {"from": "a", "to": "b", "port": 70000}]})",
+           R"({"id": "a"}, {"id": "b"}], "responsibilities": [{"stakeholder": "op",
+   "components": ["a", "b"], "duties": "operate"}, {"stakeholder": "op", "components": "zz"}]})",
+           R"({"id": "a"}], "responsibilities": [{"stakeholder": "op", "phase": "x"},
+   {"components": ["a"]}]})",
+       }) {
+    texts.push_back(head + tail);
+  }
+  for (const auto& text : texts) {
+    SCOPED_TRACE(text.substr(0, 200));
+    const auto bulk = outcome([&] { return load(text, "m.json"); });
+    const auto strict = outcome([&] { return testing::load_without_bulk_reader(text, "m.json"); });
+    EXPECT_EQ(bulk.first, strict.first);
+    EXPECT_EQ(bulk.second, strict.second);
+  }
+}
+
 // The column of the first occurrence of `needle` on 1-based line `line` of `text`.
 std::size_t column_of(const std::string& text, std::size_t line, const std::string& needle) {
   std::size_t start = 0;

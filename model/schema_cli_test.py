@@ -82,5 +82,16 @@ with tempfile.TemporaryDirectory() as tmp:
         failures += 1
         print(f"FAIL kensa model validate broken.yaml: exit {r.returncode}: {r.stderr}")
 
+    # Policy requirement ids are checked against the catalog by validate as by `kensa risk`.
+    policy = pathlib.Path(tmp) / "policy.yaml"
+    policy.write_text("kensa-model: 1\nsystem: {id: s}\nstakeholders:\n  - {id: op}\npolicies:\n"
+                      "  - {id: p1, stakeholder: op, requirements: [V9-XYZ-99]}\n")
+    for command in (["model", "validate"], ["risk"]):
+        r = subprocess.run([kensa, *command, str(policy)], capture_output=True, text=True)
+        if (r.returncode != 2 or f"{policy}:6:5:" not in r.stderr
+                or "unknown IoT-SSF requirement 'V9-XYZ-99'" not in r.stderr):
+            failures += 1
+            print(f"FAIL kensa {' '.join(command)} policy.yaml: exit {r.returncode}: {r.stderr}")
+
 print(f"{len(fixtures)} fixtures checked, {failures} failures")
 sys.exit(1 if failures else 0)

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <charconv>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -12,6 +13,7 @@
 #include <queue>
 #include <set>
 #include <span>
+#include <sstream>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
@@ -140,7 +142,8 @@ struct Edge {
 // connections take a few hundred MB and one pass to build. Per-node edge order is connection
 // order, as the model declares them.
 struct Graph {
-  std::unordered_map<std::string_view, std::size_t> index;
+  explicit Graph(const Model& m) : index(m.components) {}
+  model::IdIndex<Component> index;
   std::vector<std::uint32_t> from, to;  // per connection
   std::vector<std::size_t> out_start;
   std::vector<Edge> out_edges;
@@ -155,18 +158,21 @@ struct Graph {
   std::span<const std::uint32_t> neighbours(std::size_t u) const {
     return {nb.data() + nb_start[u], nb_start[u + 1] - nb_start[u]};
   }
-  std::size_t at(std::string_view id) const { return index.at(id); }
+  std::size_t at(std::string_view id) const {
+    const auto i = index.find(id);
+    if (i == index.npos) throw std::out_of_range("unknown component '" + std::string(id) + "'");
+    return i;
+  }
 };
 
 Graph build_graph(const Model& m) {
-  Graph g;
+  Graph g(m);
   const std::size_t n = m.components.size();
   if (n >= std::numeric_limits<std::uint32_t>::max() ||
       m.connections.size() >= std::numeric_limits<std::uint32_t>::max()) {
     throw std::length_error("model too large: more than 4 billion components or connections");
   }
-  g.index.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) g.index.emplace(m.components[i].id, i);
+  for (std::size_t i = 0; i < n; ++i) g.index.insert(i);
   std::unordered_map<std::string_view, std::int32_t> zone_index;
   for (std::size_t z = 0; z < m.zones.size(); ++z) {
     zone_index.emplace(m.zones[z].id, static_cast<std::int32_t>(z));
@@ -346,10 +352,20 @@ std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
       }
       it->derived = true;
       for (std::size_t r = 0; r < reasons.count; ++r) {
-        add_unique(it->reasons, std::string(reasons.text[r]));
+        if (std::find(it->reasons.begin(), it->reasons.end(), reasons.text[r]) ==
+            it->reasons.end()) {
+          it->reasons.push_back(reasons.text[r]);
+        }
       }
     }
     owner.resize(out.size(), static_cast<std::uint32_t>(i));
+    // Room for the rest at the rate of the first components (a million components have millions
+    // of threats; growing by doubling would move each one's strings again on fresh pages).
+    if (i + 1 == 1024 && n > 2048) {
+      const std::size_t expected = out.size() * (n / 1024) + out.size();
+      out.reserve(expected);
+      owner.reserve(expected);
+    }
   }
   return out;
 }
@@ -486,11 +502,18 @@ struct Builder {
   };
   std::unordered_map<const Requirement*, Extra> extra;
 
-  Extra& of(const Requirement* r) {
+  Extra& of(Requirement* r) {
     Extra& x = extra[r];
     if (x.member.empty()) {
       x.member.assign(m.components.size(), false);
       x.delegated.assign(m.components.size(), false);
+      // Room for every component up front: the lists of a million-component model grow to
+      // hundreds of thousands of ids, and growing by doubling would copy each id again onto
+      // fresh pages. Capacity never filled is address space, never touched, not resident memory.
+      if (m.components.size() >= 4096) {
+        r->components.reserve(m.components.size() + 1);
+        x.indices.reserve(m.components.size());
+      }
     }
     return x;
   }
@@ -569,7 +592,6 @@ bool compromises(std::string_view kind) {
   return kinds.count(kind) > 0;
 }
 
-namespace {
 // A policy's requirement ids name IoT-SSF requirements (bare, "V1-SYS-15", or qualified,
 // "iotssf:V1-SYS-15"); an id the catalog does not know is the model's error, at the policy.
 void check_policies(const Model& m, const catalog::Catalog& cat) {
@@ -585,7 +607,6 @@ void check_policies(const Model& m, const catalog::Catalog& cat) {
     }
   }
 }
-}  // namespace
 
 Assessment assess(const Model& m, const catalog::Catalog& cat,
                   const std::vector<evidence::FindingSet>& findings, const Options& options) {
@@ -1192,112 +1213,7 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
   return a;
 }
 
-// ---------------------------------------------------------------- output
-
-json to_json(const Assessment& a) {
-  json out;
-  out["schema"] = kRiskSchema;
-  out["system"] = a.system;
-  out["target"] = {
-      {"axis1", a.target.axis1}, {"axis2", a.target.axis2}, {"reason", a.target.reason}};
-  out["ratings"] = json::array();
-  for (const auto& r : a.ratings) {
-    out["ratings"].push_back({{"stakeholder", r.stakeholder},
-                              {"axis1", r.axis1},
-                              {"axis1_name", model::axis1_name(r.axis1)},
-                              {"axis1_reasons", r.axis1_reasons},
-                              {"axis2", r.axis2},
-                              {"axis2_name", model::axis2_name(r.axis2)},
-                              {"axis2_reasons", r.axis2_reasons},
-                              {"incidents", r.incidents},
-                              {"out_of_bounds", r.out_of_bounds}});
-  }
-  out["threats"] = json::array();
-  for (const auto& t : a.threats) {
-    out["threats"].push_back({{"component", t.component},
-                              {"threat", t.threat},
-                              {"declared", t.declared},
-                              {"derived", t.derived},
-                              {"reasons", t.reasons},
-                              {"incident", t.incident}});
-  }
-  out["requirements"] = json::array();
-  for (const auto& r : a.requirements) {
-    out["requirements"].push_back({{"id", r.id},
-                                   {"title", r.title},
-                                   {"viewpoint", r.viewpoint},
-                                   {"target", r.target},
-                                   {"components", r.components},
-                                   {"threats", r.threats},
-                                   {"stakeholders", r.stakeholders},
-                                   {"reasons", r.reasons},
-                                   {"policies", r.policies},
-                                   {"delegated_from", r.delegated_from},
-                                   {"priority", r.priority},
-                                   {"high_impact", r.high_impact}});
-  }
-  out["entries"] = a.entries;
-  out["compromised"] = json::array();
-  for (const auto& c : a.compromised) {
-    out["compromised"].push_back({{"component", c.component},
-                                  {"finding_kind", c.finding_kind},
-                                  {"check", c.check},
-                                  {"origin", c.origin}});
-  }
-  out["attack_paths"] = json::array();
-  for (const auto& p : a.paths) {
-    json hops = json::array();
-    for (const auto& h : p.hops) {
-      hops.push_back({{"component", h.component},
-                      {"connection", h.connection},
-                      {"authenticated", h.authenticated},
-                      {"encrypted", h.encrypted},
-                      {"boundary", h.boundary}});
-    }
-    out["attack_paths"].push_back({{"entry", p.entry},
-                                   {"entry_reason", p.entry_reason},
-                                   {"target", p.target},
-                                   {"cost", p.cost},
-                                   {"hops", hops}});
-  }
-  out["common_mode"] = json::array();
-  for (const auto& c : a.common_modes) {
-    out["common_mode"].push_back(
-        {{"kind", c.kind}, {"key", c.key}, {"components", c.components}, {"exposed", c.exposed}});
-  }
-  out["blast_radius"] = json::array();
-  for (const auto& b : a.blast) {
-    out["blast_radius"].push_back({{"component", b.component},
-                                   {"reachable", b.reachable},
-                                   {"safety_relevant", b.safety_relevant},
-                                   {"sample", b.sample}});
-  }
-  out["reachable_targets"] = a.reachable_targets;
-  out["reachable_from_entries"] = a.reachable_from_entries;
-  out["data_risks"] = json::array();
-  for (const auto& d : a.data_risks) {
-    out["data_risks"].push_back({{"data", d.data},
-                                 {"event", d.event},
-                                 {"component", d.component},
-                                 {"risk", d.risk},
-                                 {"aspect", d.aspect},
-                                 {"text", d.text},
-                                 {"measures", d.measures}});
-  }
-  out["transfers"] = json::array();
-  for (const auto& t : a.transfers) {
-    out["transfers"].push_back(
-        {{"data", t.data}, {"from", t.from}, {"to", t.to}, {"units", t.units}, {"rules", t.rules}});
-  }
-  out["responsibility_gaps"] = json::array();
-  for (const auto& g : a.gaps) {
-    out["responsibility_gaps"].push_back({{"component", g.component}, {"issue", g.issue}});
-  }
-  out["requirement_set"] = requirement_set(a);
-  return out;
-}
-
-// ---------------------------------------------------------------- streamed JSON
+// ---------------------------------------------------------------- output (streamed JSON)
 
 namespace {
 
@@ -1307,6 +1223,8 @@ namespace {
 class JsonWriter {
  public:
   explicit JsonWriter(std::ostream& out) : out_(out) {}
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
 
   void string(std::string_view s) {
     out_.put('"');
@@ -1359,7 +1277,8 @@ class JsonWriter {
       out_ << (v ? "true" : "false");
     } else if constexpr (std::is_arithmetic_v<T>) {
       out_ << v;
-    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    } else if constexpr (std::is_same_v<T, std::vector<std::string>> ||
+                         std::is_same_v<T, std::vector<std::string_view>>) {
       begin('[');
       for (const auto& s : v) value(s);
       end(']');
@@ -1399,7 +1318,45 @@ class JsonWriter {
     }
     if (!first_) out_.put(',');
   }
-  std::ostream& out_;
+  // Text collects in a buffer handed to the stream in large pieces: a million-component
+  // assessment is a GB of JSON, and std::ostream's per-call sentry and locking cost more than the
+  // text itself.
+  class Buffered {
+   public:
+    explicit Buffered(std::ostream& out) : out_(out) { buffer_.reserve(kSize + 4096); }
+    ~Buffered() { flush(); }
+    void flush() {
+      out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+      buffer_.clear();
+    }
+    void put(char c) {
+      buffer_.push_back(c);
+      if (buffer_.size() >= kSize) flush();
+    }
+    void write(const char* s, std::streamsize n) {
+      buffer_.append(s, static_cast<std::size_t>(n));
+      if (buffer_.size() >= kSize) flush();
+    }
+    Buffered& operator<<(std::string_view s) {
+      write(s.data(), static_cast<std::streamsize>(s.size()));
+      return *this;
+    }
+    Buffered& operator<<(const char* s) { return *this << std::string_view(s); }
+    Buffered& operator<<(const std::string& s) { return *this << std::string_view(s); }
+    template <typename T>
+    requires std::is_integral_v<T> Buffered& operator<<(T v) {
+      char digits[24];
+      const auto r = std::to_chars(digits, digits + sizeof digits, v);
+      write(digits, r.ptr - digits);
+      return *this;
+    }
+
+   private:
+    static constexpr std::size_t kSize = 1 << 16;
+    std::ostream& out_;
+    std::string buffer_;
+  };
+  Buffered out_;
   bool first_ = true;
   bool pending_value_ = false;
 };
@@ -1566,6 +1523,14 @@ void write_json(const Assessment& a, std::ostream& out) {
   w.end(']');
   w.end('}');
   w.newline();
+}
+
+// The one emitter is write_json; the tree is its text parsed (callers that want a tree have small
+// assessments: system/ and the tests).
+json to_json(const Assessment& a) {
+  std::ostringstream out;
+  write_json(a, out);
+  return json::parse(out.str());
 }
 
 json requirement_set(const Assessment& a) {

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -40,8 +41,10 @@ struct ComponentThreat {
   std::string component;
   std::string threat;  // IoT-SSF code
   bool declared = false, derived = false;
-  std::vector<std::string> reasons;  // why it was derived
-  std::string incident;              // declared possible incident
+  // Why it was derived: views of kensa's static reason texts (no string per threat: a million
+  // components have millions of threats).
+  std::vector<std::string_view> reasons;
+  std::string incident;  // declared possible incident
 };
 
 // One requirement of the set to verify, with where it applies and why.
@@ -139,6 +142,9 @@ struct Options {
 };
 
 // Throws InputError (at the policy) when a policy names a requirement the iotssf catalog lacks.
+void check_policies(const model::Model& model, const catalog::Catalog& catalog);
+
+// Throws InputError (at the policy) when a policy names a requirement the iotssf catalog lacks.
 Assessment assess(const model::Model& model, const catalog::Catalog& catalog,
                   const std::vector<evidence::FindingSet>& findings = {},
                   const Options& options = {});
@@ -146,10 +152,11 @@ Assessment assess(const model::Model& model, const catalog::Catalog& catalog,
 // Finding kinds that make a component compromised-by-assumption.
 bool compromises(std::string_view finding_kind);
 
-nlohmann::json to_json(const Assessment& assessment);
-// The same document as to_json, written as it is produced (no tree: a million-component
-// assessment stays within its own size).
+// The assessment as JSON, written as it is produced (no tree: a million-component assessment
+// stays within its own size).
 void write_json(const Assessment& assessment, std::ostream& out);
+// The same document as a tree (write_json's text parsed), for small assessments.
+nlohmann::json to_json(const Assessment& assessment);
 std::string summary(const Assessment& assessment, const model::Model& model);
 
 // The requirement set as the verdict engine's input: one entry per qualified requirement id with

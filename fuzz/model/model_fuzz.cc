@@ -3,7 +3,6 @@
 // its outputs without crashing.
 #include <cstddef>
 #include <cstdint>
-#include <sstream>
 #include <string>
 
 #include "base/error.h"
@@ -16,12 +15,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     const auto m = kensa::model::load(text, "fuzz.yaml");
     const auto a = kensa::risk::assess(m, kensa::catalog::Catalog::builtin());
+    // The streamed JSON parses (to_json is write_json's text parsed; a parse error throws
+    // nlohmann's parse_error, which libFuzzer reports as a crash).
     const auto j = kensa::risk::to_json(a);
     (void)j.dump();
-    // The streamed JSON is the same document.
-    std::ostringstream out;
-    kensa::risk::write_json(a, out);
-    if (nlohmann::json::parse(out.str()) != j) __builtin_trap();
     (void)kensa::risk::summary(a, m);
     (void)kensa::risk::to_dot(a, m);
   } catch (const kensa::InputError&) {
