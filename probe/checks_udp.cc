@@ -106,9 +106,8 @@ awaitable<std::string> fetch_same_host(CheckContext& ctx, std::string url,
   if (port == 0 || port > 65535) co_return std::string();
   const std::string path =
       pick(slash == std::string::npos, "/", url.substr(std::min(slash, url.size())));
-  PortState tcp_port{.address = ctx.port.address,
-                     .port = static_cast<std::uint16_t>(port),
-                     .service = {"http", false, true, "", ""}};
+  PortState tcp_port = PortState::at(ctx.port.address, static_cast<std::uint16_t>(port));
+  tcp_port.service = {"http", false, true, "", ""};
   CheckContext sub(ctx.scanner, ctx.check, tcp_port, ctx.deadline);
   auto conn = co_await sub.open();
   if (!conn) co_return std::string();

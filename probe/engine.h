@@ -125,6 +125,15 @@ struct PortState {
   // Facts one check leaves for the next on the same port (checks of a port run in catalog order).
   std::optional<std::pair<std::string, std::string>> accepted_credential;
   std::vector<std::pair<std::string, std::string>> http_auth;  // path, WWW-Authenticate
+
+  // Not an aggregate initializer: GCC's -Wmissing-field-initializers flags designated ones too.
+  static PortState at(Ipv4 address, std::uint16_t port, bool udp = false) {
+    PortState p;
+    p.address = address;
+    p.port = port;
+    p.udp = udp;
+    return p;
+  }
 };
 
 class CheckContext;

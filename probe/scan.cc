@@ -54,7 +54,7 @@ class Run {
         scanner_(io, o, std::move(dict)),
         targets_(std::move(targets)),
         tcp_total_(tcp_probes) {
-    for (const auto& p : open) open_.push_back(PortState{.address = p.address, .port = p.port});
+    for (const auto& p : open) open_.push_back(PortState::at(p.address, p.port));
   }
 
   // Phase 1, the port sweep, ran before (sweep.cc); `open` is its result, sorted.
@@ -72,7 +72,7 @@ class Run {
     for (Ipv4 a : targets_) {
       for (auto port : options_.ports.udp) {
         if (port == 514 && !alive.contains(a)) continue;
-        udp_.push_back(PortState{.address = a, .port = port, .udp = true});
+        udp_.push_back(PortState::at(a, port, true));
       }
     }
     work_.clear();
