@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -74,6 +75,20 @@ inline std::uint16_t be16(Bytes b, std::size_t at) {
   return std::uint16_t((p[0] << 8) | p[1]);
 }
 std::string hex_offset(std::uint64_t offset);
+
+// Under AddressSanitizer each extracted file gets an allocation of its own, so that a decoder
+// writing past a file's end is caught instead of landing in the next file of a shared buffer.
+#if defined(__SANITIZE_ADDRESS__)
+#define KENSA_FIRMWARE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KENSA_FIRMWARE_ASAN 1
+#endif
+#endif
+
+// `size` zero bytes in fresh anonymous memory (the kernel's zero pages: no memset), aligned to and
+// advised for 2 MiB transparent huge pages when large. Throws std::bad_alloc.
+std::shared_ptr<char> zeroed_pages(std::size_t size);
 
 // Finds many literal patterns (each at least 2 bytes) in one pass over the data: a bitmap of the
 // patterns' first two bytes filters positions, and only candidates are compared. The checks search
