@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <set>
@@ -29,6 +30,9 @@ using nlohmann::json;
 using namespace detail;
 
 namespace {
+
+// KENSA_FW_TRACE=1 prints each phase's wall and CPU time (all threads) to stderr: the figures the
+// benchmark's totals are made of.
 struct PhaseTimer {
   static double cpu() {
     timespec ts;
@@ -42,7 +46,8 @@ struct PhaseTimer {
     if (!on) return;
     auto t = std::chrono::steady_clock::now();
     double c = cpu();
-    fprintf(stderr, "%-20s %7.2f ms wall %7.2f ms cpu\n", what, std::chrono::duration<double, std::milli>(t - t0).count(), c - c0);
+    std::fprintf(stderr, "%-14s %7.2f ms wall %7.2f ms cpu\n", what,
+                 std::chrono::duration<double, std::milli>(t - t0).count(), c - c0);
     t0 = t;
     c0 = c;
   }

@@ -4,8 +4,8 @@
 #include <bzlib.h>
 #include <fmt/format.h>
 #include <lzma.h>
-#include <zlib.h>
 #include <sys/mman.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include <new>
@@ -40,8 +40,8 @@ std::shared_ptr<char> zeroed_pages(std::size_t size) {
   // Reserve one huge page more than needed and trim to a 2 MiB boundary: only aligned ranges can
   // be backed by huge pages.
   const std::size_t length = (size + kHuge - 1) / kHuge * kHuge;
-  void* raw = ::mmap(nullptr, length + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
+  void* raw =
+      ::mmap(nullptr, length + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) throw std::bad_alloc();
   const auto start = reinterpret_cast<std::uintptr_t>(raw);
   const std::uintptr_t aligned = (start + kHuge - 1) / kHuge * kHuge;

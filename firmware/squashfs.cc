@@ -286,8 +286,8 @@ void decode_files(Bytes image, const sqfs_super_t& super, SQFS_COMPRESSOR id,
   std::vector<Item> items;
   std::uint64_t total = 0;
   for (const FileTask& t : tasks) total += t.size;
-  // Every file's bytes in one zeroed buffer (sparse blocks and damaged blocks read as zeros); under
-  // ASan one buffer per file.
+    // Every file's bytes in one zeroed buffer (sparse blocks and damaged blocks read as zeros);
+    // under ASan one buffer per file.
 #ifndef KENSA_FIRMWARE_ASAN
   const std::shared_ptr<char> arena = zeroed_pages(total);
   std::uint64_t used = 0;
