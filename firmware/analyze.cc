@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <exception>
 #include <fstream>
 #include <map>
 #include <set>
@@ -310,6 +311,22 @@ Analysis analyze_one(const std::filesystem::path& image, const AnalysisOptions& 
   Extractor extractor(options.limits, a);
   extractor.run(bytes);
   timer.mark("extract");
+  // The extracted tree is written while the checks run: writing is mostly kernel time on its own
+  // thread(s), the checks are mostly one thread, and neither changes what the other reads (the
+  // filesystems and blobs are final once extraction returns).
+  std::vector<std::string> write_errors;
+  std::exception_ptr write_failure;
+  std::uint64_t files_written = 0;
+  std::jthread writer;
+  if (options.extract_dir) {
+    writer = std::jthread([&] {
+      try {
+        files_written = write_tree(a, extractor.blobs(), *options.extract_dir, write_errors);
+      } catch (...) {
+        write_failure = std::current_exception();
+      }
+    });
+  }
 
   std::vector<Credential> custom;
   if (options.credentials)
@@ -401,10 +418,11 @@ Analysis analyze_one(const std::filesystem::path& image, const AnalysisOptions& 
                   a.errors.empty() ? "" : "; " + fmt::format("{}", fmt::join(a.errors, "; ")))};
   a.findings.checks.insert(a.findings.checks.begin(), run);
 
-  if (options.extract_dir) {
-    std::vector<std::string> errors;
-    a.files_written = write_tree(a, extractor.blobs(), *options.extract_dir, errors);
-    for (auto& e : errors) a.errors.push_back("write: " + e);
+  if (writer.joinable()) {
+    writer.join();
+    if (write_failure) std::rethrow_exception(write_failure);
+    a.files_written = files_written;
+    for (auto& e : write_errors) a.errors.push_back("write: " + e);
   }
   timer.mark("write");
   return a;
