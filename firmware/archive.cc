@@ -160,6 +160,7 @@ FsRead read_archive(Bytes data, Budget& budget, std::string_view format) {
       if (it != by_path.end()) e.data = r.entries[it->second].data;
       e.type = EntryType::regular;
     } else if (e.type == EntryType::regular) {
+      std::string content;
       for (;;) {
         const la_ssize_t got = archive_read_data(a, buffer.data(), buffer.size());
         if (got < 0) {
@@ -168,12 +169,13 @@ FsRead read_archive(Bytes data, Budget& budget, std::string_view format) {
           break;
         }
         if (got == 0) break;
-        e.data.append(buffer.data(), std::size_t(got));
-        if (auto err = budget.charge_bytes(std::size_t(got), data.size(), e.data.size())) {
+        content.append(buffer.data(), std::size_t(got));
+        if (auto err = budget.charge_bytes(std::size_t(got), data.size(), content.size())) {
           r.error = fmt::format("{}: {}", e.path, *err);
           break;
         }
       }
+      e.data = std::move(content);
     }
     by_path[e.path] = r.entries.size();
     r.entries.push_back(std::move(e));

@@ -859,6 +859,35 @@ void check_update(const std::vector<Filesystem>& filesystems, CheckContext& ctx)
     ctx.out->checks.push_back(run);
     return;
   }
+  static const MultiMatcher markers = [] {
+    std::vector<std::string_view> all;
+    for (auto m : mechanisms) {
+      if (m.size() >= 6) all.push_back(m);
+    }
+    for (auto v : verifiers) all.push_back(v);
+    return MultiMatcher(all);
+  }();
+  // The byte scans (every file of the image) run on two threads, each file into its own slot;
+  // the results are merged in entry order below.
+  struct Scanned {
+    std::uint64_t markers = 0;  // bit k: markers.pattern(k) occurs in the file
+    std::vector<std::string> urls;
+  };
+  std::vector<const Entry*> files;
+  for (const auto& fs : filesystems)
+    for (const auto& e : fs.entries) {
+      if (e.type == EntryType::regular && e.data.size() <= 8 * 1024 * 1024) files.push_back(&e);
+    }
+  std::vector<Scanned> scanned(files.size());
+  parallel_for(files.size(), [&](std::size_t k) {
+    const Bytes d = files[k]->data;
+    markers.scan(d, [&](std::size_t m, std::size_t) {
+      scanned[k].markers |= 1ULL << m;
+      return true;
+    });
+    if (looks_like_text(d) && d.size() < 512 * 1024) scanned[k].urls = cleartext_update_urls(d);
+  });
+  std::size_t next_file = 0;
   for (const auto& fs : filesystems)
     for (const auto& e : fs.entries) {
       if (e.type != EntryType::regular && e.type != EntryType::symlink) continue;
@@ -871,26 +900,16 @@ void check_update(const std::vector<Filesystem>& filesystems, CheckContext& ctx)
           e.path.find("/etc/swupdate") != std::string::npos) {
         verify_found.insert(e.path);
       }
-      if (e.type != EntryType::regular || e.data.size() > 8 * 1024 * 1024) continue;
-      const Bytes d = e.data;
-      static const MultiMatcher markers = [] {
-        std::vector<std::string_view> all;
-        for (auto m : mechanisms) {
-          if (m.size() >= 6) all.push_back(m);
-        }
-        for (auto v : verifiers) all.push_back(v);
-        return MultiMatcher(all);
-      }();
-      markers.scan(d, [&](std::size_t k, std::size_t) {
+      if (next_file == files.size() || files[next_file] != &e) continue;
+      Scanned& found = scanned[next_file++];
+      for (std::size_t k = 0; k < 64 && (found.markers >> k) != 0; ++k) {
+        if (!((found.markers >> k) & 1)) continue;
         const std::string_view m = markers.pattern(k);
         const bool verifier =
             std::find(std::begin(verifiers), std::end(verifiers), m) != std::end(verifiers);
         (verifier ? verify_found : mech_found).insert(std::string(m) + " (in " + e.path + ")");
-        return true;
-      });
-      if (looks_like_text(d) && d.size() < 512 * 1024) {
-        for (auto& u : cleartext_update_urls(d)) insecure_urls.emplace_back(e.path, std::move(u));
       }
+      for (auto& u : found.urls) insecure_urls.emplace_back(e.path, std::move(u));
     }
   if (mech_found.empty()) {
     add_finding(ctx, "firmware.update", "no-update-mechanism", "",

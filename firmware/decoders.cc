@@ -4,8 +4,11 @@
 #include <bzlib.h>
 #include <fmt/format.h>
 #include <lzma.h>
+#include <sys/mman.h>
 #include <zlib.h>
 #include <zstd.h>
+
+#include <new>
 
 #include "firmware/internal.h"
 
@@ -21,6 +24,34 @@ Decoded failed(std::string why) {
 }  // namespace
 
 std::string hex_offset(std::uint64_t offset) { return fmt::format("0x{:x}", offset); }
+
+std::shared_ptr<char> zeroed_pages(std::size_t size) {
+  constexpr std::size_t kHuge = 2u << 20;
+#ifdef KENSA_FIRMWARE_ASAN
+  constexpr bool heap = true;  // redzones around every buffer
+#else
+  const bool heap = size < kHuge;
+#endif
+  if (heap) {
+    // Small: the heap is cheaper than a mapping of its own.
+    return std::shared_ptr<char>(new char[std::max<std::size_t>(size, 1)](),
+                                 std::default_delete<char[]>());
+  }
+  // Reserve one huge page more than needed and trim to a 2 MiB boundary: only aligned ranges can
+  // be backed by huge pages.
+  const std::size_t length = (size + kHuge - 1) / kHuge * kHuge;
+  void* raw =
+      ::mmap(nullptr, length + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) throw std::bad_alloc();
+  const auto start = reinterpret_cast<std::uintptr_t>(raw);
+  const std::uintptr_t aligned = (start + kHuge - 1) / kHuge * kHuge;
+  if (aligned > start) ::munmap(raw, aligned - start);
+  if (const std::size_t tail = start + kHuge - aligned; tail > 0)
+    ::munmap(reinterpret_cast<void*>(aligned + length), tail);
+  ::madvise(reinterpret_cast<void*>(aligned), length, MADV_HUGEPAGE);  // a hint; may be off
+  return std::shared_ptr<char>(reinterpret_cast<char*>(aligned),
+                               [length](char* p) { ::munmap(p, length); });
+}
 
 std::optional<std::string> Budget::charge_bytes(std::uint64_t n, std::uint64_t input,
                                                 std::uint64_t produced) {

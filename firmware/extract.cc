@@ -189,8 +189,8 @@ void Extractor::descend_into_files(std::size_t fs_index, int depth) {
   }
   const std::string fs_chunk = out_.filesystems[fs_index].chunk;
   for (const auto& [path, k] : nested) {
-    const std::string data = out_.filesystems[fs_index].entries[k].data;  // copy: vector may move
-    keep_blob(fs_chunk + ":" + path, data, depth);
+    std::string data(out_.filesystems[fs_index].entries[k].data);  // copy: vector may move
+    keep_blob(fs_chunk + ":" + path, std::move(data), depth);
   }
 }
 

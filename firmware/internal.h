@@ -2,10 +2,12 @@
 #include <sys/stat.h>
 // Internal interfaces between the firmware component's parts: decoders, container readers,
 // checks. Not part of the public interface (firmware/firmware.h).
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,42 +77,77 @@ inline std::uint16_t be16(Bytes b, std::size_t at) {
 }
 std::string hex_offset(std::uint64_t offset);
 
+// Under AddressSanitizer each extracted file gets an allocation of its own, so that a decoder
+// writing past a file's end is caught instead of landing in the next file of a shared buffer.
+#if defined(__SANITIZE_ADDRESS__)
+#define KENSA_FIRMWARE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KENSA_FIRMWARE_ASAN 1
+#endif
+#endif
+
+// `size` zero bytes in fresh anonymous memory (the kernel's zero pages: no memset), aligned to and
+// advised for 2 MiB transparent huge pages when large. Throws std::bad_alloc.
+std::shared_ptr<char> zeroed_pages(std::size_t size);
+
 // Finds many literal patterns (each at least 2 bytes) in one pass over the data: a bitmap of the
 // patterns' first two bytes filters positions, and only candidates are compared. The checks search
 // every file of an image for dozens of markers; one pass instead of one memmem per marker.
 class MultiMatcher {
  public:
-  explicit MultiMatcher(std::vector<std::string_view> patterns)
-      : patterns_(std::move(patterns)), buckets_(65536) {
-    for (std::size_t k = 0; k < patterns_.size(); ++k) {
-      const auto* p = reinterpret_cast<const unsigned char*>(patterns_[k].data());
-      const std::uint16_t key = static_cast<std::uint16_t>((p[0] << 8) | p[1]);
-      filter_[key >> 6] |= 1ULL << (key & 63);
-      buckets_[key].push_back(static_cast<std::uint16_t>(k));
+  explicit MultiMatcher(std::vector<std::string_view> patterns) : patterns_(std::move(patterns)) {
+    // Pattern indices sorted by their first two bytes; slot_ maps those bytes to the range of
+    // their group. Flat arrays: a vector per possible key would be 1.5 MiB of fresh memory per
+    // matcher, faulted in page by page.
+    std::vector<std::pair<std::uint16_t, std::uint16_t>> keyed;
+    for (std::size_t k = 0; k < patterns_.size(); ++k)
+      keyed.emplace_back(key_of(patterns_[k].data()), static_cast<std::uint16_t>(k));
+    std::stable_sort(keyed.begin(), keyed.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t n = 0; n < keyed.size(); ++n) {
+      const std::uint16_t key = keyed[n].first;
+      if (!((filter_[key >> 6] >> (key & 63)) & 1)) {
+        filter_[key >> 6] |= 1ULL << (key & 63);
+        groups_.push_back(Group{key, static_cast<std::uint16_t>(n), 0});
+      }
+      ++groups_.back().count;
+      order_.push_back(keyed[n].second);
     }
   }
   const std::string_view& pattern(std::size_t k) const { return patterns_[k]; }
-  // Calls on_match(pattern index, position) for every match in position order; stops early when
-  // it returns false.
+  // Calls on_match(pattern index, position) for every match in position order (patterns sharing
+  // a position in the order given); stops early when it returns false.
   template <typename F>
   void scan(Bytes d, F&& on_match) const {
     if (d.size() < 2) return;
     const auto* p = reinterpret_cast<const unsigned char*>(d.data());
     for (std::size_t i = 0; i + 1 < d.size(); ++i) {
-      const std::uint16_t key = static_cast<std::uint16_t>((p[i] << 8) | p[i + 1]);
+      const std::uint16_t key = key_of(p + i);
       if (!((filter_[key >> 6] >> (key & 63)) & 1)) continue;
-      for (const std::uint16_t k : buckets_[key]) {
-        const std::string_view& pat = patterns_[k];
+      const Group& g =
+          *std::lower_bound(groups_.begin(), groups_.end(), key,
+                            [](const Group& group, std::uint16_t k) { return group.key < k; });
+      for (std::uint16_t n = g.first; n < g.first + g.count; ++n) {
+        const std::string_view& pat = patterns_[order_[n]];
         if (pat.size() <= d.size() - i && std::memcmp(p + i, pat.data(), pat.size()) == 0) {
-          if (!on_match(std::size_t(k), i)) return;
+          if (!on_match(std::size_t(order_[n]), i)) return;
         }
       }
     }
   }
 
  private:
+  struct Group {
+    std::uint16_t key, first, count;
+  };
+  static std::uint16_t key_of(const void* at) {
+    const auto* p = static_cast<const unsigned char*>(at);
+    return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
+  }
   std::vector<std::string_view> patterns_;
-  std::vector<std::vector<std::uint16_t>> buckets_;
+  std::vector<std::uint16_t> order_;  // pattern indices grouped by key
+  std::vector<Group> groups_;         // sorted by key
   std::uint64_t filter_[1024] = {};
 };
 

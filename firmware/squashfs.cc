@@ -157,7 +157,7 @@ struct FileTask {
   std::size_t entry;
   const sqfs_inode_generic_t* inode;
   std::uint64_t size;
-  char* out = nullptr;        // entries[entry].data, sized before any worker starts
+  char* out = nullptr;        // where entries[entry].data's bytes are, set before any worker starts
   std::uint64_t tail_at = 0;  // where the fragment tail starts (= size when there is none)
   sqfs_u32 fragment = 0, fragment_offset = 0;
   std::string block_error, tail_error;
@@ -285,11 +285,25 @@ void decode_files(Bytes image, const sqfs_super_t& super, SQFS_COMPRESSOR id,
   };
   std::vector<Item> items;
   std::uint64_t total = 0;
+  for (const FileTask& t : tasks) total += t.size;
+    // Every file's bytes in one zeroed buffer (sparse blocks and damaged blocks read as zeros);
+    // under ASan one buffer per file.
+#ifndef KENSA_FIRMWARE_ASAN
+  const std::shared_ptr<char> arena = zeroed_pages(total);
+  std::uint64_t used = 0;
+#endif
   std::vector<std::size_t> tails;
   for (std::size_t k = 0; k < tasks.size(); ++k) {
     FileTask& t = tasks[k];
-    entries[t.entry].data.resize(t.size);
-    t.out = entries[t.entry].data.data();
+#ifdef KENSA_FIRMWARE_ASAN
+    const std::shared_ptr<char> arena = zeroed_pages(t.size);
+    const std::uint64_t used = 0;
+#endif
+    t.out = arena.get() + used;
+    entries[t.entry].data = FileData(arena, std::string_view(t.out, t.size));
+#ifndef KENSA_FIRMWARE_ASAN
+    used += t.size;
+#endif
     sqfs_inode_get_frag_location(t.inode, &t.fragment, &t.fragment_offset);
     const std::size_t full = sqfs_inode_get_file_block_count(t.inode);
     const bool has_tail =
@@ -297,7 +311,6 @@ void decode_files(Bytes image, const sqfs_super_t& super, SQFS_COMPRESSOR id,
     t.tail_at = has_tail ? std::uint64_t(full) * super.block_size : t.size;
     if (t.tail_at > 0) items.push_back(Item{k, false});
     if (has_tail) tails.push_back(k);
-    total += t.size;
   }
   std::stable_sort(tails.begin(), tails.end(), [&](std::size_t a, std::size_t b) {
     return tasks[a].fragment < tasks[b].fragment;

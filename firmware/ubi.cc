@@ -374,17 +374,19 @@ class UbifsReader {
       out_.error = *err;
       return;
     }
-    e.data.assign(size, '\0');  // holes read as zeros
+    std::string content(size, '\0');  // holes read as zeros
     auto it = data_.find(inum);
-    if (it == data_.end()) return;
-    for (const auto& [blk, node] : it->second) {
-      const std::uint64_t at = std::uint64_t(blk) * kBlock;
-      if (at >= size) continue;
-      if (!block(node, e.data.data() + at, std::min<std::uint64_t>(kBlock, size - at))) {
-        out_.error = fmt::format("{}: damaged data node for block {}", e.path, blk);
-        return;
+    if (it != data_.end()) {
+      for (const auto& [blk, node] : it->second) {
+        const std::uint64_t at = std::uint64_t(blk) * kBlock;
+        if (at >= size) continue;
+        if (!block(node, content.data() + at, std::min<std::uint64_t>(kBlock, size - at))) {
+          out_.error = fmt::format("{}: damaged data node for block {}", e.path, blk);
+          break;
+        }
       }
     }
+    e.data = std::move(content);
   }
 
   Bytes d_;
