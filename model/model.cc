@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <set>
+#include <span>
 #include <unordered_map>
 
 #include "base/embedded.h"
@@ -27,6 +28,34 @@ namespace kensa::model {
 using nlohmann::json;
 
 namespace {
+
+// The keys of the elements the bulk JSON reader also reads, shared with the strict reader so the
+// two accept the same documents. The bulk reader addresses a value by its key's index here, and
+// reads all but kComponentKeys' last key ("threats": nested, the strict reader's alone).
+constexpr std::string_view kComponentKeys[] = {"id",
+                                               "name",
+                                               "layer",
+                                               "kind",
+                                               "vendor",
+                                               "model",
+                                               "firmware",
+                                               "zone",
+                                               "parent",
+                                               "internet_exposed",
+                                               "constrained",
+                                               "physical_actuation",
+                                               "safety_functions",
+                                               "physically_accessible",
+                                               "user_operated",
+                                               "has_accounts",
+                                               "interfaces",
+                                               "data",
+                                               "credentials",
+                                               "threats"};
+constexpr std::string_view kConnectionKeys[] = {
+    "id", "from", "to", "protocol", "port", "encrypted", "authenticated", "bidirectional", "data"};
+constexpr std::string_view kFirmwareKeys[] = {"version", "image", "sha256"};  // a component's
+constexpr std::string_view kResponsibilityKeys[] = {"stakeholder", "components", "duties", "phase"};
 
 // Line and column of byte offsets in a text, for offsets that mostly grow (a streamed document is
 // read front to back): each lookup scans forward from the previous one, so positioning every
@@ -178,6 +207,10 @@ class Reader {
 
   const json& object(const json& node, const std::string& path,
                      std::initializer_list<std::string_view> allowed) const {
+    return object(node, path, std::span<const std::string_view>(allowed.begin(), allowed.size()));
+  }
+  const json& object(const json& node, const std::string& path,
+                     std::span<const std::string_view> allowed) const {
     if (!node.is_object()) fail(node, path, "expected a mapping");
     for (const auto& [key, value] : node.items()) {
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
@@ -317,27 +350,7 @@ int axis_level(const Reader& r, const json& obj, std::string_view key, const std
 }
 
 Component parse_component(const json& n, const std::string& p, const Reader& r) {
-  r.object(n, p,
-           {"id",
-            "name",
-            "layer",
-            "kind",
-            "vendor",
-            "model",
-            "firmware",
-            "zone",
-            "parent",
-            "internet_exposed",
-            "constrained",
-            "physical_actuation",
-            "safety_functions",
-            "physically_accessible",
-            "user_operated",
-            "has_accounts",
-            "interfaces",
-            "data",
-            "credentials",
-            "threats"});
+  r.object(n, p, kComponentKeys);
   Component c;
   c.id = r.id(n, p);
   c.name = r.text(n, "name", p, false, c.id);
@@ -350,7 +363,7 @@ Component parse_component(const json& n, const std::string& p, const Reader& r) 
     if (f->is_string()) {
       c.firmware.version = f->get<std::string>();
     } else {
-      r.object(*f, p + ".firmware", {"version", "image", "sha256"});
+      r.object(*f, p + ".firmware", kFirmwareKeys);
       c.firmware.version = r.text(*f, "version", p + ".firmware");
       c.firmware.image = r.text(*f, "image", p + ".firmware");
       c.firmware.sha256 = r.text(*f, "sha256", p + ".firmware");
@@ -391,9 +404,7 @@ Component parse_component(const json& n, const std::string& p, const Reader& r) 
 }
 
 Connection parse_connection(const json& n, const std::string& p, const Reader& r) {
-  r.object(n, p,
-           {"id", "from", "to", "protocol", "port", "encrypted", "authenticated", "bidirectional",
-            "data"});
+  r.object(n, p, kConnectionKeys);
   Connection c;
   c.from = r.text(n, "from", p, true);
   c.to = r.text(n, "to", p, true);
@@ -409,7 +420,7 @@ Connection parse_connection(const json& n, const std::string& p, const Reader& r
 }
 
 Responsibility parse_responsibility(const json& n, const std::string& p, const Reader& r) {
-  r.object(n, p, {"stakeholder", "components", "duties", "phase"});
+  r.object(n, p, kResponsibilityKeys);
   Responsibility s;
   s.stakeholder = r.text(n, "stakeholder", p, true);
   s.components = r.list(n, "components", p);
@@ -741,25 +752,8 @@ class BulkReader {
 
   // On success appends the element and leaves `p` after its closing '}'.
   bool component(const char*& p, std::vector<Component>& out) {
-    static constexpr std::string_view kKeys[] = {"id",
-                                                 "name",
-                                                 "layer",
-                                                 "kind",
-                                                 "vendor",
-                                                 "model",
-                                                 "firmware",
-                                                 "zone",
-                                                 "parent",
-                                                 "internet_exposed",
-                                                 "constrained",
-                                                 "physical_actuation",
-                                                 "safety_functions",
-                                                 "physically_accessible",
-                                                 "user_operated",
-                                                 "has_accounts",
-                                                 "interfaces",
-                                                 "data",
-                                                 "credentials"};
+    // Every key but the last ("threats"): an element with threats is the strict reader's.
+    constexpr auto kKeys = std::span(kComponentKeys).first<std::size(kComponentKeys) - 1>();
     Component c;
     std::uint32_t seen = 0;
     const bool ok = object(p, kKeys, seen, [&](std::size_t key, const char*& q) {
@@ -784,9 +778,9 @@ class BulkReader {
           return text(q, c.product);
         case 6: {
           if (q < end_ && *q == '"') return text(q, c.firmware.version);
-          static constexpr std::string_view kFirmwareKeys[] = {"version", "image", "sha256"};
+          constexpr std::span kKeys(kFirmwareKeys);
           std::uint32_t fw_seen = 0;
-          return object(q, kFirmwareKeys, fw_seen, [&](std::size_t k, const char*& r) {
+          return object(q, kKeys, fw_seen, [&](std::size_t k, const char*& r) {
             return text(r, k == 0   ? c.firmware.version
                            : k == 1 ? c.firmware.image
                                     : c.firmware.sha256);
@@ -825,7 +819,7 @@ class BulkReader {
   }
 
   bool responsibility(const char*& p, std::vector<Responsibility>& out) {
-    static constexpr std::string_view kKeys[] = {"stakeholder", "components", "duties", "phase"};
+    constexpr std::span kKeys(kResponsibilityKeys);
     Responsibility r;
     std::uint32_t seen = 0;
     const bool ok = object(p, kKeys, seen, [&](std::size_t key, const char*& q) {
@@ -846,9 +840,7 @@ class BulkReader {
   }
 
   bool connection(const char*& p, std::vector<Connection>& out) {
-    static constexpr std::string_view kKeys[] = {
-        "id",  "from", "to", "protocol", "port", "encrypted", "authenticated", "bidirectional",
-        "data"};
+    constexpr std::span kKeys(kConnectionKeys);
     Connection c;
     std::uint32_t seen = 0;
     const bool ok = object(p, kKeys, seen, [&](std::size_t key, const char*& q) {
@@ -960,7 +952,7 @@ class BulkReader {
   // An object of known keys, each at most once (bit i of `seen`: key i was read); `value(i, p)`
   // reads the value of key i at p.
   template <std::size_t N, typename Value>
-  bool object(const char*& p, const std::string_view (&keys)[N], std::uint32_t& seen,
+  bool object(const char*& p, std::span<const std::string_view, N> keys, std::uint32_t& seen,
               Value&& value) const {
     static_assert(N <= 32);
     if (p >= end_ || *p != '{') return false;
