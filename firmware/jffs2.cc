@@ -57,7 +57,9 @@ std::string rtime_decompress(Bytes in, std::size_t out_len) {
   return out;
 }
 
-std::string lzma_decompress(Bytes in, std::size_t out_len) {
+// `damaged` is set when the stream breaks before `out_len` bytes: the bytes decoded before the
+// damage are valid and returned (the fragment comes out short rather than lost).
+std::string lzma_decompress(Bytes in, std::size_t out_len, bool& damaged) {
   // The kernel's JFFS2 LZMA: raw LZMA1, lc=0 lp=0 pb=0, 8 KiB dictionary.
   lzma_options_lzma opt{};
   lzma_lzma_preset(&opt, 0);
@@ -73,7 +75,9 @@ std::string lzma_decompress(Bytes in, std::size_t out_len) {
   s.avail_in = in.size();
   s.next_out = reinterpret_cast<uint8_t*>(out.data());
   s.avail_out = out.size();
-  lzma_code(&s, LZMA_RUN);
+  // A complete node ends with LZMA_OK and a full buffer: raw LZMA1 here has no end marker.
+  const lzma_ret rc = lzma_code(&s, LZMA_RUN);
+  damaged = (rc != LZMA_OK && rc != LZMA_STREAM_END) || s.avail_out != 0;
   out.resize(out_len - s.avail_out);
   lzma_end(&s);
   return out;
@@ -90,7 +94,7 @@ FsRead read_jffs2(Bytes d, Budget& budget) {
   auto u32 = [&](std::size_t at) { return le ? le32(d, at) : be32(d, at); };
   std::map<std::uint32_t, InodeState> inodes;
   std::map<std::pair<std::uint32_t, std::string>, Dirent> dirents;
-  std::size_t at = 0, nodes = 0, gap = 0, unsupported = 0;
+  std::size_t at = 0, nodes = 0, gap = 0, unsupported = 0, damaged_lzma = 0;
   std::uint64_t bytes = 0;
   while (at + 12 <= d.size()) {
     if (u16(at) != kMagic) {
@@ -146,9 +150,12 @@ FsRead read_jffs2(Bytes d, Budget& budget) {
           case 0x06:
             data = decode_zlib(payload, dsize).output;
             break;
-          case 0x08:
-            data = lzma_decompress(payload, dsize);
+          case 0x08: {
+            bool damaged = false;
+            data = lzma_decompress(payload, dsize, damaged);
+            damaged_lzma += damaged ? 1 : 0;
             break;
+          }
           default:
             ++unsupported;
             data.assign(dsize, '\0');
@@ -234,6 +241,8 @@ FsRead read_jffs2(Bytes d, Budget& budget) {
   if (unsupported)
     notes.push_back(
         fmt::format("{} fragments with rubin/LZO compression left as zeros", unsupported));
+  if (damaged_lzma)
+    notes.push_back(fmt::format("{} LZMA fragments damaged (kept up to the damage)", damaged_lzma));
   if (orphans) notes.push_back(fmt::format("{} inodes without a path", orphans));
   if (!notes.empty() && r.error.empty()) r.error = fmt::format("{}", fmt::join(notes, "; "));
   return r;
