@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <map>
 
 #include "report/labels.h"
 #include "report/report.h"
@@ -50,10 +49,12 @@ std::vector<const json*> worst_first(const json& devices) {
   return out;
 }
 
-std::map<std::string, std::string> short_names(const json& a) {
-  std::map<std::string, std::string> out;
-  for (const auto& fw : a.at("frameworks")) out[fw.value("id", "")] = fw.value("short", "");
-  return out;
+// The framework's short name from the document ("EN 303 645"), its id when absent.
+std::string short_name(const json& a, std::string_view framework) {
+  for (const auto& fw : a.at("frameworks")) {
+    if (fw.value("id", "") == framework) return fw.value("short", std::string(framework));
+  }
+  return std::string(framework);
 }
 
 // "EN 303 645: 5.1-1 5.3-7" for one framework's failing ids, without the framework prefix.
@@ -81,7 +82,6 @@ std::string kinds_text(const json& device) {
 std::string render_devices_text(const json& a, std::string_view lang) {
   if (!a.contains("devices") || a.at("devices").empty()) return "";
   const DeviceLabels& dl = device_labels(lang);
-  const auto names = short_names(a);
   std::string out = fmt::format("\n{} ({}):\n", dl.heading, dl.note);
   for (const json* d : worst_first(a.at("devices"))) {
     out += fmt::format("  {:<18} FAIL {:>3}  INCONC {:>3}  findings {:>3}  checks {:>3}\n",
@@ -90,10 +90,7 @@ std::string render_devices_text(const json& a, std::string_view lang) {
     for (auto fw : kShown) {
       const std::string ids = failing_in(*d, fw);
       if (!ids.empty())
-        out +=
-            fmt::format("      {}: {}\n",
-                        names.count(std::string(fw)) ? names.at(std::string(fw)) : std::string(fw),
-                        truncate_utf8(ids, 160));
+        out += fmt::format("      {}: {}\n", short_name(a, fw), truncate_utf8(ids, 160));
     }
     if (!d->at("kinds").empty())
       out += fmt::format("      {}: {}\n", dl.kinds, truncate_utf8(kinds_text(*d), 200));
@@ -105,7 +102,6 @@ std::string render_devices_html(const json& a, std::string_view lang) {
   if (!a.contains("devices") || a.at("devices").empty()) return "";
   const Labels& l = labels(lang);
   const DeviceLabels& dl = device_labels(lang);
-  const auto names = short_names(a);
   std::string out = fmt::format(
       "<h2 id=\"devices\">{}</h2><p>{}</p>\n<table>\n<tr><th>{}</th><th>{}</th>"
       "<th>{}</th><th>{}</th><th>{}</th></tr>\n",
@@ -115,10 +111,7 @@ std::string render_devices_html(const json& a, std::string_view lang) {
     for (auto fw : kShown) {
       const std::string ids = failing_in(*d, fw);
       if (!ids.empty())
-        failing += fmt::format(
-            "<b>{}</b>: {}<br>",
-            xml_escape(names.count(std::string(fw)) ? names.at(std::string(fw)) : std::string(fw)),
-            xml_escape(ids));
+        failing += fmt::format("<b>{}</b>: {}<br>", xml_escape(short_name(a, fw)), xml_escape(ids));
     }
     out += fmt::format(
         "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
