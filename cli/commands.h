@@ -7,7 +7,10 @@
 // cli/CMakeLists.txt compiles every cli/*.cc into the binary and links the libraries components
 // list in the global property KENSA_CLI_LIBS.
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <functional>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "evidence/evidence.h"
@@ -38,5 +41,9 @@ std::vector<AssessInput>& assess_inputs();
 struct RegisterAssessInput {
   explicit RegisterAssessInput(AssessInput input) { assess_inputs().push_back(std::move(input)); }
 };
+
+// The CVE index firmware analyses use: `given` (--cve-db), else $KENSA_CVE_DB, else
+// ./kensa-cve.sqlite when it exists (where `kensa cve import` writes by default); none otherwise.
+std::optional<std::filesystem::path> cve_index(const std::string& given);
 
 }  // namespace kensa::cli

@@ -14,6 +14,17 @@
 namespace kensa::cli {
 
 namespace {
+constexpr const char* kDefaultCveIndex = "kensa-cve.sqlite";
+}  // namespace
+
+std::optional<std::filesystem::path> cve_index(const std::string& given) {
+  if (!given.empty()) return given;
+  if (const char* env = std::getenv("KENSA_CVE_DB"); env && *env) return env;
+  if (std::filesystem::exists(kDefaultCveIndex)) return kDefaultCveIndex;
+  return std::nullopt;
+}
+
+namespace {
 
 struct FirmwareArgs {
   std::vector<std::string> images;
@@ -36,11 +47,7 @@ firmware::AnalysisOptions to_options(const FirmwareArgs& args) {
   o.limits.max_files = args.max_files;
   o.limits.max_ratio = args.max_ratio;
   if (!args.extract.empty()) o.extract_dir = args.extract;
-  std::string db = args.cve_db;
-  if (db.empty()) {
-    if (const char* env = std::getenv("KENSA_CVE_DB")) db = env;
-  }
-  if (!db.empty()) o.cve_db = db;
+  o.cve_db = cve_index(args.cve_db);
   if (!args.credentials.empty()) o.credentials = args.credentials;
   return o;
 }
@@ -127,7 +134,8 @@ int run_firmware(const FirmwareArgs& args) {
 void add_firmware_options(CLI::App* cmd, FirmwareArgs& args) {
   cmd->add_option("--extract", args.extract, "Write the extracted files below this directory");
   cmd->add_option("--cve-db", args.cve_db,
-                  "CVE index from `kensa cve import` (default $KENSA_CVE_DB)");
+                  "CVE index from `kensa cve import` (default $KENSA_CVE_DB, else "
+                  "./kensa-cve.sqlite if present)");
   cmd->add_option("--credentials", args.credentials,
                   "Default-credential dictionary (user<TAB>password lines)")
       ->check(CLI::ExistingFile);
@@ -163,12 +171,12 @@ void add_firmware_commands(CLI::App& app, Options& options) {
   import->add_option("--db", *cve_db, "Index file (default $KENSA_CVE_DB or kensa-cve.sqlite)");
   import->callback([&options, cve_files, cve_db] {
     options.run = [cve_files, cve_db] {
-      std::string db = *cve_db;
-  if (db.empty())
-    db = std::getenv("KENSA_CVE_DB") ? std::getenv("KENSA_CVE_DB") : "kensa-cve.sqlite";
+      const std::filesystem::path db =
+          cve_db->empty() ? cve_index("").value_or(kDefaultCveIndex) : std::filesystem::path(*cve_db);
   std::vector<std::filesystem::path> files(cve_files->begin(), cve_files->end());
   const auto stats = firmware::import_cves(db, files);
-  std::cout << fmt::format("{}: {} records, {} affected ranges\n", db, stats.records, stats.ranges);
+  std::cout << fmt::format("{}: {} records, {} affected ranges\n", db.string(), stats.records,
+                           stats.ranges);
   for (const auto& s : stats.skipped) std::cout << "  no range: " << s << "\n";
   return 0;
 };
@@ -185,7 +193,8 @@ const RegisterAssessInput registered_input{AssessInput{
       assess
           .add_option("--firmware", assess_args->images, "Firmware image(s) to extract and check")
           ->check(CLI::ExistingFile);
-      assess.add_option("--cve-db", assess_args->cve_db, "CVE index for the firmware's components");
+      assess.add_option("--cve-db", assess_args->cve_db,
+                        "CVE index for the firmware's components (default as for kensa firmware)");
       assess.add_option("--firmware-sbom", assess_args->sbom,
                         "Write the firmware image's CycloneDX SBOM here (one image)");
     },

@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "base/files.h"
 #include "catalog/catalog.h"
+#include "cli/commands.h"
 #include "firmware/firmware.h"
 #include "model/model.h"
 #include "probe/probe.h"
@@ -111,7 +112,7 @@ system::Result run_model(const std::string& model_path, const ModelRunOptions& o
   }
   if (!images.empty()) {
     firmware::AnalysisOptions o;
-    if (const char* db = std::getenv("KENSA_CVE_DB")) o.cve_db = db;
+    o.cve_db = cve_index("");
     for (std::size_t i = 0; i < images.size(); ++i) {
       std::cerr << fmt::format("kensa: {}: analysing firmware {}\n",
                                component_label(image_links[i]->component),

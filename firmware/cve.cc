@@ -1,6 +1,9 @@
 // Offline CVE index in SQLite: `kensa cve import` reads NVD CVE JSON 2.0 (API responses, feed
 // files, single `cve` objects) and CVE JSON 5 records; matching compares a component's version
-// against the stored affected ranges.
+// against the stored affected ranges. One CVE can come from several sources (NVD's analysis and
+// the CNA's CVE JSON 5 record); each source's rows are kept apart, so importing one never erases
+// what another said (a CNA record without a score must not wipe NVD's 9.8), and re-importing a
+// newer file of the same source replaces that source's rows only.
 #include <fmt/format.h>
 #include <sqlite3.h>
 
@@ -61,7 +64,7 @@ struct Range {
 };
 
 struct Record {
-  std::string id, summary, vector;
+  std::string id, source, summary, vector;  // source: "nvd" or "cve5"
   double cvss = 0;
   std::vector<Range> ranges;
 };
@@ -213,6 +216,7 @@ std::vector<Record> parse_records(const json& doc) {
   auto nvd_cve = [&](const json& cve) {
     Record r;
     r.id = cve.value("id", "");
+    r.source = "nvd";
     for (const auto& d : cve.value("descriptions", json::array())) {
       if (d.value("lang", "") == "en") r.summary = d.value("value", "");
     }
@@ -228,6 +232,7 @@ std::vector<Record> parse_records(const json& doc) {
   } else if (doc.contains("cveMetadata") && doc.contains("containers")) {
     Record r;
     r.id = doc["cveMetadata"].value("cveId", "");
+    r.source = "cve5";
     const auto& cna = doc["containers"].value("cna", json::object());
     for (const auto& d : cna.value("descriptions", json::array())) {
       if (d.value("lang", "").rfind("en", 0) == 0) r.summary = d.value("value", "");
@@ -245,13 +250,40 @@ std::vector<Record> parse_records(const json& doc) {
   return out;
 }
 
-void create_schema(Db& db) {
+// Format 2 keys every row by (CVE, source). A format-1 index (one row per CVE, last import wins)
+// cannot be upgraded in place without the feeds it came from, so it is refused with what to do.
+constexpr int kIndexFormat = 2;
+
+int index_format(Db& db) {
+  Stmt version(db.db, "PRAGMA user_version");
+  const int format = sqlite3_step(version.s) == SQLITE_ROW ? sqlite3_column_int(version.s, 0) : 0;
+  if (format != 0) return format;
+  Stmt tables(db.db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'cve'");
+  return sqlite3_step(tables.s) == SQLITE_ROW && sqlite3_column_int(tables.s, 0) > 0 ? 1 : 0;
+}
+
+void require_current_format(Db& db, const std::filesystem::path& path) {
+  const int format = index_format(db);
+  if (format != kIndexFormat && format != 0)
+    throw InputError(path.string(), 0, 0,
+                     fmt::format("CVE index of format {} (this kensa reads format {}): delete it "
+                                 "and run `kensa cve import` on the feeds again",
+                                 format, kIndexFormat));
+}
+
+void create_schema(Db& db, const std::filesystem::path& path) {
+  require_current_format(db, path);
   db.exec(
-      "CREATE TABLE IF NOT EXISTS cve(id TEXT PRIMARY KEY, cvss REAL, vector TEXT, summary TEXT);"
-      "CREATE TABLE IF NOT EXISTS affected(cve TEXT, vendor TEXT, product TEXT, exact TEXT, "
-      "start_incl TEXT,"
-      " start_excl TEXT, end_incl TEXT, end_excl TEXT);"
-      "CREATE INDEX IF NOT EXISTS affected_product ON affected(product);");
+      fmt::format(
+          "CREATE TABLE IF NOT EXISTS cve(id TEXT, source TEXT, cvss REAL, vector TEXT,"
+          " summary TEXT, PRIMARY KEY(id, source));"
+          "CREATE TABLE IF NOT EXISTS affected(cve TEXT, source TEXT, vendor TEXT, product TEXT,"
+          " exact TEXT, start_incl TEXT, start_excl TEXT, end_incl TEXT, end_excl TEXT);"
+          "CREATE INDEX IF NOT EXISTS affected_product ON affected(product);"
+          "CREATE INDEX IF NOT EXISTS affected_cve ON affected(cve, source);"
+          "PRAGMA user_version = {};",
+          kIndexFormat)
+          .c_str());
 }
 
 }  // namespace
@@ -301,15 +333,15 @@ CveImportStats import_cves(const std::filesystem::path& db_path,
                            const std::vector<std::filesystem::path>& files) {
   CveImportStats stats;
   Db db(db_path, true);
-  create_schema(db);
+  create_schema(db, db_path);
   db.exec("BEGIN");
-  Stmt del_cve(db.db, "DELETE FROM cve WHERE id = ?");
-  Stmt del_aff(db.db, "DELETE FROM affected WHERE cve = ?");
-  Stmt ins_cve(db.db, "INSERT INTO cve(id, cvss, vector, summary) VALUES(?,?,?,?)");
+  Stmt del_cve(db.db, "DELETE FROM cve WHERE id = ? AND source = ?");
+  Stmt del_aff(db.db, "DELETE FROM affected WHERE cve = ? AND source = ?");
+  Stmt ins_cve(db.db, "INSERT INTO cve(id, source, cvss, vector, summary) VALUES(?,?,?,?,?)");
   Stmt ins_aff(db.db,
-               "INSERT INTO affected(cve, vendor, product, exact, start_incl, start_excl, "
+               "INSERT INTO affected(cve, source, vendor, product, exact, start_incl, start_excl, "
                "end_incl, end_excl)"
-               " VALUES(?,?,?,?,?,?,?,?)");
+               " VALUES(?,?,?,?,?,?,?,?,?)");
   for (const auto& file : files) {
     const std::string text = read_file(file);
     json doc;
@@ -330,7 +362,14 @@ CveImportStats import_cves(const std::filesystem::path& db_path,
     }
     if (records.empty()) {
       db.exec("ROLLBACK");
-      throw InputError(file.string(), 0, 0, "neither NVD CVE JSON 2.0 nor CVE JSON 5");
+      // OSV records name distribution package versions (e.g. Ubuntu's 1:1.21.0-1ubuntu1.4),
+      // which say nothing about the upstream version found in an image: refused with a pointer.
+      const bool osv = doc.is_object() && doc.contains("affected") && doc.contains("id") &&
+                       doc.contains("modified");
+      throw InputError(file.string(), 0, 0,
+                       osv ? "an OSV record (distribution package versions, not upstream "
+                             "ranges): import the CVE's NVD or CVE JSON 5 record instead"
+                           : "neither NVD CVE JSON 2.0 nor CVE JSON 5");
     }
     for (const auto& r : records) {
       if (r.id.empty()) continue;
@@ -339,24 +378,28 @@ CveImportStats import_cves(const std::filesystem::path& db_path,
         stats.skipped.push_back(
             fmt::format("{} ({}): no affected product range", r.id, file.filename().string()));
       del_cve.bind(1, r.id);
+      del_cve.bind(2, r.source);
       del_cve.run();
       del_aff.bind(1, r.id);
+      del_aff.bind(2, r.source);
       del_aff.run();
       ins_cve.bind(1, r.id);
-      ins_cve.bind(2, r.cvss);
-      ins_cve.bind(3, r.vector);
-      ins_cve.bind(4, r.summary);
+      ins_cve.bind(2, r.source);
+      ins_cve.bind(3, r.cvss);
+      ins_cve.bind(4, r.vector);
+      ins_cve.bind(5, r.summary);
       ins_cve.run();
       for (const auto& range : r.ranges) {
         ++stats.ranges;
         ins_aff.bind(1, r.id);
-        ins_aff.bind(2, lower(range.vendor));
-        ins_aff.bind(3, lower(range.product));
-        ins_aff.bind(4, range.exact);
-        ins_aff.bind(5, range.start_incl);
-        ins_aff.bind(6, range.start_excl);
-        ins_aff.bind(7, range.end_incl);
-        ins_aff.bind(8, range.end_excl);
+        ins_aff.bind(2, r.source);
+        ins_aff.bind(3, lower(range.vendor));
+        ins_aff.bind(4, lower(range.product));
+        ins_aff.bind(5, range.exact);
+        ins_aff.bind(6, range.start_incl);
+        ins_aff.bind(7, range.start_excl);
+        ins_aff.bind(8, range.end_incl);
+        ins_aff.bind(9, range.end_excl);
         ins_aff.run();
       }
     }
@@ -370,10 +413,15 @@ std::vector<CveMatch> match_cves(const std::filesystem::path& db_path, const Com
   if (!std::filesystem::exists(db_path))
     throw InputError(db_path.string(), 0, 0, "CVE index not found (kensa cve import)");
   Db db(db_path, false);
+  require_current_format(db, db_path);
+  // The score shown is the highest any source gave (a CNA record often carries none); the
+  // summary the first non-empty one in that order.
   Stmt q(db.db,
          "SELECT a.cve, a.vendor, a.exact, a.start_incl, a.start_excl, a.end_incl, a.end_excl, "
-         "c.cvss, c.vector, c.summary"
-         " FROM affected a JOIN cve c ON c.id = a.cve WHERE a.product = ? OR a.product = ?");
+         "(SELECT cvss FROM cve WHERE id = a.cve ORDER BY cvss DESC LIMIT 1), "
+         "(SELECT vector FROM cve WHERE id = a.cve ORDER BY cvss DESC LIMIT 1), "
+         "(SELECT summary FROM cve WHERE id = a.cve AND summary <> '' ORDER BY cvss DESC LIMIT 1)"
+         " FROM affected a WHERE a.product = ? OR a.product = ?");
   q.bind(1, lower(component.product));
   q.bind(2, lower(component.name));
   auto col = [&](int i) {

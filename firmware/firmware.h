@@ -134,7 +134,10 @@ struct CveImportStats {
   std::vector<std::string> skipped;  // records without a usable range, with the reason
 };
 // Imports NVD CVE JSON 2.0 (an API response, a feed file or a single `cve` object) and CVE JSON 5
-// records into the SQLite index at `db` (created if missing). Throws InputError naming the file.
+// records into the SQLite index at `db` (created if missing). Rows are kept per (CVE, source): a
+// CVE JSON 5 record adds to, and never erases, what NVD's record of the same CVE said; the match
+// shows the highest score any source gave. Throws InputError naming the file, or the index when
+// it was written in an older format.
 CveImportStats import_cves(const std::filesystem::path& db,
                            const std::vector<std::filesystem::path>& files);
 

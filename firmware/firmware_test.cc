@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <zlib.h>
 
 #include <cstdlib>
@@ -706,6 +707,16 @@ TEST(FirmwareCve, ImportFixturesAndMatch) {
   Component openssl_fixed = make("openssl", "1.1.1n", "openssl");
   EXPECT_FALSE(ids(openssl_fixed).count("CVE-2022-0778"));
   for (const auto& m : match_cves(db, dnsmasq)) EXPECT_DOUBLE_EQ(m.cvss, 7.5);
+  // The CNA's CVE JSON 5 record of CVE-2022-48174 carries no score and was imported after NVD's
+  // (9.8): it must not wipe the score, in either order of import, nor on re-import.
+  auto busybox_cvss = [&] {
+    for (const auto& m : match_cves(db, busybox))
+      if (m.cve == "CVE-2022-48174") return m.cvss;
+    return -1.0;
+  };
+  EXPECT_DOUBLE_EQ(busybox_cvss(), 9.8);
+  import_cves(db, {files[3], files[0], files[3]});
+  EXPECT_DOUBLE_EQ(busybox_cvss(), 9.8);
 
   // Through the analysis: the TP-Link rootfs's BusyBox 1.19.2 becomes a vulnerable-component
   // finding.
@@ -722,12 +733,43 @@ TEST(FirmwareCve, ImportFixturesAndMatch) {
   EXPECT_TRUE(found);
 }
 
+TEST(FirmwareCve, IndexOfAnOlderFormatIsRefusedWithWhatToDo) {
+  TempDir t;
+  const fs::path db = t.path() / "old.sqlite";
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "CREATE TABLE cve(id TEXT PRIMARY KEY, cvss REAL, vector TEXT, "
+                         "summary TEXT);",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  Component c;
+  c.name = c.product = "busybox";
+  c.version = "1.19.2";
+  try {
+    match_cves(db, c);
+    ADD_FAILURE() << "a format-1 index was read";
+  } catch (const kensa::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("kensa cve import"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(import_cves(db, {kShared / "cve" / "nvd-api2__CVE-2022-48174.json"}),
+               kensa::InputError);
+}
+
 TEST(FirmwareCve, MalformedRecordIsAnInputError) {
   TempDir t;
   write(t.path() / "bad.json", "{\"vulnerabilities\": [ {\"cve\": ");
   EXPECT_THROW(import_cves(t.path() / "db.sqlite", {t.path() / "bad.json"}), kensa::InputError);
   write(t.path() / "other.json", "{\"hello\": 1}");
   EXPECT_THROW(import_cves(t.path() / "db.sqlite", {t.path() / "other.json"}), kensa::InputError);
+  // The shared OSV sample (Ubuntu package versions) is refused with what to import instead.
+  try {
+    import_cves(t.path() / "db.sqlite", {kShared / "cve" / "osv__UBUNTU-CVE-2022-48174.json"});
+    ADD_FAILURE() << "an OSV record was imported";
+  } catch (const kensa::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("OSV"), std::string::npos) << e.what();
+  }
 }
 
 TEST(FirmwareCredentials, DictionaryIsLargeAndParses) {
