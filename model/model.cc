@@ -639,8 +639,9 @@ Model parse_document(const json& doc, const Reader& r, const std::string& origin
 }
 
 // Every id must be unique and every reference must resolve; the message names the unknown id and
-// the known ones.
-void check_references(const Model& m) {
+// the known ones. Connections' ends and responsibilities' components keep the positions they
+// resolve to.
+void check_references(Model& m) {
   auto fail = [&](const Position& at, const std::string& what) {
     throw InputError(m.origin, at.line, at.column, what);
   };
@@ -698,17 +699,43 @@ void check_references(const Model& m) {
       need_at(data, d, c.at, "data item", [&] { return "component " + c.id; });
     }
   }
-  for (const auto& c : m.connections) {
-    need_at(component_ids, c.from, c.at, "component",
-            [&] { return "connection " + c.id + " from"; });
-    need_at(component_ids, c.to, c.at, "component", [&] { return "connection " + c.id + " to"; });
+  // The position of a component id that must resolve (`id` is never empty here).
+  auto index_of = [&](const std::string& id, const Position& at, const std::string& what,
+                      auto&& where) {
+    const auto i = component_ids.known.find(id);
+    if (i == IdIndex<Component>::npos) need_at(component_ids, id, at, what, where);
+    return static_cast<std::uint32_t>(i);
+  };
+  for (auto& c : m.connections) {
+    if (c.from.empty()) {
+      c.from_index = kUnresolved;
+    } else {
+      c.from_index =
+          index_of(c.from, c.at, "component", [&] { return "connection " + c.id + " from"; });
+    }
+    if (c.to.empty()) {
+      c.to_index = kUnresolved;
+    } else {
+      c.to_index = index_of(c.to, c.at, "component", [&] { return "connection " + c.id + " to"; });
+    }
     for (const auto& d : c.data) {
       need_at(data, d, c.at, "data item", [&] { return "connection " + c.id; });
     }
   }
-  for (const auto& r : m.responsibilities) {
+  for (auto& r : m.responsibilities) {
     need(stakeholders, r.stakeholder, r.at, "stakeholder", "responsibility");
-    for (const auto& c : r.components) need(component_ids, c, r.at, "component", "responsibility");
+    r.component_indices.clear();
+    r.component_indices.reserve(r.components.size());
+    bool resolved = true;
+    for (const auto& c : r.components) {
+      if (c.empty()) {
+        resolved = false;  // an empty id resolves to nothing: users look the ids up
+        continue;
+      }
+      r.component_indices.push_back(
+          index_of(c, r.at, "component", [] { return std::string("responsibility"); }));
+    }
+    if (!resolved) r.component_indices.clear();
   }
   for (const auto& i : m.incidents) {
     need(component_ids, i.entry, i.at, "component", "incident " + i.id + " entry");

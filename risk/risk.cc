@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <queue>
 #include <set>
@@ -31,11 +32,15 @@ namespace {
 constexpr std::string_view kAxis1Short[] = {"-", "limited", "serious", "fatal"};
 constexpr std::string_view kAxis2Short[] = {"-", "limited", "serious", "catastrophic"};
 
-bool contains(const std::vector<std::string>& v, std::string_view s) {
+template <typename String>
+bool contains(const std::vector<String>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 void add_unique(std::vector<std::string>& v, std::string s) {
   if (!contains(v, s)) v.push_back(std::move(s));
+}
+void add_unique(std::vector<std::string_view>& v, std::string_view s) {
+  if (!contains(v, s)) v.push_back(s);
 }
 
 // ---------------------------------------------------------------- ratings (seed 002 §2-2-2)
@@ -142,8 +147,11 @@ struct Edge {
 // connections take a few hundred MB and one pass to build. Per-node edge order is connection
 // order, as the model declares them.
 struct Graph {
-  explicit Graph(const Model& m) : index(m.components) {}
-  model::IdIndex<Component> index;
+  explicit Graph(const Model& m) : components(m.components) {}
+  const std::vector<Component>& components;
+  // Built on the first lookup by id: a loaded model's connections and responsibilities carry
+  // their components' positions already.
+  mutable std::optional<model::IdIndex<Component>> index;
   std::vector<std::uint32_t> from, to;  // per connection
   std::vector<std::size_t> out_start;
   std::vector<Edge> out_edges;
@@ -159,8 +167,12 @@ struct Graph {
     return {nb.data() + nb_start[u], nb_start[u + 1] - nb_start[u]};
   }
   std::size_t at(std::string_view id) const {
-    const auto i = index.find(id);
-    if (i == index.npos) throw std::out_of_range("unknown component '" + std::string(id) + "'");
+    if (!index) {
+      index.emplace(components);
+      for (std::size_t i = 0; i < components.size(); ++i) index->insert(i);
+    }
+    const auto i = index->find(id);
+    if (i == index->npos) throw std::out_of_range("unknown component '" + std::string(id) + "'");
     return i;
   }
 };
@@ -172,7 +184,6 @@ Graph build_graph(const Model& m) {
       m.connections.size() >= std::numeric_limits<std::uint32_t>::max()) {
     throw std::length_error("model too large: more than 4 billion components or connections");
   }
-  for (std::size_t i = 0; i < n; ++i) g.index.insert(i);
   std::unordered_map<std::string_view, std::int32_t> zone_index;
   for (std::size_t z = 0; z < m.zones.size(); ++z) {
     zone_index.emplace(m.zones[z].id, static_cast<std::int32_t>(z));
@@ -210,7 +221,8 @@ Graph build_graph(const Model& m) {
   std::vector<std::size_t> out_count(n + 1, 0);
   for (std::size_t k = 0; k < k_count; ++k) {
     const auto& c = m.connections[k];
-    const auto a = g.at(c.from), b = g.at(c.to);
+    const auto a = c.from_index != model::kUnresolved ? c.from_index : g.at(c.from);
+    const auto b = c.to_index != model::kUnresolved ? c.to_index : g.at(c.to);
     g.from[k] = static_cast<std::uint32_t>(a);
     g.to[k] = static_cast<std::uint32_t>(b);
     ++out_count[a];
@@ -256,6 +268,44 @@ constexpr std::string_view kDerivedOrder[] = {"D", "E",  "I", "MC", "MU", "MW",
                                               "S", "SB", "T", "TM", "UA", "UV"};
 enum DerivedCode { kD, kE, kI, kMC, kMU, kMW, kS, kSB, kT, kTM, kUA, kUV, kDerivedCount };
 
+// Why a threat was derived (ComponentThreat::reason_ids): kensa's own texts.
+enum Reason : std::uint8_t {
+  kStoresData,
+  kControlCommands,
+  kFromInternet,
+  kAcceptsConnections,
+  kOverNetwork,
+  kAuthenticates,
+  kAccountRights,
+  kHasAccounts,
+  kSoftwareNetworked,
+  kRemovableMedia,
+  kRelays,
+  kExposedUnknown,
+  kReachableSoftware,
+  kPhysicallyAccessible,
+  kOperatedByPeople,
+  kConfiguredByUsers,
+  kReasonCount
+};
+constexpr std::string_view kReasonTexts[kReasonCount] = {
+    "stores or processes data",
+    "control commands can be altered",
+    "reachable from the internet",
+    "accepts connections",
+    "reachable over a network (known vulnerabilities)",
+    "authenticates users or devices",
+    "has accounts with different rights",
+    "has accounts",
+    "runs software and is networked",
+    "removable media (USB)",
+    "internet-exposed: can relay attacks",
+    "internet-exposed: unknown vulnerabilities are reachable",
+    "runs software reachable from an entry point",
+    "physically accessible",
+    "operated by people with access rights",
+    "configured by its users"};
+
 // `exposed[i]`: component i is an entry point or reachable from one.
 // `owner[t]`: index of the component of threat t.
 std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
@@ -275,13 +325,13 @@ std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
   }
   // Reasons per derived code; a code has at most three distinct reasons.
   struct Reasons {
-    std::array<std::string_view, 4> text;
-    std::size_t count = 0;
-    void add(std::string_view r) {
+    std::array<std::uint8_t, 4> id;
+    std::uint8_t count = 0;
+    void add(Reason r) {
       for (std::size_t i = 0; i < count; ++i) {
-        if (text[i] == r) return;
+        if (id[i] == r) return;
       }
-      text[count++] = r;
+      id[count++] = r;
     }
   };
   std::array<Reasons, kDerivedCount> derived;
@@ -295,35 +345,35 @@ std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
     const bool usb =
         std::find(c.interfaces.begin(), c.interfaces.end(), "usb") != c.interfaces.end();
     if (stores) {
-      derived[kT].add("stores or processes data");
-      derived[kI].add("stores or processes data");
+      derived[kT].add(kStoresData);
+      derived[kI].add(kStoresData);
     }
-    if (c.physical_actuation) derived[kT].add("control commands can be altered");
+    if (c.physical_actuation) derived[kT].add(kControlCommands);
     if (networked && (receives[i] || c.internet_exposed)) {
-      derived[kD].add(c.internet_exposed ? "reachable from the internet" : "accepts connections");
+      derived[kD].add(c.internet_exposed ? kFromInternet : kAcceptsConnections);
     }
-    if (c.internet_exposed) derived[kD].add("reachable from the internet");
+    if (c.internet_exposed) derived[kD].add(kFromInternet);
     if (networked && (receives[i] || c.internet_exposed || c.has_accounts)) {
-      derived[kUA].add("reachable over a network (known vulnerabilities)");
+      derived[kUA].add(kOverNetwork);
     }
     if (c.has_accounts) {
-      derived[kS].add("authenticates users or devices");
-      derived[kE].add("has accounts with different rights");
-      derived[kUA].add("has accounts");
+      derived[kS].add(kAuthenticates);
+      derived[kE].add(kAccountRights);
+      derived[kUA].add(kHasAccounts);
     }
-    if (software && networked) derived[kMW].add("runs software and is networked");
-    if (usb) derived[kMW].add("removable media (USB)");
+    if (software && networked) derived[kMW].add(kSoftwareNetworked);
+    if (usb) derived[kMW].add(kRemovableMedia);
     if (c.internet_exposed) {
-      derived[kSB].add("internet-exposed: can relay attacks");
-      derived[kUV].add("internet-exposed: unknown vulnerabilities are reachable");
+      derived[kSB].add(kRelays);
+      derived[kUV].add(kExposedUnknown);
     } else if (software && exposed[i]) {
-      derived[kUV].add("runs software reachable from an entry point");
+      derived[kUV].add(kReachableSoftware);
     }
-    if (usb) derived[kUA].add("removable media (USB)");
-    if (c.physically_accessible) derived[kTM].add("physically accessible");
+    if (usb) derived[kUA].add(kRemovableMedia);
+    if (c.physically_accessible) derived[kTM].add(kPhysicallyAccessible);
     if (c.user_operated) {
-      derived[kMU].add("operated by people with access rights");
-      derived[kMC].add("configured by its users");
+      derived[kMU].add(kOperatedByPeople);
+      derived[kMC].add(kConfiguredByUsers);
     }
     for (const auto& d : c.threats) {
       auto it = std::find_if(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
@@ -334,7 +384,7 @@ std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
         t.threat = d.threat;
         t.declared = true;
         t.incident = d.incident;
-        out.push_back(std::move(t));
+        out.push_back(t);
       }
     }
     for (std::size_t code = 0; code < kDerivedCount; ++code) {
@@ -347,14 +397,15 @@ std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
         ComponentThreat t;
         t.component = c.id;
         t.threat = kDerivedOrder[code];
-        out.push_back(std::move(t));
+        out.push_back(t);
         it = std::prev(out.end());
       }
       it->derived = true;
       for (std::size_t r = 0; r < reasons.count; ++r) {
-        if (std::find(it->reasons.begin(), it->reasons.end(), reasons.text[r]) ==
-            it->reasons.end()) {
-          it->reasons.push_back(reasons.text[r]);
+        const auto begin = it->reason_ids.begin();
+        if (std::find(begin, begin + it->reason_count, reasons.id[r]) ==
+            begin + it->reason_count) {
+          it->reason_ids[it->reason_count++] = reasons.id[r];
         }
       }
     }
@@ -517,8 +568,8 @@ struct Builder {
     }
     return x;
   }
-  void apply(Requirement* r, std::size_t component) {
-    Extra& x = of(r);
+  void apply(Requirement* r, std::size_t component) { apply(r, of(r), component); }
+  void apply(Requirement* r, Extra& x, std::size_t component) {
     if (x.member[component]) return;
     x.member[component] = true;
     x.indices.push_back(static_cast<std::uint32_t>(component));
@@ -542,8 +593,7 @@ struct Builder {
     if (n.first.size() < 8) n.first.push_back(m.components[component].id);
     ++n.count;
   }
-  void delegate(Requirement* r, std::size_t component) {
-    Extra& x = of(r);
+  void delegate(Requirement* r, Extra& x, std::size_t component) {
     if (x.delegated[component]) return;
     x.delegated[component] = true;
     r->delegated_from.push_back(m.components[component].id);
@@ -583,6 +633,10 @@ struct Builder {
 std::string viewpoint_of(const std::string& id) { return id.substr(0, 2); }
 
 }  // namespace
+
+std::string_view derived_reason(std::uint8_t id) {
+  return id < kReasonCount ? kReasonTexts[id] : std::string_view{};
+}
 
 bool compromises(std::string_view kind) {
   static const std::set<std::string, std::less<>> kinds{
@@ -895,54 +949,73 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     std::string rid;
     bool own;  // from kensa's own mapping
     bool used = false;
+    bool applies = false;   // its viewpoint is applied
+    bool endpoint = false;  // an endpoint control (delegated from constrained components)
     Requirement* r = nullptr;
+    Builder::Extra* x = nullptr;
     Builder::Note* on = nullptr;
     Builder::Note* delegated = nullptr;
     Builder::Note* alone = nullptr;
   };
-  std::unordered_map<std::string, std::vector<Planned>> plan;
+  std::unordered_map<std::string_view, std::vector<Planned>> plan;
+  std::vector<bool> constrained(n);
+  for (std::size_t i = 0; i < n; ++i) constrained[i] = m.components[i].constrained;
+  std::string_view last_code;
+  std::vector<Planned>* last_plan = nullptr;
   for (std::size_t t = 0; t < a.threats.size(); ++t) {
     const auto& ct = a.threats[t];
     const std::size_t i = owner[t];
-    const Component& c = m.components[i];
-    auto [it, fresh] = plan.try_emplace(ct.threat);
-    if (fresh) {
-      for (const auto& r : by_threat[ct.threat]) it->second.push_back({r, false});
-      if (auto own = kKensaThreatMap.find(ct.threat); own != kKensaThreatMap.end()) {
-        for (const auto& r : own->second) it->second.push_back({r, true});
+    if (!last_plan || ct.threat != last_code) {
+      auto [it, fresh] = plan.try_emplace(ct.threat);
+      if (fresh) {
+        for (const auto& r : by_threat[std::string(ct.threat)]) {
+          it->second.push_back({r, false});
+        }
+        if (auto own = kKensaThreatMap.find(ct.threat); own != kKensaThreatMap.end()) {
+          for (const auto& r : own->second) it->second.push_back({r, true});
+        }
+        for (auto& p : it->second) {
+          p.applies = applied(p.rid);
+          p.endpoint = kEndpointControls.count(p.rid) > 0;
+        }
       }
+      last_code = ct.threat;
+      last_plan = &it->second;
     }
-    for (auto& p : it->second) {
-      if (!applied(p.rid)) continue;
+    for (auto& p : *last_plan) {
+      if (!p.applies) continue;
       if (!p.used) {
         p.used = true;
         p.r = b.get("iotssf", p.rid);
         if (!p.r) continue;
-        add_unique(p.r->threats, ct.threat);
+        p.x = &b.of(p.r);
+        add_unique(p.r->threats, std::string(ct.threat));
       }
       Requirement* r = p.r;
       if (!r) continue;
+      Builder::Extra& x = *p.x;
       const std::string mapping = p.own ? " (kensa's threat mapping)" : "";
-      if (c.constrained && kEndpointControls.count(p.rid)) {
+      if (constrained[i] && p.endpoint) {
         // Delegate to the non-constrained neighbours (the upper-level system).
         bool delegated = false;
         for (auto nb : g.neighbours(i)) {
-          if (m.components[nb].constrained) continue;
-          b.apply(r, nb);
+          if (constrained[nb]) continue;
+          b.apply(r, x, nb);
           delegated = true;
         }
-        b.delegate(r, i);
+        b.delegate(r, x, i);
         auto*& note = delegated ? p.delegated : p.alone;
         if (!note) {
-          note = &b.note(r, "threat " + ct.threat + mapping + " on constrained components" +
+          note = &b.note(r, "threat " + std::string(ct.threat) + mapping +
+                                " on constrained components" +
                                 (delegated ? ", protected from the upper-level system"
                                            : " with no upper-level system to delegate to"));
         }
         b.note(*note, i);
-        if (!delegated) b.apply(r, i);
+        if (!delegated) b.apply(r, x, i);
       } else {
-        b.apply(r, i);
-        if (!p.on) p.on = &b.note(r, "threat " + ct.threat + mapping + " on");
+        b.apply(r, x, i);
+        if (!p.on) p.on = &b.note(r, "threat " + std::string(ct.threat) + mapping + " on");
         b.note(*p.on, i);
       }
     }
@@ -1048,7 +1121,12 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
   // Implementers, priorities.
   std::vector<std::vector<std::size_t>> responsible(n);  // component → responsibilities
   for (std::size_t k = 0; k < m.responsibilities.size(); ++k) {
-    for (const auto& comp : m.responsibilities[k].components) responsible[g.at(comp)].push_back(k);
+    const auto& resp = m.responsibilities[k];
+    if (resp.component_indices.size() == resp.components.size()) {
+      for (auto i : resp.component_indices) responsible[i].push_back(k);
+    } else {
+      for (const auto& comp : resp.components) responsible[g.at(comp)].push_back(k);
+    }
   }
   std::string applying;
   for (const auto& s : m.stakeholders) {
@@ -1087,7 +1165,7 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     if (r.high_impact) priority = 1;
     if (priority == 1) {
       if (exposed) add_unique(r.reasons, "applies to an entry point (exposed devices first)");
-    } else if (priority == 3 && r.components != std::vector<std::string>{"*"}) {
+    } else if (priority == 3 && !(r.components.size() == 1 && r.components[0] == "*")) {
       add_unique(r.reasons, "defence in depth: not reachable from an entry point");
     }
     r.priority = priority;
@@ -1394,7 +1472,10 @@ void write_json(const Assessment& a, std::ostream& out) {
     w.field("threat", t.threat);
     w.field("declared", t.declared);
     w.field("derived", t.derived);
-    w.field("reasons", t.reasons);
+    w.key("reasons");
+    w.begin('[');
+    for (std::size_t r = 0; r < t.reason_count; ++r) w.value(kReasonTexts[t.reason_ids[r]]);
+    w.end(']');
     w.field("incident", t.incident);
     w.end('}');
     w.newline();
@@ -1559,7 +1640,7 @@ std::string summary(const Assessment& a, const Model& m) {
     for (const auto& why : r.axis2_reasons) s += "      axis2: " + why + "\n";
   }
   s += "\nThreats per component (d = declared, k = derived by kensa)\n";
-  std::string current;
+  std::string_view current;
   for (const auto& t : a.threats) {
     if (t.component != current) {
       if (!current.empty()) s += "\n";
@@ -1572,7 +1653,10 @@ std::string summary(const Assessment& a, const Model& m) {
   s += "\n\nRequirement set (" + std::to_string(a.requirements.size()) + ")\n";
   for (const auto& r : a.requirements) {
     std::string comps;
-    for (const auto& c : r.components) comps += (comps.empty() ? "" : ",") + c;
+    for (const auto& c : r.components) {
+      if (!comps.empty()) comps += ',';
+      comps += c;
+    }
     s += fmt::format("  P{} {:<22} {}{}  → {}\n", r.priority, r.id, r.title,
                      r.high_impact ? " [high impact]" : "", comps);
   }
