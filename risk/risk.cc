@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstdint>
 #include <limits>
+#include <future>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -56,6 +57,10 @@ void advise_huge_pages(const std::vector<T>& v) {
   const auto first = (begin + kHuge - 1) & ~(kHuge - 1), last = end & ~(kHuge - 1);
   if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
 }
+
+// Models from this many components on use a second thread where the work splits cleanly (the
+// results are the same either way).
+constexpr std::size_t kParallelFrom = 1 << 16;
 
 // ---------------------------------------------------------------- ratings (seed 002 §2-2-2)
 
@@ -903,35 +908,46 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
 
   // ---- blast radius of the first entry points, all at once: strongly connected components
   // (Tarjan), then one pass over the condensation in topological order carrying a bit per
-  // source. O(V + E) for up to 64 sources instead of one traversal per source.
-  {
+  // source. O(V + E) for up to 64 sources instead of one traversal per source. It depends on
+  // nothing computed below: on a large model it runs on a second thread beside the threats and
+  // the requirement set.
+  auto blast_radius = [&]() {
     std::vector<std::size_t> sources;
     for (std::size_t i = 0;
          i < n && sources.size() < std::min<std::size_t>(options.max_blast_sources, 64); ++i) {
       if (!entry_reason[i].empty()) sources.push_back(i);
     }
+    std::vector<BlastRadius> blast;
     if (!sources.empty()) {
       const auto scc = strongly_connected(g, n);
       std::vector<std::uint64_t> mask(scc.count, 0);
       for (std::size_t s = 0; s < sources.size(); ++s) {
         mask[scc.of[sources[s]]] |= std::uint64_t{1} << s;
       }
-      // Tarjan numbers components in reverse topological order: the highest number has no
-      // incoming edge from a lower one.
-      std::vector<std::vector<std::uint32_t>> members(scc.count);
-      for (std::size_t i = 0; i < n; ++i)
-        members[scc.of[i]].push_back(static_cast<std::uint32_t>(i));
-      for (std::size_t c = scc.count; c-- > 0;) {
-        if (!mask[c]) continue;
-        for (auto u : members[c]) {
-          for (const auto& e : g.out(u)) mask[scc.of[e.to]] |= mask[c];
+      // Members of each component, grouped (counting sort, component order).
+      std::vector<std::uint32_t> member_start(scc.count + 1, 0), members(n);
+      for (std::size_t i = 0; i < n; ++i) ++member_start[scc.of[i] + 1];
+      for (std::size_t c = 0; c < scc.count; ++c) member_start[c + 1] += member_start[c];
+      {
+        std::vector<std::uint32_t> fill(member_start.begin(), member_start.end() - 1);
+        for (std::size_t i = 0; i < n; ++i) {
+          members[fill[scc.of[i]]++] = static_cast<std::uint32_t>(i);
         }
       }
-      std::vector<BlastRadius> blast(sources.size());
+      // Tarjan numbers components in reverse topological order: the highest number has no
+      // incoming edge from a lower one.
+      for (std::size_t c = scc.count; c-- > 0;) {
+        if (!mask[c]) continue;
+        for (auto k = member_start[c]; k < member_start[c + 1]; ++k) {
+          for (const auto& e : g.out(members[k])) mask[scc.of[e.to]] |= mask[c];
+        }
+      }
+      blast.resize(sources.size());
       for (std::size_t s = 0; s < sources.size(); ++s)
         blast[s].component = m.components[sources[s]].id;
       for (std::size_t i = 0; i < n; ++i) {
         auto bits = mask[scc.of[i]];
+        if (!bits) continue;
         const bool safety = m.components[i].safety_relevant();
         while (bits) {
           const auto s = static_cast<std::size_t>(std::countr_zero(bits));
@@ -944,13 +960,17 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
         }
       }
       for (auto& b : blast) --b.reachable;  // the component itself
-      a.blast = std::move(blast);
     }
-    std::stable_sort(a.blast.begin(), a.blast.end(),
-                     [](const BlastRadius& x, const BlastRadius& y) {
-                       return std::tie(x.safety_relevant, x.reachable) >
-                              std::tie(y.safety_relevant, y.reachable);
-                     });
+    std::stable_sort(blast.begin(), blast.end(), [](const BlastRadius& x, const BlastRadius& y) {
+      return std::tie(x.safety_relevant, x.reachable) > std::tie(y.safety_relevant, y.reachable);
+    });
+    return blast;
+  };
+  std::future<std::vector<BlastRadius>> blast_later;
+  if (n >= kParallelFrom) {
+    blast_later = std::async(std::launch::async, blast_radius);
+  } else {
+    a.blast = blast_radius();
   }
 
   // ---- threats and the requirement set
@@ -1196,6 +1216,8 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
   std::stable_sort(
       a.requirements.begin(), a.requirements.end(),
       [](const Requirement& x, const Requirement& y) { return x.priority < y.priority; });
+
+  if (blast_later.valid()) a.blast = blast_later.get();
 
   // ---- responsibility gaps (seed 001 fn 10: who updates the common-space router?)
   if (!m.responsibilities.empty()) {
