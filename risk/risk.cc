@@ -1348,42 +1348,52 @@ class JsonWriter {
   JsonWriter(const JsonWriter&) = delete;
   JsonWriter& operator=(const JsonWriter&) = delete;
 
-  void string(std::string_view s) {
-    out_.put('"');
+  void string(std::string_view s) { write_string(out_, s); }
+  // A JSON string (RFC 8259 escaping) to anything with put(char), write(const char*, n) and
+  // << string_view.
+  template <typename Sink>
+  static void write_string(Sink& out, std::string_view s) {
+    out.put('"');
     std::size_t start = 0;
     for (std::size_t i = 0; i < s.size(); ++i) {
       const auto c = static_cast<unsigned char>(s[i]);
       if (c >= 0x20 && c != '"' && c != '\\') continue;
-      out_.write(s.data() + start, static_cast<std::streamsize>(i - start));
+      out.write(s.data() + start, static_cast<std::streamsize>(i - start));
       start = i + 1;
       switch (c) {
         case '"':
-          out_ << "\\\"";
+          out << std::string_view("\\\"");
           break;
         case '\\':
-          out_ << "\\\\";
+          out << std::string_view("\\\\");
           break;
         case '\n':
-          out_ << "\\n";
+          out << std::string_view("\\n");
           break;
         case '\r':
-          out_ << "\\r";
+          out << std::string_view("\\r");
           break;
         case '\t':
-          out_ << "\\t";
+          out << std::string_view("\\t");
           break;
         case '\b':
-          out_ << "\\b";
+          out << std::string_view("\\b");
           break;
         case '\f':
-          out_ << "\\f";
+          out << std::string_view("\\f");
           break;
         default:
-          out_ << fmt::format("\\u{:04x}", c);
+          out << std::string_view(fmt::format("\\u{:04x}", c));
       }
     }
-    out_.write(s.data() + start, static_cast<std::streamsize>(s.size() - start));
-    out_.put('"');
+    out.write(s.data() + start, static_cast<std::streamsize>(s.size() - start));
+    out.put('"');
+  }
+  // Text formatted elsewhere (TextBlock): the elements of the array just begun; `any`: at least
+  // one.
+  void elements(std::string_view text, bool any) {
+    out_.write(text.data(), static_cast<std::streamsize>(text.size()));
+    if (any) first_ = false;
   }
   void key(std::string_view k) {
     comma();
@@ -1456,6 +1466,11 @@ class JsonWriter {
       if (buffer_.size() >= kSize) flush();
     }
     void write(const char* s, std::streamsize n) {
+      if (static_cast<std::size_t>(n) >= kSize) {  // a block formatted elsewhere: no copy
+        flush();
+        out_.write(s, n);
+        return;
+      }
       buffer_.append(s, static_cast<std::size_t>(n));
       if (buffer_.size() >= kSize) flush();
     }
@@ -1482,6 +1497,48 @@ class JsonWriter {
   bool first_ = true;
   bool pending_value_ = false;
 };
+
+// Text of a block of array elements, for JsonWriter::write_string and the element formatters.
+struct TextBlock {
+  std::string text;
+  void put(char c) { text.push_back(c); }
+  void write(const char* s, std::streamsize n) { text.append(s, static_cast<std::size_t>(n)); }
+  TextBlock& operator<<(std::string_view s) {
+    text.append(s);
+    return *this;
+  }
+};
+
+// Writes the elements [0, count) of the array just begun, `format(i, block)` appending element i
+// (its text only: commas are added here). A long array is formatted in blocks, alternately on a
+// second thread, and written in order: the text is the same, in about half the time on two
+// cores (the threats and requirement lists of a million components are most of a GB of JSON).
+template <typename Format>
+void write_elements(JsonWriter& w, std::size_t count, const Format& format) {
+  constexpr std::size_t kBlock = 1 << 15;
+  auto fill = [&](TextBlock& block, std::size_t begin, std::size_t end) {
+    block.text.clear();
+    for (std::size_t i = begin; i < end; ++i) {
+      if (i) block.put(',');
+      format(i, block);
+    }
+  };
+  TextBlock mine, theirs;
+  for (std::size_t begin = 0; begin < count; begin += 2 * kBlock) {
+    const std::size_t middle = std::min(count, begin + kBlock);
+    const std::size_t end = std::min(count, middle + kBlock);
+    std::future<void> second;
+    if (middle < end) {
+      second = std::async(std::launch::async, [&, middle, end] { fill(theirs, middle, end); });
+    }
+    fill(mine, begin, middle);
+    w.elements(mine.text, true);
+    if (second.valid()) {
+      second.get();
+      w.elements(theirs.text, true);
+    }
+  }
+}
 
 }  // namespace
 
@@ -1510,20 +1567,22 @@ void write_json(const Assessment& a, std::ostream& out) {
   w.newline();
   w.key("threats");
   w.begin('[');
-  for (const auto& t : a.threats) {
-    w.begin('{');
-    w.field("component", t.component);
-    w.field("threat", t.threat);
-    w.field("declared", t.declared);
-    w.field("derived", t.derived);
-    w.key("reasons");
-    w.begin('[');
-    for (std::size_t r = 0; r < t.reason_count; ++r) w.value(kReasonTexts[t.reason_ids[r]]);
-    w.end(']');
-    w.field("incident", t.incident);
-    w.end('}');
-    w.newline();
-  }
+  write_elements(w, a.threats.size(), [&](std::size_t i, TextBlock& out) {
+    const auto& t = a.threats[i];
+    out << R"({"component":)";
+    JsonWriter::write_string(out, t.component);
+    out << R"(,"threat":)";
+    JsonWriter::write_string(out, t.threat);
+    out << (t.declared ? R"(,"declared":true)" : R"(,"declared":false)");
+    out << (t.derived ? R"(,"derived":true,"reasons":[)" : R"(,"derived":false,"reasons":[)");
+    for (std::size_t r = 0; r < t.reason_count; ++r) {
+      if (r) out.put(',');
+      JsonWriter::write_string(out, kReasonTexts[t.reason_ids[r]]);
+    }
+    out << R"(],"incident":)";
+    JsonWriter::write_string(out, t.incident);
+    out << "}\n";
+  });
   w.end(']');
   auto requirement = [&](const Requirement& r, bool full) {
     w.begin('{');
@@ -1535,7 +1594,12 @@ void write_json(const Assessment& a, std::ostream& out) {
     } else {
       w.field("requirement", r.id);
     }
-    w.field("components", r.components);
+    w.key("components");
+    w.begin('[');
+    write_elements(w, r.components.size(), [&](std::size_t i, TextBlock& out) {
+      JsonWriter::write_string(out, r.components[i]);
+    });
+    w.end(']');
     if (full) {
       w.field("threats", r.threats);
       w.field("stakeholders", r.stakeholders);
