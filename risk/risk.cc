@@ -279,6 +279,24 @@ Graph build_graph(const Model& m) {
   return g;
 }
 
+// Why each component is an entry point ("" = it is not): one text per distinct reason (the
+// members of a common-mode group share theirs) and a number per component, not a string each.
+class EntryReasons {
+ public:
+  explicit EntryReasons(std::size_t n) : of_(n, 0), texts_(1) {}
+  const std::string& operator[](std::size_t i) const { return texts_[of_[i]]; }
+  std::uint32_t add(std::string text) {
+    texts_.push_back(std::move(text));
+    return static_cast<std::uint32_t>(texts_.size() - 1);
+  }
+  void set(std::size_t i, std::uint32_t text) { of_[i] = text; }
+  void set(std::size_t i, std::string text) { of_[i] = add(std::move(text)); }
+
+ private:
+  std::vector<std::uint32_t> of_;
+  std::vector<std::string> texts_;
+};
+
 // ---------------------------------------------------------------- threats (seed 002 §2-3 step 3.1)
 
 const std::set<std::string, std::less<>> kGeneralPurpose{
@@ -700,7 +718,7 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
   const std::size_t n = m.components.size();
 
   // ---- evidence: compromised-by-assumption
-  std::vector<std::string> entry_reason(n);
+  EntryReasons entry_reason(n);
   std::vector<std::string> shared_by_evidence;
   if (!findings.empty()) {
     std::unordered_map<std::string_view, std::size_t> by_target;
@@ -724,20 +742,22 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
         if (compromises(f.kind)) {
           a.compromised.push_back({comp.id, f.kind, f.check, set.origin});
           if (entry_reason[it->second].empty() || entry_reason[it->second] == "internet-exposed") {
-            entry_reason[it->second] = "compromised by evidence (" + f.kind + ")";
+            entry_reason.set(it->second, "compromised by evidence (" + f.kind + ")");
           }
         }
         if (f.kind == "shared-credential") add_unique(shared_by_evidence, comp.id);
       }
     }
   }
+  std::uint32_t internet_exposed = 0;  // the text's number, once used
   for (std::size_t i = 0; i < n; ++i) {
     const auto& c = m.components[i];
     if (!entry_reason[i].empty()) continue;
     if (c.internet_exposed) {
-      entry_reason[i] = "internet-exposed";
+      if (!internet_exposed) internet_exposed = entry_reason.add("internet-exposed");
+      entry_reason.set(i, internet_exposed);
     } else if (g.zone[i] >= 0 && m.zones[static_cast<std::size_t>(g.zone[i])].trust == 0) {
-      entry_reason[i] = "in untrusted zone " + c.zone;
+      entry_reason.set(i, "in untrusted zone " + c.zone);
     }
   }
 
@@ -772,9 +792,18 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
   // as a whole; its members are entry points too, and what they reach can take further groups.
   // One worklist pass: each component is reached once and each group falls once, O(V + E + sum
   // of group sizes).
-  std::vector<std::vector<std::uint32_t>> groups_of(n);
-  for (std::size_t k = 0; k < groups.size(); ++k) {
-    for (auto i : groups[k].second) groups_of[i].push_back(static_cast<std::uint32_t>(k));
+  // Each component's groups, in group order (counting sort: no vector per component).
+  std::vector<std::uint32_t> groups_start(n + 1, 0), groups_list;
+  for (const auto& grp : groups) {
+    for (auto i : grp.second) ++groups_start[i + 1];
+  }
+  for (std::size_t i = 0; i < n; ++i) groups_start[i + 1] += groups_start[i];
+  groups_list.resize(groups_start[n]);
+  {
+    std::vector<std::uint32_t> fill(groups_start.begin(), groups_start.end() - 1);
+    for (std::size_t k = 0; k < groups.size(); ++k) {
+      for (auto i : groups[k].second) groups_list[fill[i]++] = static_cast<std::uint32_t>(k);
+    }
   }
   std::vector<std::string> exposed_member(groups.size());
   {
@@ -792,10 +821,14 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
       exposed_member[k] = m.components[via].id;
       const auto& [key, members] = groups[k];
       const auto tab = key.find('\t');
+      std::uint32_t reason = 0;  // one text for the members
       for (auto i : members) {
         if (i == via || !entry_reason[i].empty()) continue;
-        entry_reason[i] = "common-mode: shares " + key.substr(0, tab) + " '" + key.substr(tab + 1) +
-                          "' with " + m.components[via].id;
+        if (!reason) {
+          reason = entry_reason.add("common-mode: shares " + key.substr(0, tab) + " '" +
+                                    key.substr(tab + 1) + "' with " + m.components[via].id);
+        }
+        entry_reason.set(i, reason);
         if (!reached[i]) {
           reached[i] = true;
           work.push_back(i);
@@ -813,7 +846,7 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     }
     while (next < work.size()) {
       const auto u = work[next++];
-      for (auto k : groups_of[u]) fall(k, u);
+      for (auto j = groups_start[u]; j < groups_start[u + 1]; ++j) fall(groups_list[j], u);
       for (const auto& e : g.out(u)) {
         if (!reached[e.to]) {
           reached[e.to] = true;
@@ -1161,15 +1194,36 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     }
   }
   // Implementers, priorities.
-  std::vector<std::vector<std::size_t>> responsible(n);  // component → responsibilities
-  for (std::size_t k = 0; k < m.responsibilities.size(); ++k) {
-    const auto& resp = m.responsibilities[k];
-    if (resp.component_indices.size() == resp.components.size()) {
-      for (auto i : resp.component_indices) responsible[i].push_back(k);
-    } else {
-      for (const auto& comp : resp.components) responsible[g.at(comp)].push_back(k);
-    }
+  // component → responsibilities, in responsibility order (counting sort: no vector per
+  // component).
+  std::vector<std::uint32_t> resp_start(n + 1, 0), resp_list;
+  {
+    std::vector<std::vector<std::uint32_t>> looked_up(m.responsibilities.size());
+    auto each = [&](auto&& visit) {
+      for (std::size_t k = 0; k < m.responsibilities.size(); ++k) {
+        const auto& resp = m.responsibilities[k];
+        if (resp.component_indices.size() == resp.components.size()) {
+          for (auto i : resp.component_indices) visit(i, k);
+        } else {
+          if (looked_up[k].empty()) {
+            for (const auto& comp : resp.components) {
+              looked_up[k].push_back(static_cast<std::uint32_t>(g.at(comp)));
+            }
+          }
+          for (auto i : looked_up[k]) visit(i, k);
+        }
+      }
+    };
+    each([&](std::size_t i, std::size_t) { ++resp_start[i + 1]; });
+    for (std::size_t i = 0; i < n; ++i) resp_start[i + 1] += resp_start[i];
+    resp_list.resize(resp_start[n]);
+    std::vector<std::uint32_t> fill(resp_start.begin(), resp_start.end() - 1);
+    each([&](std::size_t i, std::size_t k) { resp_list[fill[i]++] = static_cast<std::uint32_t>(k); });
   }
+  auto responsible = [&](std::size_t i) {
+    return std::span<const std::uint32_t>(resp_list.data() + resp_start[i],
+                                          resp_start[i + 1] - resp_start[i]);
+  };
   std::string applying;
   for (const auto& s : m.stakeholders) {
     if (s.applying_entity) applying = s.id;
@@ -1187,7 +1241,7 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     if (iotssf) {
       std::fill(seen_responsibility.begin(), seen_responsibility.end(), false);
       for (auto i : indices) {
-        for (auto k : responsible[i]) {
+        for (auto k : responsible(i)) {
           if (seen_responsibility[k]) continue;
           seen_responsibility[k] = true;
           add_unique(r.stakeholders, m.responsibilities[k].stakeholder);
@@ -1236,14 +1290,14 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     std::vector<std::pair<std::uint32_t, std::size_t>> claims;  // duty id, responsibility
     for (std::size_t i = 0; i < n; ++i) {
       const auto& c = m.components[i];
-      if (responsible[i].empty()) {
+      if (responsible(i).empty()) {
         if (c.layer == model::Layer::device || c.layer == model::Layer::network) {
           a.gaps.push_back({c.id, "no responsible stakeholder"});
         }
         continue;
       }
       claims.clear();
-      for (auto k : responsible[i]) {
+      for (auto k : responsible(i)) {
         for (auto d : duties_of[k]) claims.push_back({d, k});
       }
       std::sort(claims.begin(), claims.end());
@@ -1255,7 +1309,7 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
       }
       if (!ambiguous) continue;
       std::map<std::string, std::vector<std::string>> by_duty;  // duty@phase → stakeholders
-      for (auto k : responsible[i]) {
+      for (auto k : responsible(i)) {
         const auto& r = m.responsibilities[k];
         for (const auto& d : r.duties) add_unique(by_duty[d + "@" + r.phase], r.stakeholder);
       }
