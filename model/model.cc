@@ -808,7 +808,8 @@ class BulkReader {
   bool component(const char*& p, std::vector<Component>& out) {
     // Every key but the last ("threats"): an element with threats is the strict reader's.
     constexpr auto kKeys = std::span(kComponentKeys).first<std::size(kComponentKeys) - 1>();
-    Component c;
+    // Read in place (a million components are not moved once more); dropped when declined.
+    Component& c = out.emplace_back();
     std::uint32_t seen = 0;
     const bool ok = object(p, kKeys, seen, [&](std::size_t key, const char*& q) {
       switch (key) {
@@ -866,9 +867,11 @@ class BulkReader {
           return list(q, c.credentials);
       }
     });
-    if (!ok || !(seen & 1u) || c.id.empty()) return false;
+    if (!ok || !(seen & 1u) || c.id.empty()) {
+      out.pop_back();
+      return false;
+    }
     if (!(seen & 2u)) c.name = c.id;
-    out.push_back(std::move(c));
     return true;
   }
 
@@ -895,7 +898,7 @@ class BulkReader {
 
   bool connection(const char*& p, std::vector<Connection>& out) {
     constexpr std::span kKeys(kConnectionKeys);
-    Connection c;
+    Connection& c = out.emplace_back();  // in place, as a component
     std::uint32_t seen = 0;
     const bool ok = object(p, kKeys, seen, [&](std::size_t key, const char*& q) {
       switch (key) {
@@ -920,9 +923,11 @@ class BulkReader {
       }
     });
     // from and to are required; the strict Reader words the message.
-    if (!ok || (seen & 6u) != 6u) return false;
+    if (!ok || (seen & 6u) != 6u) {
+      out.pop_back();
+      return false;
+    }
     if (!(seen & 1u)) c.id = c.from + "->" + c.to;
-    out.push_back(std::move(c));
     return true;
   }
 
