@@ -8,12 +8,11 @@
 #include <bit>
 #include <charconv>
 #include <cstdint>
-#include <limits>
 #include <future>
+#include <limits>
 #include <map>
 #include <optional>
 #include <ostream>
-#include <queue>
 #include <set>
 #include <span>
 #include <sstream>
@@ -46,9 +45,9 @@ void add_unique(std::vector<std::string_view>& v, std::string_view s) {
 }
 
 // Transparent huge pages over a large vector's reserved capacity (the kernel's THP mode is often
-// "madvise"): a million components' threats, requirement lists and graph arrays are then faulted in 2 MiB pieces instead
-// of 4 KiB ones, each of which costs microseconds on a virtual machine. Advice only: ignored
-// where unsupported.
+// "madvise"): a million components' threats, requirement lists and graph arrays are then faulted in
+// 2 MiB pieces instead of 4 KiB ones, each of which costs microseconds on a virtual machine. Advice
+// only: ignored where unsupported.
 template <typename T>
 void advise_huge_pages(const std::vector<T>& v) {
   constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
@@ -444,8 +443,7 @@ std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
       it->derived = true;
       for (std::size_t r = 0; r < reasons.count; ++r) {
         const auto begin = it->reason_ids.begin();
-        if (std::find(begin, begin + it->reason_count, reasons.id[r]) ==
-            begin + it->reason_count) {
+        if (std::find(begin, begin + it->reason_count, reasons.id[r]) == begin + it->reason_count) {
           it->reason_ids[it->reason_count++] = reasons.id[r];
         }
       }
@@ -865,31 +863,38 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     a.common_modes.push_back(std::move(cm));
   }
 
-  // ---- attack paths: one multi-source Dijkstra from every entry point, O((V + E) log V)
+  // ---- attack paths: one multi-source Dijkstra from every entry point. Edge costs are small
+  // positive integers (1..5), so the queue is a bucket per distance (Dial), O(V + E + longest
+  // distance) instead of a heap. A bucket is complete when its turn comes (no edge costs 0) and is
+  // taken in component order, the order in which a heap of (distance, component) pops it: paths
+  // and their ties come out the same.
   constexpr int kInf = std::numeric_limits<int>::max();
   std::vector<int> dist(n, kInf);
   constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
   std::vector<std::uint32_t> prev(n, kNone), via(n, kNone), source(n, kNone);
-  using Item = std::pair<int, std::size_t>;
-  std::priority_queue<Item, std::vector<Item>, std::greater<>> queue;
+  std::vector<std::vector<std::uint32_t>> buckets(1);
   for (std::size_t i = 0; i < n; ++i) {
     if (entry_reason[i].empty()) continue;
     a.entries.push_back(m.components[i].id);
     dist[i] = 0;
     source[i] = static_cast<std::uint32_t>(i);
-    queue.push({0, i});
+    buckets[0].push_back(static_cast<std::uint32_t>(i));
   }
-  while (!queue.empty()) {
-    const auto [d, u] = queue.top();
-    queue.pop();
-    if (d != dist[u]) continue;
-    for (const auto& e : g.out(u)) {
-      if (d + e.cost < dist[e.to]) {
-        dist[e.to] = d + e.cost;
-        prev[e.to] = static_cast<std::uint32_t>(u);
-        via[e.to] = e.connection;
-        source[e.to] = source[u];
-        queue.push({dist[e.to], e.to});
+  for (std::size_t d = 0; d < buckets.size(); ++d) {
+    std::vector<std::uint32_t> bucket = std::move(buckets[d]);  // later buckets may reallocate
+    std::sort(bucket.begin(), bucket.end());
+    for (const auto u : bucket) {
+      if (static_cast<std::size_t>(dist[u]) != d) continue;  // reached more cheaply since
+      for (const auto& e : g.out(u)) {
+        const int to_dist = static_cast<int>(d) + e.cost;
+        if (to_dist < dist[e.to]) {
+          dist[e.to] = to_dist;
+          prev[e.to] = u;
+          via[e.to] = e.connection;
+          source[e.to] = source[u];
+          if (buckets.size() <= static_cast<std::size_t>(to_dist)) buckets.resize(to_dist + 1);
+          buckets[static_cast<std::size_t>(to_dist)].push_back(e.to);
+        }
       }
     }
   }
@@ -1218,7 +1223,9 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     for (std::size_t i = 0; i < n; ++i) resp_start[i + 1] += resp_start[i];
     resp_list.resize(resp_start[n]);
     std::vector<std::uint32_t> fill(resp_start.begin(), resp_start.end() - 1);
-    each([&](std::size_t i, std::size_t k) { resp_list[fill[i]++] = static_cast<std::uint32_t>(k); });
+    each([&](std::size_t i, std::size_t k) {
+      resp_list[fill[i]++] = static_cast<std::uint32_t>(k);
+    });
   }
   auto responsible = [&](std::size_t i) {
     return std::span<const std::uint32_t>(resp_list.data() + resp_start[i],

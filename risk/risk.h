@@ -57,15 +57,15 @@ std::string_view derived_reason(std::uint8_t id);
 struct Requirement {
   std::string id;  // qualified catalog id, e.g. "iotssf:V1-SYS-03", "smarthome:MO.1"
   std::string title;
-  std::string viewpoint;                // V1..V4 (IoT-SSF), empty for other frameworks
-  std::string target;                   // ORG | PRO | SYS (IoT-SSF)
+  std::string viewpoint;                     // V1..V4 (IoT-SSF), empty for other frameworks
+  std::string target;                        // ORG | PRO | SYS (IoT-SSF)
   std::vector<std::string_view> components;  // component ids; "*" = the system as a whole
   std::vector<std::string> threats;
   std::vector<std::string> stakeholders;  // who implements it (from responsibilities)
   std::vector<std::string> reasons;
-  std::vector<std::string> policies;        // high-impact policies it serves
+  std::vector<std::string> policies;             // high-impact policies it serves
   std::vector<std::string_view> delegated_from;  // constrained components it protects from above
-  int priority = 3;                         // 1 first (exposed, high-impact), 2, 3 defence in depth
+  int priority = 3;  // 1 first (exposed, high-impact), 2, 3 defence in depth
   bool high_impact = false;
 };
 

@@ -99,7 +99,8 @@ TEST(RiskFixtures, CandidateRequirementsCarryTheSeedsThreats) {
             << id << " lacks threat " << t;
         ++checked;
       }
-      EXPECT_NE(r->components, std::vector<std::string_view>{"*"}) << id << " should name components";
+      EXPECT_NE(r->components, std::vector<std::string_view>{"*"})
+          << id << " should name components";
     }
   }
   EXPECT_GE(checked, 30);
