@@ -87,6 +87,8 @@ struct TrustBoundary {
   Position at;
 };
 
+inline constexpr std::uint32_t kUnresolved = 0xffffffffu;
+
 struct Connection {
   std::string id;
   std::string from, to;  // `from` initiates
@@ -97,6 +99,10 @@ struct Connection {
   bool bidirectional = false;  // either end initiates
   std::vector<std::string> data;
   Position at;
+  // Positions of `from` and `to` in Model::components, set by load() and import_otm() once every
+  // reference resolves, so that users of a large model need not look ids up again; kUnresolved
+  // in a connection built or edited in code (users then look the ids up).
+  std::uint32_t from_index = kUnresolved, to_index = kUnresolved;
 };
 
 enum class Role { user, developer, provider, policy_maker, other };
@@ -118,6 +124,9 @@ struct Responsibility {
       duties;         // design, build, operate, update, maintain, configure, dispose, ...
   std::string phase;  // e.g. before-handover, after-handover; empty = whole lifecycle
   Position at;
+  // Positions of `components` in Model::components, set by load() and import_otm() (one per
+  // component id); empty in a responsibility built or edited in code.
+  std::vector<std::uint32_t> component_indices;
 };
 
 // Impact of an incident on one stakeholder, in the terms IoT-SSF rates by (seed 002 §2-2-2).

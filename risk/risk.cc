@@ -1,16 +1,18 @@
 #include "risk/risk.h"
 
 #include <fmt/format.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <array>
 #include <bit>
 #include <charconv>
 #include <cstdint>
+#include <future>
 #include <limits>
 #include <map>
+#include <optional>
 #include <ostream>
-#include <queue>
 #include <set>
 #include <span>
 #include <sstream>
@@ -31,12 +33,33 @@ namespace {
 constexpr std::string_view kAxis1Short[] = {"-", "limited", "serious", "fatal"};
 constexpr std::string_view kAxis2Short[] = {"-", "limited", "serious", "catastrophic"};
 
-bool contains(const std::vector<std::string>& v, std::string_view s) {
+template <typename String>
+bool contains(const std::vector<String>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 void add_unique(std::vector<std::string>& v, std::string s) {
   if (!contains(v, s)) v.push_back(std::move(s));
 }
+void add_unique(std::vector<std::string_view>& v, std::string_view s) {
+  if (!contains(v, s)) v.push_back(s);
+}
+
+// Transparent huge pages over a large vector's reserved capacity (the kernel's THP mode is often
+// "madvise"): a million components' threats, requirement lists and graph arrays are then faulted in
+// 2 MiB pieces instead of 4 KiB ones, each of which costs microseconds on a virtual machine. Advice
+// only: ignored where unsupported.
+template <typename T>
+void advise_huge_pages(const std::vector<T>& v) {
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
+  const auto begin = reinterpret_cast<std::uintptr_t>(v.data());
+  const auto end = begin + v.capacity() * sizeof(T);
+  const auto first = (begin + kHuge - 1) & ~(kHuge - 1), last = end & ~(kHuge - 1);
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+}
+
+// Models from this many components on use a second thread where the work splits cleanly (the
+// results are the same either way).
+constexpr std::size_t kParallelFrom = 1 << 16;
 
 // ---------------------------------------------------------------- ratings (seed 002 §2-2-2)
 
@@ -142,8 +165,11 @@ struct Edge {
 // connections take a few hundred MB and one pass to build. Per-node edge order is connection
 // order, as the model declares them.
 struct Graph {
-  explicit Graph(const Model& m) : index(m.components) {}
-  model::IdIndex<Component> index;
+  explicit Graph(const Model& m) : components(m.components) {}
+  const std::vector<Component>& components;
+  // Built on the first lookup by id: a loaded model's connections and responsibilities carry
+  // their components' positions already.
+  mutable std::optional<model::IdIndex<Component>> index;
   std::vector<std::uint32_t> from, to;  // per connection
   std::vector<std::size_t> out_start;
   std::vector<Edge> out_edges;
@@ -159,8 +185,12 @@ struct Graph {
     return {nb.data() + nb_start[u], nb_start[u + 1] - nb_start[u]};
   }
   std::size_t at(std::string_view id) const {
-    const auto i = index.find(id);
-    if (i == index.npos) throw std::out_of_range("unknown component '" + std::string(id) + "'");
+    if (!index) {
+      index.emplace(components);
+      for (std::size_t i = 0; i < components.size(); ++i) index->insert(i);
+    }
+    const auto i = index->find(id);
+    if (i == index->npos) throw std::out_of_range("unknown component '" + std::string(id) + "'");
     return i;
   }
 };
@@ -172,7 +202,6 @@ Graph build_graph(const Model& m) {
       m.connections.size() >= std::numeric_limits<std::uint32_t>::max()) {
     throw std::length_error("model too large: more than 4 billion components or connections");
   }
-  for (std::size_t i = 0; i < n; ++i) g.index.insert(i);
   std::unordered_map<std::string_view, std::int32_t> zone_index;
   for (std::size_t z = 0; z < m.zones.size(); ++z) {
     zone_index.emplace(m.zones[z].id, static_cast<std::int32_t>(z));
@@ -210,7 +239,8 @@ Graph build_graph(const Model& m) {
   std::vector<std::size_t> out_count(n + 1, 0);
   for (std::size_t k = 0; k < k_count; ++k) {
     const auto& c = m.connections[k];
-    const auto a = g.at(c.from), b = g.at(c.to);
+    const auto a = c.from_index != model::kUnresolved ? c.from_index : g.at(c.from);
+    const auto b = c.to_index != model::kUnresolved ? c.to_index : g.at(c.to);
     g.from[k] = static_cast<std::uint32_t>(a);
     g.to[k] = static_cast<std::uint32_t>(b);
     ++out_count[a];
@@ -224,6 +254,10 @@ Graph build_graph(const Model& m) {
     g.out_start[i + 1] = g.out_start[i] + out_count[i];
     g.nb_start[i + 1] = g.nb_start[i] + g.degree[i];
   }
+  g.out_edges.reserve(g.out_start[n]);
+  g.nb.reserve(g.nb_start[n]);
+  advise_huge_pages(g.out_edges);
+  advise_huge_pages(g.nb);
   g.out_edges.resize(g.out_start[n]);
   g.nb.resize(g.nb_start[n]);
   std::vector<std::size_t> out_fill(g.out_start.begin(), g.out_start.end() - 1);
@@ -244,6 +278,24 @@ Graph build_graph(const Model& m) {
   return g;
 }
 
+// Why each component is an entry point ("" = it is not): one text per distinct reason (the
+// members of a common-mode group share theirs) and a number per component, not a string each.
+class EntryReasons {
+ public:
+  explicit EntryReasons(std::size_t n) : of_(n, 0), texts_(1) {}
+  const std::string& operator[](std::size_t i) const { return texts_[of_[i]]; }
+  std::uint32_t add(std::string text) {
+    texts_.push_back(std::move(text));
+    return static_cast<std::uint32_t>(texts_.size() - 1);
+  }
+  void set(std::size_t i, std::uint32_t text) { of_[i] = text; }
+  void set(std::size_t i, std::string text) { of_[i] = add(std::move(text)); }
+
+ private:
+  std::vector<std::uint32_t> of_;
+  std::vector<std::string> texts_;
+};
+
 // ---------------------------------------------------------------- threats (seed 002 §2-3 step 3.1)
 
 const std::set<std::string, std::less<>> kGeneralPurpose{
@@ -255,6 +307,44 @@ const std::set<std::string, std::less<>> kGeneralPurpose{
 constexpr std::string_view kDerivedOrder[] = {"D", "E",  "I", "MC", "MU", "MW",
                                               "S", "SB", "T", "TM", "UA", "UV"};
 enum DerivedCode { kD, kE, kI, kMC, kMU, kMW, kS, kSB, kT, kTM, kUA, kUV, kDerivedCount };
+
+// Why a threat was derived (ComponentThreat::reason_ids): kensa's own texts.
+enum Reason : std::uint8_t {
+  kStoresData,
+  kControlCommands,
+  kFromInternet,
+  kAcceptsConnections,
+  kOverNetwork,
+  kAuthenticates,
+  kAccountRights,
+  kHasAccounts,
+  kSoftwareNetworked,
+  kRemovableMedia,
+  kRelays,
+  kExposedUnknown,
+  kReachableSoftware,
+  kPhysicallyAccessible,
+  kOperatedByPeople,
+  kConfiguredByUsers,
+  kReasonCount
+};
+constexpr std::string_view kReasonTexts[kReasonCount] = {
+    "stores or processes data",
+    "control commands can be altered",
+    "reachable from the internet",
+    "accepts connections",
+    "reachable over a network (known vulnerabilities)",
+    "authenticates users or devices",
+    "has accounts with different rights",
+    "has accounts",
+    "runs software and is networked",
+    "removable media (USB)",
+    "internet-exposed: can relay attacks",
+    "internet-exposed: unknown vulnerabilities are reachable",
+    "runs software reachable from an entry point",
+    "physically accessible",
+    "operated by people with access rights",
+    "configured by its users"};
 
 // `exposed[i]`: component i is an entry point or reachable from one.
 // `owner[t]`: index of the component of threat t.
@@ -275,13 +365,13 @@ std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
   }
   // Reasons per derived code; a code has at most three distinct reasons.
   struct Reasons {
-    std::array<std::string_view, 4> text;
-    std::size_t count = 0;
-    void add(std::string_view r) {
+    std::array<std::uint8_t, 4> id;
+    std::uint8_t count = 0;
+    void add(Reason r) {
       for (std::size_t i = 0; i < count; ++i) {
-        if (text[i] == r) return;
+        if (id[i] == r) return;
       }
-      text[count++] = r;
+      id[count++] = r;
     }
   };
   std::array<Reasons, kDerivedCount> derived;
@@ -295,35 +385,35 @@ std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
     const bool usb =
         std::find(c.interfaces.begin(), c.interfaces.end(), "usb") != c.interfaces.end();
     if (stores) {
-      derived[kT].add("stores or processes data");
-      derived[kI].add("stores or processes data");
+      derived[kT].add(kStoresData);
+      derived[kI].add(kStoresData);
     }
-    if (c.physical_actuation) derived[kT].add("control commands can be altered");
+    if (c.physical_actuation) derived[kT].add(kControlCommands);
     if (networked && (receives[i] || c.internet_exposed)) {
-      derived[kD].add(c.internet_exposed ? "reachable from the internet" : "accepts connections");
+      derived[kD].add(c.internet_exposed ? kFromInternet : kAcceptsConnections);
     }
-    if (c.internet_exposed) derived[kD].add("reachable from the internet");
+    if (c.internet_exposed) derived[kD].add(kFromInternet);
     if (networked && (receives[i] || c.internet_exposed || c.has_accounts)) {
-      derived[kUA].add("reachable over a network (known vulnerabilities)");
+      derived[kUA].add(kOverNetwork);
     }
     if (c.has_accounts) {
-      derived[kS].add("authenticates users or devices");
-      derived[kE].add("has accounts with different rights");
-      derived[kUA].add("has accounts");
+      derived[kS].add(kAuthenticates);
+      derived[kE].add(kAccountRights);
+      derived[kUA].add(kHasAccounts);
     }
-    if (software && networked) derived[kMW].add("runs software and is networked");
-    if (usb) derived[kMW].add("removable media (USB)");
+    if (software && networked) derived[kMW].add(kSoftwareNetworked);
+    if (usb) derived[kMW].add(kRemovableMedia);
     if (c.internet_exposed) {
-      derived[kSB].add("internet-exposed: can relay attacks");
-      derived[kUV].add("internet-exposed: unknown vulnerabilities are reachable");
+      derived[kSB].add(kRelays);
+      derived[kUV].add(kExposedUnknown);
     } else if (software && exposed[i]) {
-      derived[kUV].add("runs software reachable from an entry point");
+      derived[kUV].add(kReachableSoftware);
     }
-    if (usb) derived[kUA].add("removable media (USB)");
-    if (c.physically_accessible) derived[kTM].add("physically accessible");
+    if (usb) derived[kUA].add(kRemovableMedia);
+    if (c.physically_accessible) derived[kTM].add(kPhysicallyAccessible);
     if (c.user_operated) {
-      derived[kMU].add("operated by people with access rights");
-      derived[kMC].add("configured by its users");
+      derived[kMU].add(kOperatedByPeople);
+      derived[kMC].add(kConfiguredByUsers);
     }
     for (const auto& d : c.threats) {
       auto it = std::find_if(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
@@ -334,7 +424,7 @@ std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
         t.threat = d.threat;
         t.declared = true;
         t.incident = d.incident;
-        out.push_back(std::move(t));
+        out.push_back(t);
       }
     }
     for (std::size_t code = 0; code < kDerivedCount; ++code) {
@@ -347,14 +437,14 @@ std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
         ComponentThreat t;
         t.component = c.id;
         t.threat = kDerivedOrder[code];
-        out.push_back(std::move(t));
+        out.push_back(t);
         it = std::prev(out.end());
       }
       it->derived = true;
       for (std::size_t r = 0; r < reasons.count; ++r) {
-        if (std::find(it->reasons.begin(), it->reasons.end(), reasons.text[r]) ==
-            it->reasons.end()) {
-          it->reasons.push_back(reasons.text[r]);
+        const auto begin = it->reason_ids.begin();
+        if (std::find(begin, begin + it->reason_count, reasons.id[r]) == begin + it->reason_count) {
+          it->reason_ids[it->reason_count++] = reasons.id[r];
         }
       }
     }
@@ -362,9 +452,11 @@ std::vector<ComponentThreat> derive_threats(const Model& m, const Graph& g,
     // Room for the rest at the rate of the first components (a million components have millions
     // of threats; growing by doubling would move each one's strings again on fresh pages).
     if (i + 1 == 1024 && n > 2048) {
-      const std::size_t expected = out.size() * (n / 1024) + out.size();
+      const std::size_t expected = out.size() * (n / 1024 + 1) / 4 * 5;  // a quarter to spare
       out.reserve(expected);
       owner.reserve(expected);
+      advise_huge_pages(out);
+      advise_huge_pages(owner);
     }
   }
   return out;
@@ -513,12 +605,14 @@ struct Builder {
       if (m.components.size() >= 4096) {
         r->components.reserve(m.components.size() + 1);
         x.indices.reserve(m.components.size());
+        advise_huge_pages(r->components);
+        advise_huge_pages(x.indices);
       }
     }
     return x;
   }
-  void apply(Requirement* r, std::size_t component) {
-    Extra& x = of(r);
+  void apply(Requirement* r, std::size_t component) { apply(r, of(r), component); }
+  void apply(Requirement* r, Extra& x, std::size_t component) {
     if (x.member[component]) return;
     x.member[component] = true;
     x.indices.push_back(static_cast<std::uint32_t>(component));
@@ -542,8 +636,7 @@ struct Builder {
     if (n.first.size() < 8) n.first.push_back(m.components[component].id);
     ++n.count;
   }
-  void delegate(Requirement* r, std::size_t component) {
-    Extra& x = of(r);
+  void delegate(Requirement* r, Extra& x, std::size_t component) {
     if (x.delegated[component]) return;
     x.delegated[component] = true;
     r->delegated_from.push_back(m.components[component].id);
@@ -584,6 +677,10 @@ std::string viewpoint_of(const std::string& id) { return id.substr(0, 2); }
 
 }  // namespace
 
+std::string_view derived_reason(std::uint8_t id) {
+  return id < kReasonCount ? kReasonTexts[id] : std::string_view{};
+}
+
 bool compromises(std::string_view kind) {
   static const std::set<std::string, std::less<>> kinds{
       "default-credential", "empty-password",       "hardcoded-credential",   "no-authentication",
@@ -619,7 +716,7 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
   const std::size_t n = m.components.size();
 
   // ---- evidence: compromised-by-assumption
-  std::vector<std::string> entry_reason(n);
+  EntryReasons entry_reason(n);
   std::vector<std::string> shared_by_evidence;
   if (!findings.empty()) {
     std::unordered_map<std::string_view, std::size_t> by_target;
@@ -643,20 +740,22 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
         if (compromises(f.kind)) {
           a.compromised.push_back({comp.id, f.kind, f.check, set.origin});
           if (entry_reason[it->second].empty() || entry_reason[it->second] == "internet-exposed") {
-            entry_reason[it->second] = "compromised by evidence (" + f.kind + ")";
+            entry_reason.set(it->second, "compromised by evidence (" + f.kind + ")");
           }
         }
         if (f.kind == "shared-credential") add_unique(shared_by_evidence, comp.id);
       }
     }
   }
+  std::uint32_t internet_exposed = 0;  // the text's number, once used
   for (std::size_t i = 0; i < n; ++i) {
     const auto& c = m.components[i];
     if (!entry_reason[i].empty()) continue;
     if (c.internet_exposed) {
-      entry_reason[i] = "internet-exposed";
+      if (!internet_exposed) internet_exposed = entry_reason.add("internet-exposed");
+      entry_reason.set(i, internet_exposed);
     } else if (g.zone[i] >= 0 && m.zones[static_cast<std::size_t>(g.zone[i])].trust == 0) {
-      entry_reason[i] = "in untrusted zone " + c.zone;
+      entry_reason.set(i, "in untrusted zone " + c.zone);
     }
   }
 
@@ -691,9 +790,18 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
   // as a whole; its members are entry points too, and what they reach can take further groups.
   // One worklist pass: each component is reached once and each group falls once, O(V + E + sum
   // of group sizes).
-  std::vector<std::vector<std::uint32_t>> groups_of(n);
-  for (std::size_t k = 0; k < groups.size(); ++k) {
-    for (auto i : groups[k].second) groups_of[i].push_back(static_cast<std::uint32_t>(k));
+  // Each component's groups, in group order (counting sort: no vector per component).
+  std::vector<std::uint32_t> groups_start(n + 1, 0), groups_list;
+  for (const auto& grp : groups) {
+    for (auto i : grp.second) ++groups_start[i + 1];
+  }
+  for (std::size_t i = 0; i < n; ++i) groups_start[i + 1] += groups_start[i];
+  groups_list.resize(groups_start[n]);
+  {
+    std::vector<std::uint32_t> fill(groups_start.begin(), groups_start.end() - 1);
+    for (std::size_t k = 0; k < groups.size(); ++k) {
+      for (auto i : groups[k].second) groups_list[fill[i]++] = static_cast<std::uint32_t>(k);
+    }
   }
   std::vector<std::string> exposed_member(groups.size());
   {
@@ -711,10 +819,14 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
       exposed_member[k] = m.components[via].id;
       const auto& [key, members] = groups[k];
       const auto tab = key.find('\t');
+      std::uint32_t reason = 0;  // one text for the members
       for (auto i : members) {
         if (i == via || !entry_reason[i].empty()) continue;
-        entry_reason[i] = "common-mode: shares " + key.substr(0, tab) + " '" + key.substr(tab + 1) +
-                          "' with " + m.components[via].id;
+        if (!reason) {
+          reason = entry_reason.add("common-mode: shares " + key.substr(0, tab) + " '" +
+                                    key.substr(tab + 1) + "' with " + m.components[via].id);
+        }
+        entry_reason.set(i, reason);
         if (!reached[i]) {
           reached[i] = true;
           work.push_back(i);
@@ -732,7 +844,7 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     }
     while (next < work.size()) {
       const auto u = work[next++];
-      for (auto k : groups_of[u]) fall(k, u);
+      for (auto j = groups_start[u]; j < groups_start[u + 1]; ++j) fall(groups_list[j], u);
       for (const auto& e : g.out(u)) {
         if (!reached[e.to]) {
           reached[e.to] = true;
@@ -751,31 +863,38 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     a.common_modes.push_back(std::move(cm));
   }
 
-  // ---- attack paths: one multi-source Dijkstra from every entry point, O((V + E) log V)
+  // ---- attack paths: one multi-source Dijkstra from every entry point. Edge costs are small
+  // positive integers (1..5), so the queue is a bucket per distance (Dial), O(V + E + longest
+  // distance) instead of a heap. A bucket is complete when its turn comes (no edge costs 0) and is
+  // taken in component order, the order in which a heap of (distance, component) pops it: paths
+  // and their ties come out the same.
   constexpr int kInf = std::numeric_limits<int>::max();
   std::vector<int> dist(n, kInf);
   constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
   std::vector<std::uint32_t> prev(n, kNone), via(n, kNone), source(n, kNone);
-  using Item = std::pair<int, std::size_t>;
-  std::priority_queue<Item, std::vector<Item>, std::greater<>> queue;
+  std::vector<std::vector<std::uint32_t>> buckets(1);
   for (std::size_t i = 0; i < n; ++i) {
     if (entry_reason[i].empty()) continue;
     a.entries.push_back(m.components[i].id);
     dist[i] = 0;
     source[i] = static_cast<std::uint32_t>(i);
-    queue.push({0, i});
+    buckets[0].push_back(static_cast<std::uint32_t>(i));
   }
-  while (!queue.empty()) {
-    const auto [d, u] = queue.top();
-    queue.pop();
-    if (d != dist[u]) continue;
-    for (const auto& e : g.out(u)) {
-      if (d + e.cost < dist[e.to]) {
-        dist[e.to] = d + e.cost;
-        prev[e.to] = static_cast<std::uint32_t>(u);
-        via[e.to] = e.connection;
-        source[e.to] = source[u];
-        queue.push({dist[e.to], e.to});
+  for (std::size_t d = 0; d < buckets.size(); ++d) {
+    std::vector<std::uint32_t> bucket = std::move(buckets[d]);  // later buckets may reallocate
+    std::sort(bucket.begin(), bucket.end());
+    for (const auto u : bucket) {
+      if (static_cast<std::size_t>(dist[u]) != d) continue;  // reached more cheaply since
+      for (const auto& e : g.out(u)) {
+        const int to_dist = static_cast<int>(d) + e.cost;
+        if (to_dist < dist[e.to]) {
+          dist[e.to] = to_dist;
+          prev[e.to] = u;
+          via[e.to] = e.connection;
+          source[e.to] = source[u];
+          if (buckets.size() <= static_cast<std::size_t>(to_dist)) buckets.resize(to_dist + 1);
+          buckets[static_cast<std::size_t>(to_dist)].push_back(e.to);
+        }
       }
     }
   }
@@ -827,35 +946,46 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
 
   // ---- blast radius of the first entry points, all at once: strongly connected components
   // (Tarjan), then one pass over the condensation in topological order carrying a bit per
-  // source. O(V + E) for up to 64 sources instead of one traversal per source.
-  {
+  // source. O(V + E) for up to 64 sources instead of one traversal per source. It depends on
+  // nothing computed below: on a large model it runs on a second thread beside the threats and
+  // the requirement set.
+  auto blast_radius = [&]() {
     std::vector<std::size_t> sources;
     for (std::size_t i = 0;
          i < n && sources.size() < std::min<std::size_t>(options.max_blast_sources, 64); ++i) {
       if (!entry_reason[i].empty()) sources.push_back(i);
     }
+    std::vector<BlastRadius> blast;
     if (!sources.empty()) {
       const auto scc = strongly_connected(g, n);
       std::vector<std::uint64_t> mask(scc.count, 0);
       for (std::size_t s = 0; s < sources.size(); ++s) {
         mask[scc.of[sources[s]]] |= std::uint64_t{1} << s;
       }
-      // Tarjan numbers components in reverse topological order: the highest number has no
-      // incoming edge from a lower one.
-      std::vector<std::vector<std::uint32_t>> members(scc.count);
-      for (std::size_t i = 0; i < n; ++i)
-        members[scc.of[i]].push_back(static_cast<std::uint32_t>(i));
-      for (std::size_t c = scc.count; c-- > 0;) {
-        if (!mask[c]) continue;
-        for (auto u : members[c]) {
-          for (const auto& e : g.out(u)) mask[scc.of[e.to]] |= mask[c];
+      // Members of each component, grouped (counting sort, component order).
+      std::vector<std::uint32_t> member_start(scc.count + 1, 0), members(n);
+      for (std::size_t i = 0; i < n; ++i) ++member_start[scc.of[i] + 1];
+      for (std::size_t c = 0; c < scc.count; ++c) member_start[c + 1] += member_start[c];
+      {
+        std::vector<std::uint32_t> fill(member_start.begin(), member_start.end() - 1);
+        for (std::size_t i = 0; i < n; ++i) {
+          members[fill[scc.of[i]]++] = static_cast<std::uint32_t>(i);
         }
       }
-      std::vector<BlastRadius> blast(sources.size());
+      // Tarjan numbers components in reverse topological order: the highest number has no
+      // incoming edge from a lower one.
+      for (std::size_t c = scc.count; c-- > 0;) {
+        if (!mask[c]) continue;
+        for (auto k = member_start[c]; k < member_start[c + 1]; ++k) {
+          for (const auto& e : g.out(members[k])) mask[scc.of[e.to]] |= mask[c];
+        }
+      }
+      blast.resize(sources.size());
       for (std::size_t s = 0; s < sources.size(); ++s)
         blast[s].component = m.components[sources[s]].id;
       for (std::size_t i = 0; i < n; ++i) {
         auto bits = mask[scc.of[i]];
+        if (!bits) continue;
         const bool safety = m.components[i].safety_relevant();
         while (bits) {
           const auto s = static_cast<std::size_t>(std::countr_zero(bits));
@@ -868,13 +998,17 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
         }
       }
       for (auto& b : blast) --b.reachable;  // the component itself
-      a.blast = std::move(blast);
     }
-    std::stable_sort(a.blast.begin(), a.blast.end(),
-                     [](const BlastRadius& x, const BlastRadius& y) {
-                       return std::tie(x.safety_relevant, x.reachable) >
-                              std::tie(y.safety_relevant, y.reachable);
-                     });
+    std::stable_sort(blast.begin(), blast.end(), [](const BlastRadius& x, const BlastRadius& y) {
+      return std::tie(x.safety_relevant, x.reachable) > std::tie(y.safety_relevant, y.reachable);
+    });
+    return blast;
+  };
+  std::future<std::vector<BlastRadius>> blast_later;
+  if (n >= kParallelFrom) {
+    blast_later = std::async(std::launch::async, blast_radius);
+  } else {
+    a.blast = blast_radius();
   }
 
   // ---- threats and the requirement set
@@ -895,54 +1029,73 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     std::string rid;
     bool own;  // from kensa's own mapping
     bool used = false;
+    bool applies = false;   // its viewpoint is applied
+    bool endpoint = false;  // an endpoint control (delegated from constrained components)
     Requirement* r = nullptr;
+    Builder::Extra* x = nullptr;
     Builder::Note* on = nullptr;
     Builder::Note* delegated = nullptr;
     Builder::Note* alone = nullptr;
   };
-  std::unordered_map<std::string, std::vector<Planned>> plan;
+  std::unordered_map<std::string_view, std::vector<Planned>> plan;
+  std::vector<bool> constrained(n);
+  for (std::size_t i = 0; i < n; ++i) constrained[i] = m.components[i].constrained;
+  std::string_view last_code;
+  std::vector<Planned>* last_plan = nullptr;
   for (std::size_t t = 0; t < a.threats.size(); ++t) {
     const auto& ct = a.threats[t];
     const std::size_t i = owner[t];
-    const Component& c = m.components[i];
-    auto [it, fresh] = plan.try_emplace(ct.threat);
-    if (fresh) {
-      for (const auto& r : by_threat[ct.threat]) it->second.push_back({r, false});
-      if (auto own = kKensaThreatMap.find(ct.threat); own != kKensaThreatMap.end()) {
-        for (const auto& r : own->second) it->second.push_back({r, true});
+    if (!last_plan || ct.threat != last_code) {
+      auto [it, fresh] = plan.try_emplace(ct.threat);
+      if (fresh) {
+        for (const auto& r : by_threat[std::string(ct.threat)]) {
+          it->second.push_back({r, false});
+        }
+        if (auto own = kKensaThreatMap.find(ct.threat); own != kKensaThreatMap.end()) {
+          for (const auto& r : own->second) it->second.push_back({r, true});
+        }
+        for (auto& p : it->second) {
+          p.applies = applied(p.rid);
+          p.endpoint = kEndpointControls.count(p.rid) > 0;
+        }
       }
+      last_code = ct.threat;
+      last_plan = &it->second;
     }
-    for (auto& p : it->second) {
-      if (!applied(p.rid)) continue;
+    for (auto& p : *last_plan) {
+      if (!p.applies) continue;
       if (!p.used) {
         p.used = true;
         p.r = b.get("iotssf", p.rid);
         if (!p.r) continue;
-        add_unique(p.r->threats, ct.threat);
+        p.x = &b.of(p.r);
+        add_unique(p.r->threats, std::string(ct.threat));
       }
       Requirement* r = p.r;
       if (!r) continue;
+      Builder::Extra& x = *p.x;
       const std::string mapping = p.own ? " (kensa's threat mapping)" : "";
-      if (c.constrained && kEndpointControls.count(p.rid)) {
+      if (constrained[i] && p.endpoint) {
         // Delegate to the non-constrained neighbours (the upper-level system).
         bool delegated = false;
         for (auto nb : g.neighbours(i)) {
-          if (m.components[nb].constrained) continue;
-          b.apply(r, nb);
+          if (constrained[nb]) continue;
+          b.apply(r, x, nb);
           delegated = true;
         }
-        b.delegate(r, i);
+        b.delegate(r, x, i);
         auto*& note = delegated ? p.delegated : p.alone;
         if (!note) {
-          note = &b.note(r, "threat " + ct.threat + mapping + " on constrained components" +
+          note = &b.note(r, "threat " + std::string(ct.threat) + mapping +
+                                " on constrained components" +
                                 (delegated ? ", protected from the upper-level system"
                                            : " with no upper-level system to delegate to"));
         }
         b.note(*note, i);
-        if (!delegated) b.apply(r, i);
+        if (!delegated) b.apply(r, x, i);
       } else {
-        b.apply(r, i);
-        if (!p.on) p.on = &b.note(r, "threat " + ct.threat + mapping + " on");
+        b.apply(r, x, i);
+        if (!p.on) p.on = &b.note(r, "threat " + std::string(ct.threat) + mapping + " on");
         b.note(*p.on, i);
       }
     }
@@ -1046,10 +1199,38 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     }
   }
   // Implementers, priorities.
-  std::vector<std::vector<std::size_t>> responsible(n);  // component → responsibilities
-  for (std::size_t k = 0; k < m.responsibilities.size(); ++k) {
-    for (const auto& comp : m.responsibilities[k].components) responsible[g.at(comp)].push_back(k);
+  // component → responsibilities, in responsibility order (counting sort: no vector per
+  // component).
+  std::vector<std::uint32_t> resp_start(n + 1, 0), resp_list;
+  {
+    std::vector<std::vector<std::uint32_t>> looked_up(m.responsibilities.size());
+    auto each = [&](auto&& visit) {
+      for (std::size_t k = 0; k < m.responsibilities.size(); ++k) {
+        const auto& resp = m.responsibilities[k];
+        if (resp.component_indices.size() == resp.components.size()) {
+          for (auto i : resp.component_indices) visit(i, k);
+        } else {
+          if (looked_up[k].empty()) {
+            for (const auto& comp : resp.components) {
+              looked_up[k].push_back(static_cast<std::uint32_t>(g.at(comp)));
+            }
+          }
+          for (auto i : looked_up[k]) visit(i, k);
+        }
+      }
+    };
+    each([&](std::size_t i, std::size_t) { ++resp_start[i + 1]; });
+    for (std::size_t i = 0; i < n; ++i) resp_start[i + 1] += resp_start[i];
+    resp_list.resize(resp_start[n]);
+    std::vector<std::uint32_t> fill(resp_start.begin(), resp_start.end() - 1);
+    each([&](std::size_t i, std::size_t k) {
+      resp_list[fill[i]++] = static_cast<std::uint32_t>(k);
+    });
   }
+  auto responsible = [&](std::size_t i) {
+    return std::span<const std::uint32_t>(resp_list.data() + resp_start[i],
+                                          resp_start[i + 1] - resp_start[i]);
+  };
   std::string applying;
   for (const auto& s : m.stakeholders) {
     if (s.applying_entity) applying = s.id;
@@ -1067,7 +1248,7 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     if (iotssf) {
       std::fill(seen_responsibility.begin(), seen_responsibility.end(), false);
       for (auto i : indices) {
-        for (auto k : responsible[i]) {
+        for (auto k : responsible(i)) {
           if (seen_responsibility[k]) continue;
           seen_responsibility[k] = true;
           add_unique(r.stakeholders, m.responsibilities[k].stakeholder);
@@ -1087,7 +1268,7 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     if (r.high_impact) priority = 1;
     if (priority == 1) {
       if (exposed) add_unique(r.reasons, "applies to an entry point (exposed devices first)");
-    } else if (priority == 3 && r.components != std::vector<std::string>{"*"}) {
+    } else if (priority == 3 && !(r.components.size() == 1 && r.components[0] == "*")) {
       add_unique(r.reasons, "defence in depth: not reachable from an entry point");
     }
     r.priority = priority;
@@ -1096,6 +1277,8 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
   std::stable_sort(
       a.requirements.begin(), a.requirements.end(),
       [](const Requirement& x, const Requirement& y) { return x.priority < y.priority; });
+
+  if (blast_later.valid()) a.blast = blast_later.get();
 
   // ---- responsibility gaps (seed 001 fn 10: who updates the common-space router?)
   if (!m.responsibilities.empty()) {
@@ -1114,14 +1297,14 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
     std::vector<std::pair<std::uint32_t, std::size_t>> claims;  // duty id, responsibility
     for (std::size_t i = 0; i < n; ++i) {
       const auto& c = m.components[i];
-      if (responsible[i].empty()) {
+      if (responsible(i).empty()) {
         if (c.layer == model::Layer::device || c.layer == model::Layer::network) {
           a.gaps.push_back({c.id, "no responsible stakeholder"});
         }
         continue;
       }
       claims.clear();
-      for (auto k : responsible[i]) {
+      for (auto k : responsible(i)) {
         for (auto d : duties_of[k]) claims.push_back({d, k});
       }
       std::sort(claims.begin(), claims.end());
@@ -1133,7 +1316,7 @@ Assessment assess(const Model& m, const catalog::Catalog& cat,
       }
       if (!ambiguous) continue;
       std::map<std::string, std::vector<std::string>> by_duty;  // duty@phase → stakeholders
-      for (auto k : responsible[i]) {
+      for (auto k : responsible(i)) {
         const auto& r = m.responsibilities[k];
         for (const auto& d : r.duties) add_unique(by_duty[d + "@" + r.phase], r.stakeholder);
       }
@@ -1226,42 +1409,52 @@ class JsonWriter {
   JsonWriter(const JsonWriter&) = delete;
   JsonWriter& operator=(const JsonWriter&) = delete;
 
-  void string(std::string_view s) {
-    out_.put('"');
+  void string(std::string_view s) { write_string(out_, s); }
+  // A JSON string (RFC 8259 escaping) to anything with put(char), write(const char*, n) and
+  // << string_view.
+  template <typename Sink>
+  static void write_string(Sink& out, std::string_view s) {
+    out.put('"');
     std::size_t start = 0;
     for (std::size_t i = 0; i < s.size(); ++i) {
       const auto c = static_cast<unsigned char>(s[i]);
       if (c >= 0x20 && c != '"' && c != '\\') continue;
-      out_.write(s.data() + start, static_cast<std::streamsize>(i - start));
+      out.write(s.data() + start, static_cast<std::streamsize>(i - start));
       start = i + 1;
       switch (c) {
         case '"':
-          out_ << "\\\"";
+          out << std::string_view("\\\"");
           break;
         case '\\':
-          out_ << "\\\\";
+          out << std::string_view("\\\\");
           break;
         case '\n':
-          out_ << "\\n";
+          out << std::string_view("\\n");
           break;
         case '\r':
-          out_ << "\\r";
+          out << std::string_view("\\r");
           break;
         case '\t':
-          out_ << "\\t";
+          out << std::string_view("\\t");
           break;
         case '\b':
-          out_ << "\\b";
+          out << std::string_view("\\b");
           break;
         case '\f':
-          out_ << "\\f";
+          out << std::string_view("\\f");
           break;
         default:
-          out_ << fmt::format("\\u{:04x}", c);
+          out << std::string_view(fmt::format("\\u{:04x}", c));
       }
     }
-    out_.write(s.data() + start, static_cast<std::streamsize>(s.size() - start));
-    out_.put('"');
+    out.write(s.data() + start, static_cast<std::streamsize>(s.size() - start));
+    out.put('"');
+  }
+  // Text formatted elsewhere (TextBlock): the elements of the array just begun; `any`: at least
+  // one.
+  void elements(std::string_view text, bool any) {
+    out_.write(text.data(), static_cast<std::streamsize>(text.size()));
+    if (any) first_ = false;
   }
   void key(std::string_view k) {
     comma();
@@ -1334,6 +1527,11 @@ class JsonWriter {
       if (buffer_.size() >= kSize) flush();
     }
     void write(const char* s, std::streamsize n) {
+      if (static_cast<std::size_t>(n) >= kSize) {  // a block formatted elsewhere: no copy
+        flush();
+        out_.write(s, n);
+        return;
+      }
       buffer_.append(s, static_cast<std::size_t>(n));
       if (buffer_.size() >= kSize) flush();
     }
@@ -1360,6 +1558,48 @@ class JsonWriter {
   bool first_ = true;
   bool pending_value_ = false;
 };
+
+// Text of a block of array elements, for JsonWriter::write_string and the element formatters.
+struct TextBlock {
+  std::string text;
+  void put(char c) { text.push_back(c); }
+  void write(const char* s, std::streamsize n) { text.append(s, static_cast<std::size_t>(n)); }
+  TextBlock& operator<<(std::string_view s) {
+    text.append(s);
+    return *this;
+  }
+};
+
+// Writes the elements [0, count) of the array just begun, `format(i, block)` appending element i
+// (its text only: commas are added here). A long array is formatted in blocks, alternately on a
+// second thread, and written in order: the text is the same, in about half the time on two
+// cores (the threats and requirement lists of a million components are most of a GB of JSON).
+template <typename Format>
+void write_elements(JsonWriter& w, std::size_t count, const Format& format) {
+  constexpr std::size_t kBlock = 1 << 15;
+  auto fill = [&](TextBlock& block, std::size_t begin, std::size_t end) {
+    block.text.clear();
+    for (std::size_t i = begin; i < end; ++i) {
+      if (i) block.put(',');
+      format(i, block);
+    }
+  };
+  TextBlock mine, theirs;
+  for (std::size_t begin = 0; begin < count; begin += 2 * kBlock) {
+    const std::size_t middle = std::min(count, begin + kBlock);
+    const std::size_t end = std::min(count, middle + kBlock);
+    std::future<void> second;
+    if (middle < end) {
+      second = std::async(std::launch::async, [&, middle, end] { fill(theirs, middle, end); });
+    }
+    fill(mine, begin, middle);
+    w.elements(mine.text, true);
+    if (second.valid()) {
+      second.get();
+      w.elements(theirs.text, true);
+    }
+  }
+}
 
 }  // namespace
 
@@ -1388,17 +1628,22 @@ void write_json(const Assessment& a, std::ostream& out) {
   w.newline();
   w.key("threats");
   w.begin('[');
-  for (const auto& t : a.threats) {
-    w.begin('{');
-    w.field("component", t.component);
-    w.field("threat", t.threat);
-    w.field("declared", t.declared);
-    w.field("derived", t.derived);
-    w.field("reasons", t.reasons);
-    w.field("incident", t.incident);
-    w.end('}');
-    w.newline();
-  }
+  write_elements(w, a.threats.size(), [&](std::size_t i, TextBlock& out) {
+    const auto& t = a.threats[i];
+    out << R"({"component":)";
+    JsonWriter::write_string(out, t.component);
+    out << R"(,"threat":)";
+    JsonWriter::write_string(out, t.threat);
+    out << (t.declared ? R"(,"declared":true)" : R"(,"declared":false)");
+    out << (t.derived ? R"(,"derived":true,"reasons":[)" : R"(,"derived":false,"reasons":[)");
+    for (std::size_t r = 0; r < t.reason_count; ++r) {
+      if (r) out.put(',');
+      JsonWriter::write_string(out, kReasonTexts[t.reason_ids[r]]);
+    }
+    out << R"(],"incident":)";
+    JsonWriter::write_string(out, t.incident);
+    out << "}\n";
+  });
   w.end(']');
   auto requirement = [&](const Requirement& r, bool full) {
     w.begin('{');
@@ -1410,7 +1655,12 @@ void write_json(const Assessment& a, std::ostream& out) {
     } else {
       w.field("requirement", r.id);
     }
-    w.field("components", r.components);
+    w.key("components");
+    w.begin('[');
+    write_elements(w, r.components.size(), [&](std::size_t i, TextBlock& out) {
+      JsonWriter::write_string(out, r.components[i]);
+    });
+    w.end(']');
     if (full) {
       w.field("threats", r.threats);
       w.field("stakeholders", r.stakeholders);
@@ -1559,7 +1809,7 @@ std::string summary(const Assessment& a, const Model& m) {
     for (const auto& why : r.axis2_reasons) s += "      axis2: " + why + "\n";
   }
   s += "\nThreats per component (d = declared, k = derived by kensa)\n";
-  std::string current;
+  std::string_view current;
   for (const auto& t : a.threats) {
     if (t.component != current) {
       if (!current.empty()) s += "\n";
@@ -1572,7 +1822,10 @@ std::string summary(const Assessment& a, const Model& m) {
   s += "\n\nRequirement set (" + std::to_string(a.requirements.size()) + ")\n";
   for (const auto& r : a.requirements) {
     std::string comps;
-    for (const auto& c : r.components) comps += (comps.empty() ? "" : ",") + c;
+    for (const auto& c : r.components) {
+      if (!comps.empty()) comps += ',';
+      comps += c;
+    }
     s += fmt::format("  P{} {:<22} {}{}  → {}\n", r.priority, r.id, r.title,
                      r.high_impact ? " [high impact]" : "", comps);
   }

@@ -14,7 +14,9 @@
 //    components, common-mode groups (shared credentials or firmware), blast radius;
 //  - data risks: Data Management Framework risks per data event, transfers across jurisdictions,
 //    organisations and systems.
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
@@ -37,29 +39,33 @@ struct Rating {
   bool out_of_bounds = false;          // exceeds the model's target on either axis
 };
 
+// The assessment refers to the model it assessed (views of ids and texts, no copies: a million
+// components have millions of threats and requirement entries): the model must outlive it.
 struct ComponentThreat {
-  std::string component;
-  std::string threat;  // IoT-SSF code
+  std::string_view component;  // the component's id
+  std::string_view threat;     // IoT-SSF code
   bool declared = false, derived = false;
-  // Why it was derived: views of kensa's static reason texts (no string per threat: a million
-  // components have millions of threats).
-  std::vector<std::string_view> reasons;
-  std::string incident;  // declared possible incident
+  // Why it was derived: kensa's static reason texts (derived_reason()), in the order found.
+  std::uint8_t reason_count = 0;
+  std::array<std::uint8_t, 4> reason_ids{};
+  std::string_view incident;  // declared possible incident
 };
+// The text of a derived threat's reason id.
+std::string_view derived_reason(std::uint8_t id);
 
 // One requirement of the set to verify, with where it applies and why.
 struct Requirement {
   std::string id;  // qualified catalog id, e.g. "iotssf:V1-SYS-03", "smarthome:MO.1"
   std::string title;
-  std::string viewpoint;                // V1..V4 (IoT-SSF), empty for other frameworks
-  std::string target;                   // ORG | PRO | SYS (IoT-SSF)
-  std::vector<std::string> components;  // "*" = the system as a whole
+  std::string viewpoint;                     // V1..V4 (IoT-SSF), empty for other frameworks
+  std::string target;                        // ORG | PRO | SYS (IoT-SSF)
+  std::vector<std::string_view> components;  // component ids; "*" = the system as a whole
   std::vector<std::string> threats;
   std::vector<std::string> stakeholders;  // who implements it (from responsibilities)
   std::vector<std::string> reasons;
-  std::vector<std::string> policies;        // high-impact policies it serves
-  std::vector<std::string> delegated_from;  // constrained components it protects from above
-  int priority = 3;                         // 1 first (exposed, high-impact), 2, 3 defence in depth
+  std::vector<std::string> policies;             // high-impact policies it serves
+  std::vector<std::string_view> delegated_from;  // constrained components it protects from above
+  int priority = 3;  // 1 first (exposed, high-impact), 2, 3 defence in depth
   bool high_impact = false;
 };
 
@@ -148,6 +154,10 @@ void check_policies(const model::Model& model, const catalog::Catalog& catalog);
 Assessment assess(const model::Model& model, const catalog::Catalog& catalog,
                   const std::vector<evidence::FindingSet>& findings = {},
                   const Options& options = {});
+// The assessment views the model: a temporary one would leave it dangling.
+Assessment assess(model::Model&& model, const catalog::Catalog& catalog,
+                  const std::vector<evidence::FindingSet>& findings = {},
+                  const Options& options = {}) = delete;
 
 // Finding kinds that make a component compromised-by-assumption.
 bool compromises(std::string_view finding_kind);

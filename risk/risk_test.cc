@@ -99,7 +99,8 @@ TEST(RiskFixtures, CandidateRequirementsCarryTheSeedsThreats) {
             << id << " lacks threat " << t;
         ++checked;
       }
-      EXPECT_NE(r->components, std::vector<std::string>{"*"}) << id << " should name components";
+      EXPECT_NE(r->components, std::vector<std::string_view>{"*"})
+          << id << " should name components";
     }
   }
   EXPECT_GE(checked, 30);
@@ -122,7 +123,7 @@ TEST(RiskFixtures, DerivedThreatsCoverTheSeedsThreatTables) {
       if (t.derived) {
         ++derived;
       } else {
-        misses += " " + t.component + ":" + t.threat;
+        misses += " " + std::string(t.component) + ":" + std::string(t.threat);
       }
     }
     std::cout << name << ": kensa derives " << derived << "/" << seed << " of the seed's threats;"
@@ -153,7 +154,8 @@ TEST(RiskFixtures, DefaultPolicyLibraryStandsInWhenTheModelDeclaresNone) {
 }
 
 TEST(RiskHeuristics, ConstrainedDevicesAreProtectedFromTheUpperLevelSystem) {
-  const auto a = assess(fixture("iotssf-2-3-3-agv-warehouse.yaml"), cat());
+  const auto a_model = fixture("iotssf-2-3-3-agv-warehouse.yaml");
+  const auto a = assess(a_model, cat());
   const Requirement* anti_malware = find_requirement(a, "iotssf:V1-SYS-09");
   ASSERT_NE(anti_malware, nullptr);
   EXPECT_NE(
@@ -166,7 +168,8 @@ TEST(RiskHeuristics, ConstrainedDevicesAreProtectedFromTheUpperLevelSystem) {
 }
 
 TEST(RiskHeuristics, FailSafeOnActuatorsAndViewpointsFollowTheModel) {
-  const auto agv = assess(fixture("iotssf-2-3-3-agv-warehouse.yaml"), cat());
+  const auto agv_model = fixture("iotssf-2-3-3-agv-warehouse.yaml");
+  const auto agv = assess(agv_model, cat());
   const Requirement* safety = find_requirement(agv, "iotssf:V1-SYS-15");
   ASSERT_NE(safety, nullptr);
   EXPECT_NE(std::find(safety->components.begin(), safety->components.end(), "agv"),
@@ -176,12 +179,14 @@ TEST(RiskHeuristics, FailSafeOnActuatorsAndViewpointsFollowTheModel) {
   // V3 is applied in the gas-heater case (consumers) and not in the warehouse.
   EXPECT_EQ(find_requirement(agv, "iotssf:V3-ORG-01"), nullptr);
   EXPECT_EQ(find_requirement(agv, "iotssf:V4-ORG-01"), nullptr);
-  const auto heater = assess(fixture("iotssf-3-1-gas-water-heater.yaml"), cat());
+  const auto heater_model = fixture("iotssf-3-1-gas-water-heater.yaml");
+  const auto heater = assess(heater_model, cat());
   EXPECT_NE(find_requirement(heater, "iotssf:V3-ORG-01"), nullptr);
 }
 
 TEST(RiskGraph, AttackPathsStartAtExposedComponentsAndCrossBoundaries) {
-  const auto a = assess(fixture("iotssf-2-3-3-agv-warehouse.yaml"), cat());
+  const auto a_model = fixture("iotssf-2-3-3-agv-warehouse.yaml");
+  const auto a = assess(a_model, cat());
   ASSERT_FALSE(a.paths.empty());
   bool agv = false;
   for (const auto& p : a.paths) {
@@ -194,14 +199,16 @@ TEST(RiskGraph, AttackPathsStartAtExposedComponentsAndCrossBoundaries) {
   }
   EXPECT_TRUE(agv);
   // The welding robot is reached only through the remote maintenance system.
-  const auto robot = assess(fixture("iotssf-2-3-5-welding-robot.yaml"), cat());
+  const auto robot_model = fixture("iotssf-2-3-5-welding-robot.yaml");
+  const auto robot = assess(robot_model, cat());
   ASSERT_EQ(robot.paths.size(), 1u);
   EXPECT_EQ(robot.paths[0].entry, "remote-access");
   EXPECT_EQ(robot.paths[0].target, "robot");
 }
 
 TEST(RiskGraph, SharedCredentialsAreCommonModeAndMakeSiblingsEntryPoints) {
-  const auto a = assess(fixture("smarthome-apartment.yaml"), cat());
+  const auto a_model = fixture("smarthome-apartment.yaml");
+  const auto a = assess(a_model, cat());
   ASSERT_EQ(a.common_modes.size(), 1u);
   EXPECT_EQ(a.common_modes[0].kind, "credential");
   EXPECT_TRUE(a.common_modes[0].exposed);
@@ -214,7 +221,8 @@ TEST(RiskGraph, SharedCredentialsAreCommonModeAndMakeSiblingsEntryPoints) {
     }
   }
   EXPECT_TRUE(unit_lock);
-  const auto house = assess(fixture("smarthome-detached-house.yaml"), cat());
+  const auto house_model = fixture("smarthome-detached-house.yaml");
+  const auto house = assess(house_model, cat());
   std::set<std::string> kinds;
   for (const auto& c : house.common_modes) kinds.insert(c.kind);
   EXPECT_EQ(kinds, (std::set<std::string>{"credential", "firmware"}));
@@ -351,7 +359,8 @@ std::vector<std::string> all_fixtures() {
 TEST(RiskOutput, StreamedJsonIsTheSameDocument) {
   for (const auto& name : all_fixtures()) {
     SCOPED_TRACE(name);
-    const auto a = assess(fixture(name), cat());
+    const auto m = fixture(name);
+    const auto a = assess(m, cat());
     std::ostringstream out;
     write_json(a, out);
     EXPECT_EQ(json::parse(out.str()), to_json(a));
@@ -367,7 +376,8 @@ TEST(RiskOutput, StreamedJsonIsTheSameDocument) {
 // Multi-step common mode (issue 6 §3): the attacker reaches hmi-a; its firmware twin hmi-b falls;
 // from there plc-b; its credential twin plc-c falls; from there the valve.
 TEST(RiskGraph, CommonModeCompromisePropagatesToAFixedPoint) {
-  const auto a = assess(fixture("common-mode-chain.yaml"), cat());
+  const auto a_model = fixture("common-mode-chain.yaml");
+  const auto a = assess(a_model, cat());
   ASSERT_EQ(a.common_modes.size(), 2u);
   for (const auto& cm : a.common_modes) EXPECT_TRUE(cm.exposed) << cm.kind << " " << cm.key;
   EXPECT_EQ(a.entries, (std::vector<std::string>{"portal", "hmi-b", "plc-c"}));
@@ -450,7 +460,10 @@ policies:
         << e.what();
   }
   // Every fixture's policies name catalog requirements.
-  for (const auto& name : all_fixtures()) EXPECT_NO_THROW(assess(fixture(name), cat())) << name;
+  for (const auto& name : all_fixtures()) {
+    const auto m = fixture(name);
+    EXPECT_NO_THROW(assess(m, cat())) << name;
+  }
 }
 
 }  // namespace

@@ -13,8 +13,8 @@ using nlohmann::json;
 
 namespace {
 
-template <class T>
-bool contains(const std::vector<T>& v, const T& x) {
+template <class T, class U>
+bool contains(const std::vector<T>& v, const U& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 

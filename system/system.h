@@ -51,7 +51,7 @@ struct Result {
   // section's finding indexes point into them.
   std::vector<evidence::FindingSet> sets;
   std::vector<std::string> owners;  // component of each set in `sets` ("" = none)
-  risk::Assessment risk;            // with the evidence
+  risk::Assessment risk;            // with the evidence; views the model (see risk::assess)
   nlohmann::json section;           // the assessment document's `system` section
 };
 
