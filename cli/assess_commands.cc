@@ -87,25 +87,25 @@ int assess(const AssessArgs& args) {
     q = evidence::parse_questionnaire(read_file(args.questionnaire), args.questionnaire);
   }
   std::vector<evidence::FindingSet> sets;
-  std::optional<system::Result> system_result;
+  std::optional<ModelRun> system_run;
   if (!args.model.empty()) {
-    system_result = run_model(args.model, model_run_options(*args.command), q);
-    sets = system_result->sets;  // first: the system section's finding indexes point into them
+    system_run = run_model(args.model, model_run_options(*args.command), q);
+    sets = system_run->result.sets;  // first: the system section's finding indexes point into them
   }
   for (const auto& path : args.findings)
     sets.push_back(evidence::parse_findings(read_file(path), path));
   for (const auto& input : assess_inputs()) {
     for (auto& set : input.collect()) sets.push_back(std::move(set));
   }
-  if (sets.empty() && !q && !system_result) {
+  if (sets.empty() && !q && !system_run) {
     throw InputError(
         "nothing to assess: give evidence (--findings FILE, a collector's input) and/or --ics "
         "FILE");
   }
   const verdict::Assessment a = verdict::assess(cat, rules, sets, q ? &*q : nullptr);
   json doc = verdict::to_json(a, cat);
-  if (system_result) {
-    doc["system"] = system_result->section;  // per component already: no per-device section
+  if (system_run) {
+    doc["system"] = system_run->result.section;  // per component already: no per-device section
   } else if (json devices = verdict::per_target_json(cat, rules, a); !devices.empty()) {
     doc["devices"] = std::move(devices);
   }

@@ -35,11 +35,12 @@ std::string component_label(const std::string& component) {
 
 }  // namespace
 
-system::Result run_model(const std::string& model_path, const ModelRunOptions& options,
-                         const std::optional<evidence::Questionnaire>& system_questionnaire) {
+ModelRun run_model(const std::string& model_path, const ModelRunOptions& options,
+                   const std::optional<evidence::Questionnaire>& system_questionnaire) {
   const auto& cat = catalog::Catalog::builtin();
   const auto& rules = verdict::RuleSet::builtin(cat);
-  const model::Model m = model::load_file(model_path);
+  auto owned = std::make_unique<const model::Model>(model::load_file(model_path));
+  const model::Model& m = *owned;
   const auto base = std::filesystem::path(model_path).parent_path();
 
   system::Evidence ev;
@@ -124,7 +125,8 @@ system::Result run_model(const std::string& model_path, const ModelRunOptions& o
                          std::move(results[i].findings)});
     }
   }
-  return system::assess(m, cat, rules, ev);
+  system::Result result = system::assess(m, cat, rules, ev);
+  return ModelRun{std::move(owned), std::move(result)};
 }
 
 }  // namespace kensa::cli
