@@ -204,23 +204,35 @@ struct Content {
 ContentIndex index_contents(const std::vector<Content>& all,
                             const std::vector<Filesystem>& filesystems) {
   ContentIndex index;
-  // Distinct contents by their exact bytes: grouped by size and compared only within a size (most
-  // sizes occur once, so almost nothing is compared), instead of hashing every file.
-  std::vector<std::size_t> unique;  // first occurrence in `all` of each distinct content
-  std::unordered_map<std::size_t, std::vector<std::size_t>> by_size;  // size → distinct numbers
+  constexpr std::size_t kNone = ~std::size_t{0};
+  // Distinct contents by their exact bytes. A content is hashed (std::hash; equal hashes are
+  // confirmed byte for byte) only once another content of its size has come: most sizes occur once,
+  // so most files are never read here, and many files of one size still cost one hash each (no
+  // comparison of every pair).
+  std::vector<std::size_t> unique;                             // first occurrence in `all`
+  std::unordered_map<std::size_t, std::size_t> first_of_size;  // size → distinct content number
+  std::unordered_map<std::size_t, std::vector<std::size_t>> by_hash;  // → distinct numbers
+  auto hash_of = [&](std::size_t k) {
+    return std::hash<std::string_view>{}(all[k].data) ^ (all[k].data.size() * 0x9e3779b97f4a7c15);
+  };
   for (std::size_t k = 0; k < all.size(); ++k) {
-    auto& same_size = by_size[all[k].data.size()];
+    const auto [lone, first] = first_of_size.try_emplace(all[k].data.size(), unique.size());
     std::size_t key = unique.size();
-    for (std::size_t u : same_size) {
-      if (all[unique[u]].data == all[k].data) {
-        key = u;
-        break;
+    if (!first) {
+      if (lone->second != kNone) {  // the first of this size joins the hashed ones
+        by_hash[hash_of(unique[lone->second])].push_back(lone->second);
+        lone->second = kNone;
       }
+      auto& same = by_hash[hash_of(k)];
+      for (std::size_t u : same) {
+        if (all[unique[u]].data == all[k].data) {
+          key = u;
+          break;
+        }
+      }
+      if (key == unique.size()) same.push_back(key);
     }
-    if (key == unique.size()) {
-      unique.push_back(k);
-      same_size.push_back(key);
-    }
+    if (key == unique.size()) unique.push_back(k);
     index.key_of.emplace(all[k].data.data(), key);
   }
   index.results.resize(unique.size());
@@ -233,7 +245,6 @@ ContentIndex index_contents(const std::vector<Content>& all,
   for (std::size_t u = 0; u < unique.size(); ++u) {
     if (all[unique[u]].entry) first_of.emplace(all[unique[u]].entry, u);
   }
-  constexpr std::size_t kNone = ~std::size_t{0};
   std::vector<std::size_t> fused(update_files.size(), kNone);
   std::vector<bool> covered(unique.size(), false);
   for (std::size_t f = 0; f < update_files.size(); ++f) {
