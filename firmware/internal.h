@@ -115,47 +115,24 @@ class MultiMatcher {
       ++groups_.back().count;
       order_.push_back(keyed[n].second);
     }
-    // Skip distances over the first `window_` bytes of every pattern (Wu-Manber with 2-byte
-    // blocks): a position can only start a match when the block at the window's end occurs at
-    // that place in some pattern's prefix; otherwise the scan moves on by the distance to the
-    // nearest place it occurs (at most window_ - 1). Blocks are hashed into a small table: a
-    // collision only shortens a skip.
-    window_ = patterns_.empty() ? 2 : patterns_[0].size();
-    for (const auto& pat : patterns_) window_ = std::min(window_, pat.size());
-    window_ = std::min<std::size_t>(window_, 64);  // skips fit a byte
-    const auto most = static_cast<std::uint8_t>(window_ - 1);
-    std::fill(std::begin(skip_), std::end(skip_), most);
-    for (const auto& pat : patterns_) {
-      for (std::size_t j = 0; j + 1 < window_; ++j) {
-        const auto distance = static_cast<std::uint8_t>(window_ - 2 - j);
-        std::uint8_t& s = skip_[slot_of(pat.data() + j)];
-        s = std::min(s, distance);
-      }
-    }
   }
   const std::string_view& pattern(std::size_t k) const { return patterns_[k]; }
   // Calls on_match(pattern index, position) for every match in position order (patterns sharing
   // a position in the order given); stops early when it returns false.
   template <typename F>
   void scan(Bytes d, F&& on_match) const {
-    if (patterns_.empty() || d.size() < window_) return;
+    if (d.size() < 2) return;
     const auto* p = reinterpret_cast<const unsigned char*>(d.data());
-    for (std::size_t i = 0; i + window_ <= d.size();) {
-      const std::uint8_t skip = skip_[slot_of(p + i + window_ - 2)];
-      if (skip != 0) {
-        i += skip;
-        continue;
-      }
-      const std::size_t at = i++;
-      const std::uint16_t key = key_of(p + at);
+    for (std::size_t i = 0; i + 1 < d.size(); ++i) {
+      const std::uint16_t key = key_of(p + i);
       if (!((filter_[key >> 6] >> (key & 63)) & 1)) continue;
       const Group& g =
           *std::lower_bound(groups_.begin(), groups_.end(), key,
                             [](const Group& group, std::uint16_t k) { return group.key < k; });
       for (std::uint16_t n = g.first; n < g.first + g.count; ++n) {
         const std::string_view& pat = patterns_[order_[n]];
-        if (pat.size() <= d.size() - at && std::memcmp(p + at, pat.data(), pat.size()) == 0) {
-          if (!on_match(std::size_t(order_[n]), at)) return;
+        if (pat.size() <= d.size() - i && std::memcmp(p + i, pat.data(), pat.size()) == 0) {
+          if (!on_match(std::size_t(order_[n]), i)) return;
         }
       }
     }
@@ -169,16 +146,10 @@ class MultiMatcher {
     const auto* p = static_cast<const unsigned char*>(at);
     return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
   }
-  static std::size_t slot_of(const void* at) {
-    const auto* p = static_cast<const unsigned char*>(at);
-    return ((std::size_t(p[0]) << 4) ^ p[1]) & 4095;
-  }
   std::vector<std::string_view> patterns_;
   std::vector<std::uint16_t> order_;  // pattern indices grouped by key
   std::vector<Group> groups_;         // sorted by key
   std::uint64_t filter_[1024] = {};
-  std::size_t window_ = 2;   // length of the shortest pattern
-  std::uint8_t skip_[4096];  // by slot_of(block): how far the scan may move on
 };
 
 // Byte and file budget of one extraction, shared by every decoder and reader so that nesting
