@@ -75,9 +75,6 @@ struct BinaryResult {
   std::vector<ComponentHit> components;
 };
 
-// Per-content cache: identical files (busybox copies, duplicated libraries) are analysed once.
-using ContentCache = std::unordered_map<std::string, BinaryResult>;
-
 void report_binary(CheckContext& ctx, const std::string& path, const ElfInfo& info,
                    std::size_t& hardening_findings) {
   json flags = {{"machine", info.machine},
@@ -191,37 +188,115 @@ bool worth_analysing(std::string_view data) {
   return is_elf || data.size() >= 4096;
 }
 
-// Hashes every file worth analysing and analyses each distinct content once (ELF headers,
-// component strings), in parallel; the checks then look results up by the file's buffer.
+// Every distinct content worth analysing is analysed once (ELF headers, component strings), and
+// every file the update check reads is scanned for its markers; a file that needs both is read
+// once, with one matcher holding the component and the update markers. The work runs on two
+// threads, each item into its own slot; the checks then look results up by the file's buffer.
 struct ContentIndex {
-  std::unordered_map<const char*, std::string> key_of;  // buffer → SHA-256
-  ContentCache results;
+  std::unordered_map<const char*, std::size_t> key_of;  // buffer → distinct content number
+  std::vector<BinaryResult> results;                    // by distinct content number
+  std::vector<UpdateScan> update;                       // of update_scanned_files(), in order
 };
-ContentIndex index_contents(const std::vector<std::pair<std::string_view, std::string_view>>& all) {
+struct Content {
+  std::string_view where, data;
+  const Entry* entry = nullptr;  // when the content is a filesystem entry's
+};
+ContentIndex index_contents(const std::vector<Content>& all,
+                            const std::vector<Filesystem>& filesystems) {
   ContentIndex index;
-  std::vector<std::string> keys(all.size());
-  parallel_for(all.size(), [&](std::size_t k) { keys[k] = sha256_hex(all[k].second); });
-  std::vector<std::size_t> unique;
+  constexpr std::size_t kNone = ~std::size_t{0};
+  // Distinct contents by their exact bytes. A content is hashed (std::hash; equal hashes are
+  // confirmed byte for byte) only once another content of its size has come: most sizes occur once,
+  // so most files are never read here, and many files of one size still cost one hash each (no
+  // comparison of every pair).
+  std::vector<std::size_t> unique;                             // first occurrence in `all`
+  std::unordered_map<std::size_t, std::size_t> first_of_size;  // size → distinct content number
+  std::unordered_map<std::size_t, std::vector<std::size_t>> by_hash;  // → distinct numbers
+  auto hash_of = [&](std::size_t k) {
+    return std::hash<std::string_view>{}(all[k].data) ^ (all[k].data.size() * 0x9e3779b97f4a7c15);
+  };
   for (std::size_t k = 0; k < all.size(); ++k) {
-    index.key_of.emplace(all[k].second.data(), keys[k]);
-    if (index.results.emplace(keys[k], BinaryResult{}).second) unique.push_back(k);
+    const auto [lone, first] = first_of_size.try_emplace(all[k].data.size(), unique.size());
+    std::size_t key = unique.size();
+    if (!first) {
+      if (lone->second != kNone) {  // the first of this size joins the hashed ones
+        by_hash[hash_of(unique[lone->second])].push_back(lone->second);
+        lone->second = kNone;
+      }
+      auto& same = by_hash[hash_of(k)];
+      for (std::size_t u : same) {
+        if (all[unique[u]].data == all[k].data) {
+          key = u;
+          break;
+        }
+      }
+      if (key == unique.size()) same.push_back(key);
+    }
+    if (key == unique.size()) unique.push_back(k);
+    index.key_of.emplace(all[k].data.data(), key);
   }
-  std::vector<BinaryResult> computed(unique.size());
-  parallel_for(unique.size(), [&](std::size_t u) {
-    const auto& [where, data] = all[unique[u]];
+  index.results.resize(unique.size());
+  const std::vector<const Entry*> update_files = update_scanned_files(filesystems);
+  index.update.resize(update_files.size());
+  // Work items: every update-scanned file (with the component analysis when it is the first
+  // occurrence of a distinct content), then the distinct contents no such file covers (blobs, the
+  // image, files above the update scan's size limit).
+  std::unordered_map<const Entry*, std::size_t> first_of;  // entry → distinct content number
+  for (std::size_t u = 0; u < unique.size(); ++u) {
+    if (all[unique[u]].entry) first_of.emplace(all[unique[u]].entry, u);
+  }
+  std::vector<std::size_t> fused(update_files.size(), kNone);
+  std::vector<bool> covered(unique.size(), false);
+  for (std::size_t f = 0; f < update_files.size(); ++f) {
+    const auto it = first_of.find(update_files[f]);
+    if (it != first_of.end() && !covered[it->second]) {
+      fused[f] = it->second;
+      covered[it->second] = true;
+    }
+  }
+  std::vector<std::size_t> alone;
+  for (std::size_t u = 0; u < unique.size(); ++u) {
+    if (!covered[u]) alone.push_back(u);
+  }
+  static const std::size_t component_patterns = component_markers().size();
+  static const MultiMatcher markers = [] {
+    std::vector<std::string_view> all_markers = component_markers();
+    for (auto m : update_marker_patterns()) all_markers.push_back(m);
+    return MultiMatcher(all_markers);
+  }();
+  auto analyse = [&](std::size_t u, std::vector<ComponentHit> components) {
+    const auto& [where, data, entry] = all[unique[u]];
     if (data.size() >= 4 && data.substr(0, 4) ==
                                 "\x7f"
                                 "ELF")
-      computed[u].elf = parse_elf(data);
-    computed[u].components = identify_components(data, where);
+      index.results[u].elf = parse_elf(data);
+    index.results[u].components = std::move(components);
+  };
+  parallel_for(update_files.size() + alone.size(), [&](std::size_t n) {
+    if (n >= update_files.size()) {
+      const std::size_t u = alone[n - update_files.size()];
+      analyse(u, identify_components(all[unique[u]].data, all[unique[u]].where));
+      return;
+    }
+    const Bytes data = update_files[n]->data;
+    const std::size_t u = fused[n];
+    UpdateScan& scan = index.update[n];
+    ComponentCollector collector(data);
+    markers.scan(data, [&](std::size_t m, std::size_t at) {
+      if (m >= component_patterns)
+        scan.markers |= 1ULL << (m - component_patterns);
+      else if (u != kNone)
+        collector.on_marker(m, at);
+      return true;
+    });
+    scan_update_urls(data, scan);
+    if (u != kNone) analyse(u, collector.finish(all[unique[u]].where));
   });
-  for (std::size_t u = 0; u < unique.size(); ++u)
-    index.results[keys[unique[u]]] = std::move(computed[u]);
   return index;
 }
 
 void analyse_content(Analysis& a, CheckContext& ctx, const ContentIndex& index,
-                     std::set<std::string>& seen_keys, const std::string& where,
+                     std::set<std::size_t>& seen_keys, const std::string& where,
                      std::string_view data, std::size_t& elves, std::size_t& hardening_findings) {
   if (!worth_analysing(data)) return;
   const auto key = index.key_of.find(data.data());
@@ -303,8 +378,9 @@ Analysis analyze_one(const std::filesystem::path& image, const AnalysisOptions& 
   const MappedImage mapped(image);
   const std::string_view bytes = mapped.bytes();
   a.image_bytes = bytes.size();
-  a.image_sha256 = sha256_hex(bytes);
-  timer.mark("map+sha");
+  // The image's hash on its own thread, beside the extraction (joined before returning).
+  std::jthread hasher([&a, bytes] { a.image_sha256 = sha256_hex(bytes); });
+  timer.mark("map");
   a.findings.collector = "firmware";
   a.findings.tool = "kensa-firmware/0.1";
   a.findings.origin = image.string();
@@ -333,24 +409,24 @@ Analysis analyze_one(const std::filesystem::path& image, const AnalysisOptions& 
     custom = parse_credentials(read_file(*options.credentials), options.credentials->string());
   const auto& dict = options.credentials ? custom : builtin_credentials();
 
-  std::vector<std::pair<std::string_view, std::string_view>> contents;  // where, bytes
+  std::vector<Content> contents;
   for (const auto& fs : a.filesystems) {
     for (const auto& e : fs.entries) {
       if (e.type == EntryType::regular && worth_analysing(e.data))
-        contents.emplace_back(e.path, e.data);
+        contents.push_back(Content{e.path, e.data, &e});
     }
   }
   for (const auto& blob : extractor.blobs()) {
-    if (worth_analysing(blob.data)) contents.emplace_back(blob.id, blob.data);
+    if (worth_analysing(blob.data)) contents.push_back(Content{blob.id, blob.data});
   }
   for (const auto& blob : extractor.elf_blobs()) {
-    if (worth_analysing(blob.data)) contents.emplace_back(blob.id, blob.data);
+    if (worth_analysing(blob.data)) contents.push_back(Content{blob.id, blob.data});
   }
-  if (a.filesystems.empty() && worth_analysing(bytes)) contents.emplace_back("image", bytes);
+  if (a.filesystems.empty() && worth_analysing(bytes)) contents.push_back(Content{"image", bytes});
   timer.mark("dict");
-  const ContentIndex index = index_contents(contents);
+  const ContentIndex index = index_contents(contents, a.filesystems);
   timer.mark("index");
-  std::set<std::string> seen_keys;
+  std::set<std::size_t> seen_keys;
   std::size_t elves = 0, hardening = 0;
   CheckContext ctx{a.image, "image", &dict, &a.findings, seen, keys_seen};
   // Accounts and boot services are only judged on a root filesystem (one with /etc): a kernel's
@@ -388,7 +464,7 @@ Analysis analyze_one(const std::filesystem::path& image, const AnalysisOptions& 
           "no root filesystem (no /etc) found in the image"});
     }
   }
-  check_update(a.filesystems, ctx);
+  check_update(a.filesystems, ctx, &index.update);
   for (const auto& blob : extractor.blobs())
     analyse_content(a, ctx, index, seen_keys, blob.id, blob.data, elves, hardening);
   for (const auto& blob : extractor.elf_blobs())
@@ -424,7 +500,8 @@ Analysis analyze_one(const std::filesystem::path& image, const AnalysisOptions& 
     a.files_written = files_written;
     for (auto& e : write_errors) a.errors.push_back("write: " + e);
   }
-  timer.mark("write");
+  hasher.join();
+  timer.mark("write+sha");
   return a;
 }
 

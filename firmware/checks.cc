@@ -832,17 +832,48 @@ void check_boot_services(const Filesystem& fs, CheckContext& ctx) {
 
 // ---- Update mechanism ----
 
-void check_update(const std::vector<Filesystem>& filesystems, CheckContext& ctx) {
-  static const std::vector<std::string_view> mechanisms = {
-      "sysupgrade",  "fw_setenv",  "swupdate",         "rauc",       "mender",
-      "opkg",        "fwupdate",   "firmware_upgrade", "ota_update", "softup",
-      "upgrade.cgi", "fw_upgrade", "mtd write",        "esp_ota"};
-  static const std::vector<std::string_view> verifiers = {
-      "usign",          "signify",          "gpgv",
-      "dgst -verify",   "rauc verify",      "verify_signature",
-      "RSA_verify",     "EVP_DigestVerify", "mbedtls_pk_verify",
-      "opkg/keys",      "BEGIN PUBLIC KEY", "esp_secure_boot",
-      "mender-artifact"};
+namespace {
+const std::vector<std::string_view> kUpdateMechanisms = {
+    "sysupgrade",  "fw_setenv",  "swupdate",         "rauc",       "mender",
+    "opkg",        "fwupdate",   "firmware_upgrade", "ota_update", "softup",
+    "upgrade.cgi", "fw_upgrade", "mtd write",        "esp_ota"};
+const std::vector<std::string_view> kUpdateVerifiers = {
+    "usign",          "signify",          "gpgv",
+    "dgst -verify",   "rauc verify",      "verify_signature",
+    "RSA_verify",     "EVP_DigestVerify", "mbedtls_pk_verify",
+    "opkg/keys",      "BEGIN PUBLIC KEY", "esp_secure_boot",
+    "mender-artifact"};
+}  // namespace
+
+const std::vector<std::string_view>& update_marker_patterns() {
+  static const std::vector<std::string_view> all = [] {
+    std::vector<std::string_view> m;
+    for (auto p : kUpdateMechanisms) {
+      if (p.size() >= 6) m.push_back(p);
+    }
+    for (auto v : kUpdateVerifiers) m.push_back(v);
+    return m;
+  }();
+  return all;
+}
+
+std::vector<const Entry*> update_scanned_files(const std::vector<Filesystem>& filesystems) {
+  std::vector<const Entry*> files;
+  for (const auto& fs : filesystems)
+    for (const auto& e : fs.entries) {
+      if (e.type == EntryType::regular && e.data.size() <= 8 * 1024 * 1024) files.push_back(&e);
+    }
+  return files;
+}
+
+void scan_update_urls(Bytes d, UpdateScan& scan) {
+  if (looks_like_text(d) && d.size() < 512 * 1024) scan.urls = cleartext_update_urls(d);
+}
+
+void check_update(const std::vector<Filesystem>& filesystems, CheckContext& ctx,
+                  const std::vector<UpdateScan>* precomputed) {
+  const auto& mechanisms = kUpdateMechanisms;
+  const auto& verifiers = kUpdateVerifiers;
   std::set<std::string> mech_found, verify_found;
   std::vector<std::pair<std::string, std::string>> insecure_urls;
 
@@ -859,34 +890,23 @@ void check_update(const std::vector<Filesystem>& filesystems, CheckContext& ctx)
     ctx.out->checks.push_back(run);
     return;
   }
-  static const MultiMatcher markers = [] {
-    std::vector<std::string_view> all;
-    for (auto m : mechanisms) {
-      if (m.size() >= 6) all.push_back(m);
-    }
-    for (auto v : verifiers) all.push_back(v);
-    return MultiMatcher(all);
-  }();
-  // The byte scans (every file of the image) run on two threads, each file into its own slot;
-  // the results are merged in entry order below.
-  struct Scanned {
-    std::uint64_t markers = 0;  // bit k: markers.pattern(k) occurs in the file
-    std::vector<std::string> urls;
-  };
-  std::vector<const Entry*> files;
-  for (const auto& fs : filesystems)
-    for (const auto& e : fs.entries) {
-      if (e.type == EntryType::regular && e.data.size() <= 8 * 1024 * 1024) files.push_back(&e);
-    }
-  std::vector<Scanned> scanned(files.size());
-  parallel_for(files.size(), [&](std::size_t k) {
-    const Bytes d = files[k]->data;
-    markers.scan(d, [&](std::size_t m, std::size_t) {
-      scanned[k].markers |= 1ULL << m;
-      return true;
+  static const MultiMatcher markers(update_marker_patterns());
+  const std::vector<const Entry*> files = update_scanned_files(filesystems);
+  std::vector<UpdateScan> own;
+  if (!precomputed) {
+    // The byte scans (every file of the image) run on two threads, each file into its own slot;
+    // the results are merged in entry order below.
+    own.resize(files.size());
+    parallel_for(files.size(), [&](std::size_t k) {
+      const Bytes d = files[k]->data;
+      markers.scan(d, [&](std::size_t m, std::size_t) {
+        own[k].markers |= 1ULL << m;
+        return true;
+      });
+      scan_update_urls(d, own[k]);
     });
-    if (looks_like_text(d) && d.size() < 512 * 1024) scanned[k].urls = cleartext_update_urls(d);
-  });
+  }
+  const std::vector<UpdateScan>& scanned = precomputed ? *precomputed : own;
   std::size_t next_file = 0;
   for (const auto& fs : filesystems)
     for (const auto& e : fs.entries) {
@@ -901,15 +921,15 @@ void check_update(const std::vector<Filesystem>& filesystems, CheckContext& ctx)
         verify_found.insert(e.path);
       }
       if (next_file == files.size() || files[next_file] != &e) continue;
-      Scanned& found = scanned[next_file++];
+      const UpdateScan& found = scanned[next_file++];
       for (std::size_t k = 0; k < 64 && (found.markers >> k) != 0; ++k) {
         if (!((found.markers >> k) & 1)) continue;
-        const std::string_view m = markers.pattern(k);
+        const std::string_view m = update_marker_patterns()[k];
         const bool verifier =
             std::find(std::begin(verifiers), std::end(verifiers), m) != std::end(verifiers);
         (verifier ? verify_found : mech_found).insert(std::string(m) + " (in " + e.path + ")");
       }
-      for (auto& u : found.urls) insecure_urls.emplace_back(e.path, std::move(u));
+      for (const auto& u : found.urls) insecure_urls.emplace_back(e.path, u);
     }
   if (mech_found.empty()) {
     add_finding(ctx, "firmware.update", "no-update-mechanism", "",

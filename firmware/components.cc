@@ -65,45 +65,63 @@ std::string version_at(Bytes d, std::size_t p, bool letter_suffix) {
 
 }  // namespace
 
-std::vector<ComponentHit> identify_components(Bytes data, std::string_view path) {
-  std::vector<ComponentHit> hits;
-  std::set<std::string> seen;
-  auto add = [&](std::string_view name, std::string_view vendor, std::string_view product,
-                 std::string version) {
-    if (version.empty() || !seen.insert(std::string(name) + "@" + version).second) return;
-    hits.push_back(ComponentHit{std::string(name), std::move(version), std::string(vendor),
-                                std::string(product)});
-  };
-  static const MultiMatcher markers = [] {
-    std::vector<std::string_view> all;
-    for (const auto& rule : kRules) all.push_back(rule.marker);
-    return MultiMatcher(all);
+const std::vector<std::string_view>& component_markers() {
+  static const std::vector<std::string_view> all = [] {
+    std::vector<std::string_view> m;
+    for (const auto& rule : kRules) m.push_back(rule.marker);
+    return m;
   }();
-  std::vector<bool> done(std::size(kRules), false);
-  std::vector<int> tries(std::size(kRules), 0);
+  return all;
+}
+
+ComponentCollector::ComponentCollector(Bytes data)
+    : data_(data), done_(std::size(kRules), false), tries_(std::size(kRules), 0) {}
+
+void ComponentCollector::add(std::string_view name, std::string_view vendor,
+                             std::string_view product, std::string version) {
+  if (version.empty() || !seen_.insert(std::string(name) + "@" + version).second) return;
+  hits_.push_back(ComponentHit{std::string(name), std::move(version), std::string(vendor),
+                               std::string(product)});
+}
+
+void ComponentCollector::on_marker(std::size_t k, std::size_t at) {
+  const Rule& rule = kRules[k];
+  const Bytes data = data_;
+  if (done_[k] || tries_[k] >= 64) return;
+  ++tries_[k];
+  std::size_t vstart = at + rule.marker.size();
+  if (rule.name == "zlib") vstart -= 2;  // the marker includes the "1."
+  if (rule.name == "glibc") {
+    // "GNU C Library (Debian GLIBC 2.36-9) stable release version 2.36"
+    const Bytes rest = data.substr(vstart, 200);
+    const std::size_t rv = rest.find("release version ");
+    if (rv == Bytes::npos) return;
+    vstart += rv + 16;
+  }
+  std::string v = version_at(data, vstart, rule.allow_letter_suffix);
+  if (v.empty()) return;
+  if (rule.require_space_after) {
+    const std::size_t after = vstart + v.size();
+    if (after >= data.size() || data[after] != ' ') return;
+  }
+  add(rule.name, rule.vendor, rule.product, v);
+  done_[k] = true;
+}
+
+std::vector<ComponentHit> identify_components(Bytes data, std::string_view path) {
+  static const MultiMatcher markers(component_markers());
+  ComponentCollector collector(data);
   markers.scan(data, [&](std::size_t k, std::size_t at) {
-    const Rule& rule = kRules[k];
-    if (done[k] || tries[k] >= 64) return true;
-    ++tries[k];
-    std::size_t vstart = at + rule.marker.size();
-    if (rule.name == "zlib") vstart -= 2;  // the marker includes the "1."
-    if (rule.name == "glibc") {
-      // "GNU C Library (Debian GLIBC 2.36-9) stable release version 2.36"
-      const Bytes rest = data.substr(vstart, 200);
-      const std::size_t rv = rest.find("release version ");
-      if (rv == Bytes::npos) return true;
-      vstart += rv + 16;
-    }
-    std::string v = version_at(data, vstart, rule.allow_letter_suffix);
-    if (v.empty()) return true;
-    if (rule.require_space_after) {
-      const std::size_t after = vstart + v.size();
-      if (after >= data.size() || data[after] != ' ') return true;
-    }
-    add(rule.name, rule.vendor, rule.product, v);
-    done[k] = true;
+    collector.on_marker(k, at);
     return true;
   });
+  return collector.finish(path);
+}
+
+std::vector<ComponentHit> ComponentCollector::finish(std::string_view path) {
+  const Bytes data = data_;
+  auto add = [&](std::string_view name, std::string_view vendor, std::string_view product,
+                 std::string version) { this->add(name, vendor, product, std::move(version)); };
   // Libraries named after their version.
   const std::size_t slash = path.rfind('/');
   const std::string_view base = slash == std::string_view::npos ? path : path.substr(slash + 1);
@@ -136,7 +154,7 @@ std::vector<ComponentHit> identify_components(Bytes data, std::string_view path)
       }
     }
   }
-  return hits;
+  return std::move(hits_);
 }
 
 }  // namespace kensa::firmware::detail

@@ -13,10 +13,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <set>
 
 #include "base/error.h"
 #include "base/files.h"
+#include "firmware/internal.h"
 
 namespace fs = std::filesystem;
 using namespace kensa::firmware;
@@ -657,6 +659,44 @@ TEST(FirmwareVendor, FormatSamples) {
 }
 
 // ---- CVE matching ----
+
+// The multi-pattern matcher every byte scan uses skips positions by the shortest pattern's length:
+// it must report exactly what comparing every pattern at every position reports, in the same
+// order, on bytes full of near misses (a small alphabet, the patterns planted and cut short).
+TEST(FirmwareMatcher, FindsWhatComparingEveryPositionFinds) {
+  using kensa::firmware::detail::MultiMatcher;
+  const std::vector<std::vector<std::string_view>> pattern_sets = {
+      {"BusyBox v", "Boa/", "OpenSSL ", "abca", "Boa/x", "cab"},
+      {"dropbear_", "SSH-2.0-dropbear_", "dbus", "abab", "babc"},
+      {"xy", "yx", "xyz"},
+  };
+  std::mt19937 random(7);
+  for (const auto& patterns : pattern_sets) {
+    std::string data;
+    const std::string alphabet = "abcdxyzBo/ ";
+    for (int k = 0; k < 20000; ++k) {
+      if (random() % 50 == 0) {
+        const std::string_view p = patterns[random() % patterns.size()];
+        data += p.substr(0, 1 + random() % p.size());  // whole or cut short
+      } else {
+        data += alphabet[random() % alphabet.size()];
+      }
+    }
+    std::vector<std::pair<std::size_t, std::size_t>> expected, found;
+    for (std::size_t at = 0; at < data.size(); ++at) {
+      for (std::size_t k = 0; k < patterns.size(); ++k) {
+        if (std::string_view(data).substr(at, patterns[k].size()) == patterns[k])
+          expected.emplace_back(k, at);
+      }
+    }
+    MultiMatcher(patterns).scan(data, [&](std::size_t k, std::size_t at) {
+      found.emplace_back(k, at);
+      return true;
+    });
+    EXPECT_GT(expected.size(), 100u);
+    EXPECT_EQ(found, expected) << "patterns starting with " << patterns[0];
+  }
+}
 
 TEST(FirmwareCve, VersionOrder) {
   EXPECT_LT(compare_versions("1.1.1m", "1.1.1n"), 0);

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -271,6 +272,27 @@ struct ComponentHit {
 // Version strings of known components in a file's bytes (and its path, for libraries named after
 // their version such as libuClibc-0.9.33.2.so).
 std::vector<ComponentHit> identify_components(Bytes data, std::string_view path);
+// The literal markers of the component rules, in rule order: the first patterns of a MultiMatcher
+// whose matches are fed to a ComponentCollector (the analysis scans every file once for these and
+// for the update markers together).
+const std::vector<std::string_view>& component_markers();
+class ComponentCollector {
+ public:
+  explicit ComponentCollector(Bytes data);
+  // A match of component_markers()[rule] at `at`; matches must come in position order.
+  void on_marker(std::size_t rule, std::size_t at);
+  // The hits, with those from the file's name added (identify_components' result).
+  std::vector<ComponentHit> finish(std::string_view path);
+
+ private:
+  void add(std::string_view name, std::string_view vendor, std::string_view product,
+           std::string version);
+  Bytes data_;
+  std::vector<ComponentHit> hits_;
+  std::set<std::string> seen_;
+  std::vector<bool> done_;
+  std::vector<int> tries_;
+};
 
 // ---- Checks over one filesystem ----
 // A private key found in an image: its fingerprint (SHA-256 of the public key in DER when OpenSSL
@@ -293,8 +315,22 @@ struct CheckContext {
 void check_accounts(const Filesystem& fs, CheckContext& ctx);
 void check_secrets(const Filesystem& fs, CheckContext& ctx);
 void check_boot_services(const Filesystem& fs, CheckContext& ctx);
+// What the update check looks for in one file's bytes: which update_marker_patterns() occur (bit k
+// for pattern k) and the cleartext update URLs of a text file.
+struct UpdateScan {
+  std::uint64_t markers = 0;
+  std::vector<std::string> urls;
+};
+const std::vector<std::string_view>& update_marker_patterns();
+// The files whose bytes the update check reads, in the order check_update expects their scans.
+std::vector<const Entry*> update_scanned_files(const std::vector<Filesystem>& filesystems);
+// The URL part of a file's UpdateScan (the markers come from a MultiMatcher pass).
+void scan_update_urls(Bytes data, UpdateScan& scan);
 // Over all filesystems of the image together: the mechanism may live in another partition.
-void check_update(const std::vector<Filesystem>& filesystems, CheckContext& ctx);
+// `scanned`, when given, holds the scans of update_scanned_files(filesystems), in that order
+// (done by the caller in its own pass over the files); otherwise the check scans them itself.
+void check_update(const std::vector<Filesystem>& filesystems, CheckContext& ctx,
+                  const std::vector<UpdateScan>* scanned = nullptr);
 void check_permissions(const Filesystem& fs, CheckContext& ctx);
 void check_binaries(const Filesystem& fs, CheckContext& ctx);
 

@@ -5,8 +5,12 @@
 # run interleaved (binwalk, kensa, binwalk, kensa, ...) so that a change in the machine's load hits
 # both; each figure is the median of RUNS runs (default 5). Prints wall and CPU time (user+sys,
 # children included: binwalk runs unsquashfs, sasquatch, 7z...), peak RSS, files recovered, and
-# the ratios binwalk/kensa. The load average is printed before and after: on a shared machine wall
-# time says more about the neighbours than about the tools, CPU time less so.
+# the ratios binwalk/kensa. Files are counted like with like: what each tool decoded or extracted
+# out of the image. binwalk also leaves a raw copy of every chunk it carved (0.squashfs, 200.7z:
+# named <hex offset>.<type> at the top of an _*.extracted directory, the input's own bytes); those
+# are counted apart, in the "carved" column, not as files recovered. The load average is printed
+# before and after: on a shared machine wall time says more about the neighbours than about the
+# tools, CPU time less so.
 # Needs binwalk (Debian) and GNU time; the images are read in place from ../shared/data/firmware.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,8 +42,8 @@ median() {  # median COLUMN FILE
 }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; median of $runs interleaved runs"
-printf '%-32s | %-30s | %-30s | %s\n' "" "binwalk -Me (extraction only)" "kensa firmware (full analysis)" "binwalk / kensa"
-printf '%-32s | %6s %6s %7s %7s | %6s %6s %7s %7s | %6s %6s\n' image "wall s" "cpu s" "RSS MiB" files \
+printf '%-32s | %-37s | %-30s | %s\n' "" "binwalk -Me (extraction only)" "kensa firmware (full analysis)" "binwalk / kensa"
+printf '%-32s | %6s %6s %7s %5s %7s | %6s %6s %7s %7s | %6s %6s\n' image "wall s" "cpu s" "RSS MiB" files carved \
   "wall s" "cpu s" "RSS MiB" files "wall" "cpu"
 for image in tplink-mt7628-rootfs.squashfs tplink-mt7628-kernel.bin esp32s3-buildroot-rootfs.cramfs esp32s3-buildroot-etc.jffs2; do
   [ -f "$data/$image" ] || { echo "missing $data/$image" >&2; exit 1; }
@@ -50,7 +54,9 @@ for image in tplink-mt7628-rootfs.squashfs tplink-mt7628-kernel.bin esp32s3-buil
     run_once "$work/k" "$kensa" firmware "$work/$image" --extract "$work/k" \
       --cve-db "$work/cve.sqlite" --sbom "$work/sbom.json" -o "$work/findings.json" --json
   done
-  bw_files=$(find "$work/bw" -type f | wc -l)
+  bw_carved=$(find "$work/bw" -type f -regextype posix-extended \
+    -regex '.*/_[^/]*\.extracted/[0-9A-F]+\.[A-Za-z0-9]+' | wc -l)
+  bw_files=$(( $(find "$work/bw" -type f | wc -l) - bw_carved ))
   k_files=$(find "$work/k" -type f | wc -l)
   row=()
   for t in bw k; do
@@ -58,10 +64,12 @@ for image in tplink-mt7628-rootfs.squashfs tplink-mt7628-kernel.bin esp32s3-buil
           "$(awk -v k="$(median 3 "$work/$t.times")" 'BEGIN{printf "%.1f", k / 1024}')")
   done
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1fx", a / (b > 0 ? b : 0.01)}'; }
-  printf '%-32s | %6s %6s %7s %7s | %6s %6s %7s %7s | %6s %6s\n' "$image" \
-    "${row[0]}" "${row[1]}" "${row[2]}" "$bw_files" "${row[3]}" "${row[4]}" "${row[5]}" "$k_files" \
+  printf '%-32s | %6s %6s %7s %5s %7s | %6s %6s %7s %7s | %6s %6s\n' "$image" \
+    "${row[0]}" "${row[1]}" "${row[2]}" "$bw_files" "$bw_carved" "${row[3]}" "${row[4]}" "${row[5]}" "$k_files" \
     "$(ratio "${row[0]}" "${row[3]}")" "$(ratio "${row[1]}" "${row[4]}")"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "(files = regular files each tool wrote; kensa also writes each decoded stream as <chunk>.bin and"
-echo " records links and devices without creating them)"
+echo "(files = regular files each tool decoded or extracted out of the image: filesystem files and"
+echo " decoded streams (kensa: <chunk>.bin); carved = binwalk's raw copies of carved chunks, not counted"
+echo " as recovered. kensa records links and device nodes without creating them; binwalk may create a"
+echo " device node as an empty regular file)"
