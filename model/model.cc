@@ -8,10 +8,13 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <set>
 #include <span>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 
@@ -1091,18 +1094,32 @@ class StreamingReader {
 
   // `positioned` false: the text is kensa's own rewrite of another document (an OTM import), whose
   // lines and columns would mislead; messages then name the element path only.
+  // `split_from`: sections of at least this many bytes are read on two threads (see
+  // Speculation).
   StreamingReader(std::string_view text, const std::string& origin, bool positioned,
-                  bool bulk = true)
-      : text_(text), origin_(origin), mapper_(text), reader_(origin, positions_), bulk_(bulk) {
+                  bool bulk = true, std::size_t split_from = kSplitFrom)
+      : text_(text),
+        origin_(origin),
+        mapper_(text),
+        reader_(origin, positions_),
+        bulk_(bulk),
+        split_from_(split_from) {
     if (positioned) positions_.mapper = &mapper_;
     read_ = text.data();
   }
+  ~StreamingReader() { discard(); }
+  StreamingReader(const StreamingReader&) = delete;
+  StreamingReader& operator=(const StreamingReader&) = delete;
+
+  static constexpr std::size_t kSplitFrom = std::size_t{4} << 20;
 
   // nullopt when the text is not JSON (the caller then reads it as YAML); InputError when it is
   // JSON but not a valid model.
   std::optional<Model> read() {
     const Input first{nullptr, &read_}, last{text_.data() + text_.size(), nullptr};
-    if (!json::sax_parse(first, last, this)) return std::nullopt;
+    const bool parsed = json::sax_parse(first, last, this);
+    discard();  // a speculation the reading never reached
+    if (!parsed) return std::nullopt;
     // The rest of the document: positions of its nodes from its own events.
     positions_.offsets.clear();
     std::size_t next = 0;
@@ -1218,9 +1235,24 @@ class StreamingReader {
   }
   void bulk_elements(const bool first) {
     const char* const end = text_.data() + text_.size();
+    if (first && section_ == Section::components && !speculation_ &&
+        !streamed_[static_cast<int>(Section::connections)] &&
+        static_cast<std::size_t>(end - read_) >= split_from_) {
+      speculate();
+    }
     BulkReader reader(end);
     const char* p = read_;
     const char* last_close = nullptr;  // the '}' of the last element accepted here
+    bool any = !first;
+    if (first && section_ == Section::connections && speculation_) {
+      if (adopt()) {
+        p = speculation_->stop;
+        index_ = speculation_->count;
+        last_close = p - 1;
+        any = true;
+      }
+      discard();
+    }
     // Where the lexer continues when the elements stop at `p` in a way it must judge itself.
     auto hand_back = [&](const char* element) {
       if (!first) {
@@ -1231,7 +1263,7 @@ class StreamingReader {
         read_ = element && (element == end || *element != ']') ? element : last_close;
       }
     };
-    for (bool any = !first;;) {
+    for (;;) {
       p = BulkReader::skip(p, end);
       if (p == end) return hand_back(nullptr);
       if (*p == ']') {
@@ -1265,6 +1297,102 @@ class StreamingReader {
       any = true;
       if (index_ == kSampled) reserve(p);
     }
+  }
+
+  // The second thread (a large model on two cores). When a large `components` section starts, a
+  // second thread looks for where the `connections` array starts (the first `"connections"`
+  // followed by ':' and '[' in the rest of the text) and reads its elements from there with its
+  // own BulkReader into its own vector, until one is not in the common form or the array ends.
+  // Nothing it reads counts until this thread, reading on, starts the top-level `connections`
+  // section at exactly that byte: the text from there on is then read the same whichever thread
+  // reads it, so its vector becomes the model's connections (taken whole: appending the elements
+  // of a second half instead would move millions of them once more, on freshly faulted pages,
+  // which cost more than it saved), and this thread continues after the last of them (with the
+  // element it stopped at, judged here as always). A wrong guess (the word in a string, a nested
+  // key, connections before components) never starts the section and is dropped. So the model,
+  // positions and messages are the sequential reader's whatever the guess, and no structural
+  // pre-scan of the text is needed (one more single-threaded pass over hundreds of MB).
+  struct Speculation {
+    const char* start = nullptr;  // after the guessed array's '['
+    const char* stop = nullptr;   // after the '}' of the last element read
+    std::size_t count = 0;
+    std::vector<Connection> connections;
+    std::atomic<bool> cancel{false};
+    std::thread thread;
+  };
+
+  void speculate() {
+    auto s = std::make_unique<Speculation>();
+    Speculation* const target = s.get();
+    const std::string_view text = text_;
+    const std::size_t from = offset();
+    const bool positioned = positions_.mapper != nullptr;
+    try {
+      s->thread = std::thread(
+          [target, text, from, positioned] { read_ahead(*target, text, from, positioned); });
+    } catch (const std::system_error&) {
+      return;  // no second thread: read sequentially
+    }
+    speculation_ = std::move(s);
+  }
+
+  static void read_ahead(Speculation& s, std::string_view text, std::size_t from, bool positioned) {
+    const char* const end = text.data() + text.size();
+    for (std::size_t at = text.find("\"connections\"", from); at != std::string_view::npos;
+         at = text.find("\"connections\"", at + 1)) {
+      const char* r = BulkReader::skip(text.data() + at + 13, end);
+      if (r == end || *r != ':') continue;
+      r = BulkReader::skip(r + 1, end);
+      if (r != end && *r == '[') {
+        s.start = s.stop = r + 1;
+        break;
+      }
+    }
+    if (!s.start) return;
+    BulkReader reader(end);
+    OffsetMapper mapper(text);
+    const char* p = BulkReader::skip(s.start, end);
+    try {
+      for (;;) {
+        if (s.cancel.load(std::memory_order_relaxed)) return;
+        if (s.count > 0) {
+          p = BulkReader::skip(p, end);
+          if (p == end || *p != ',') return;
+          p = BulkReader::skip(p + 1, end);
+        }
+        const char* const open = p;
+        if (!reader.connection(p, s.connections)) return;
+        if (positioned) {
+          s.connections.back().at = mapper.at(static_cast<std::size_t>(open - text.data()), false);
+        }
+        s.stop = p;
+        if (++s.count == kSampled) {
+          // As reserve(): room for what the rest of the text could hold.
+          const auto per = static_cast<std::size_t>(p - s.start) / kSampled + 1;
+          s.connections.reserve(s.count + static_cast<std::size_t>(end - p) / per);
+          advise_huge_pages(s.connections);
+        }
+      }
+    } catch (const std::bad_alloc&) {
+      s.connections.resize(s.count);  // `stop` is after the last element completely read
+    }
+  }
+
+  // At the start of the top-level connections section: the speculation's elements taken, when it
+  // read this very section; false (and nothing taken) otherwise.
+  bool adopt() {
+    Speculation& s = *speculation_;
+    s.thread.join();
+    const bool same = s.start == read_ && s.count > 0 && model_.connections.empty();
+    if (same) model_.connections = std::move(s.connections);
+    return same;
+  }
+
+  void discard() {
+    if (!speculation_) return;
+    speculation_->cancel.store(true, std::memory_order_relaxed);
+    if (speculation_->thread.joinable()) speculation_->thread.join();
+    speculation_.reset();
   }
 
   // Once kSampled elements of a section are read, room for as many more as the rest of the text
@@ -1360,6 +1488,8 @@ class StreamingReader {
   bool streamed_[4] = {false, false, false, false};
   const char* section_start_ = nullptr;
   bool bulk_ = true;
+  std::size_t split_from_ = kSplitFrom;
+  std::unique_ptr<Speculation> speculation_;
   Model model_;
 };
 }  // namespace
@@ -1404,14 +1534,14 @@ std::size_t Model::component_index(std::string_view id) const {
 }
 
 namespace {
-Model load_text(std::string_view text, const std::string& origin, bool positioned,
-                bool bulk = true) {
+Model load_text(std::string_view text, const std::string& origin, bool positioned, bool bulk = true,
+                std::size_t split_from = StreamingReader::kSplitFrom) {
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && text[first] == '{') {
     // JSON is read as a stream (a generated model of a million components fits in memory and
     // time only this way); a YAML flow mapping also starts with '{', so what is not JSON is read
     // as YAML below.
-    StreamingReader streaming(text, origin, positioned, bulk);
+    StreamingReader streaming(text, origin, positioned, bulk, split_from);
     if (auto m = streaming.read()) {
       check_references(*m);
       return std::move(*m);
@@ -1442,6 +1572,10 @@ Model load(std::string_view text, const std::string& origin) {
 
 Model testing::load_without_bulk_reader(std::string_view text, const std::string& origin) {
   return load_text(text, origin, true, false);
+}
+
+Model testing::load_splitting_sections(std::string_view text, const std::string& origin) {
+  return load_text(text, origin, true, true, 0);
 }
 
 namespace {

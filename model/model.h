@@ -275,6 +275,9 @@ namespace testing {
 // load() with every element of a JSON model read by nlohmann and the strict reader (none by the
 // bulk reader): the differential fuzz target checks that both read the same model or fail alike.
 Model load_without_bulk_reader(std::string_view text, const std::string& origin);
+// load() with the connections read on a second thread while the components are read, however
+// small the model (only from a few MB otherwise): the same model or the same error as load().
+Model load_splitting_sections(std::string_view text, const std::string& origin);
 }  // namespace testing
 
 // Canonical JSON of a model (the JSON Schema's instance form, without positions).

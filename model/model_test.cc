@@ -197,6 +197,99 @@ TEST(ModelLoad, BulkAndStrictReadersAgree) {
     const auto strict = outcome([&] { return testing::load_without_bulk_reader(text, "m.json"); });
     EXPECT_EQ(bulk.first, strict.first);
     EXPECT_EQ(bulk.second, strict.second);
+    const auto split = outcome([&] { return testing::load_splitting_sections(text, "m.json"); });
+    EXPECT_EQ(split.first, strict.first);
+    EXPECT_EQ(split.second, strict.second);
+  }
+}
+
+// A large model's connections are read on a second thread while the components are read, from
+// where the second thread guesses the connections array starts: whatever the guess hits (the
+// array, the word in a string, a nested key) and whatever follows (a bad element, an error), the
+// model, positions and first error are the sequential reader's.
+TEST(ModelLoad, SectionsReadOnTwoThreadsAgreeWithTheStrictReader) {
+  auto outcome = [](auto&& load_fn) -> std::pair<std::string, std::vector<std::size_t>> {
+    try {
+      const Model m = load_fn();
+      std::vector<std::size_t> at;
+      for (const auto& c : m.components) at.push_back(c.at.line * 100000 + c.at.column);
+      for (const auto& c : m.connections) at.push_back(c.at.line * 100000 + c.at.column);
+      return {to_json(m).dump(), at};
+    } catch (const InputError& e) {
+      return {e.what(), {}};
+    }
+  };
+  // `odd(i)`: what element i of the connections (i < 0: of the components) looks like instead of
+  // its common form, or "".
+  auto generate = [](std::size_t n, auto&& odd) {
+    std::string t = R"({"kensa-model": 1, "system": {"id": "s"}, "components": [)";
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i) t += i % 7 ? "," : ",\n";
+      const std::string o = odd(-static_cast<long>(i) - 1);
+      t += o.empty() ? R"({"id":"c)" + std::to_string(i) + R"(","kind":"sensor","zone":"z"})" : o;
+    }
+    t += R"(], "connections": [)";
+    for (std::size_t i = 0; i < 5 * n; ++i) {
+      if (i) t += i % 11 ? "," : " ,\n ";
+      const std::string o = odd(static_cast<long>(i));
+      t += o.empty()
+               ? R"({"id":"f)" + std::to_string(i) + R"(","from":"c)" + std::to_string(i % n) +
+                     R"(","to":"c)" + std::to_string((i * 7 + 1) % n) + R"(","protocol":"tcp"})"
+               : o;
+    }
+    return t + R"(], "zones": [{"id": "z"}]})";
+  };
+  constexpr std::size_t n = 600;
+  std::vector<std::string> texts{generate(n, [](long) { return std::string(); })};
+  // Odd elements at every 150th connection from the first, from the middle or near the end.
+  for (const std::string& odd : {
+           // a string and a nested array that look like element boundaries
+           std::string(R"({"from":"c1","to":"c2","protocol":"},{\"from\""})"),
+           std::string(R"({"from":"c1","to":"c2","data":["},{","x"]})"),
+           std::string(R"({"from":"c1","to":"c2","port":443,"bidirectional":true})"),
+           // declined by the bulk reader, read by the strict one
+           std::string(R"({"from":"c1","to":"c2","protocol":"t\u0063p"})"),
+           std::string(R"({"from":"c1","to":"c2","port":null})"),
+           // errors: the first in document order wins
+           std::string(R"({"from":"c1","to":"nowhere"})"),
+           std::string(R"({"from":"c1","from":"c2","to":"c3"})"),
+           std::string(R"({"from":"c1"})"),
+           std::string(R"({"from":"c1","to":"c2"} {"from":"c1","to":"c2"})"),
+           std::string(R"({"from":"c1","to":"c2"},)"),
+       }) {
+    for (const std::size_t first : {std::size_t{0}, n / 2, 3 * n, 5 * n - 1}) {
+      texts.push_back(generate(n, [&](long i) {
+        return i >= 0 && static_cast<std::size_t>(i) >= first &&
+                       (static_cast<std::size_t>(i) - first) % 150 == 0
+                   ? odd
+                   : std::string();
+      }));
+    }
+  }
+  // The guess misled: "connections" in a component's name and as a key of a nested object (an
+  // error) before the real array; the connections before the components.
+  texts.push_back(generate(n, [](long i) {
+    return i == -3 ? std::string(R"({"id":"c2","zone":"z","name":"\"connections\": [x"})")
+           : i == -5
+               ? std::string(
+                     R"({"id":"c4","zone":"z","threats":[{"connections": [{"from":"c1","to":"c2"}]}]})")
+               : std::string();
+  }));
+  {
+    std::string swapped = generate(n, [](long) { return std::string(); });
+    const auto comps = swapped.find(R"("components")"), conns = swapped.find(R"(, "connections")");
+    const auto zones = swapped.find(R"(, "zones")");
+    swapped = swapped.substr(0, comps) + swapped.substr(conns + 2, zones - conns - 2) + ", " +
+              swapped.substr(comps, conns - comps) + swapped.substr(zones);
+    texts.push_back(swapped);
+  }
+  for (const auto& text : texts) {
+    SCOPED_TRACE(text.substr(text.size() / 2, 200));
+    const auto strict = outcome([&] { return testing::load_without_bulk_reader(text, "m.json"); });
+    const auto split = outcome([&] { return testing::load_splitting_sections(text, "m.json"); });
+    EXPECT_EQ(split.first, strict.first);
+    EXPECT_EQ(split.second, strict.second);
+    EXPECT_EQ(outcome([&] { return load(text, "m.json"); }), strict);
   }
 }
 

@@ -1,7 +1,8 @@
 // Differential target of the JSON model reader: load() reads the common form of components,
 // connections and responsibilities with the hand-written bulk reader and hands anything else to
 // nlohmann and the strict reader. Whatever the input, it must read the same model, with the same
-// positions, as the strict reader alone, or fail with the same message.
+// positions, as the strict reader alone, or fail with the same message; so must load() reading
+// the components and connections on two threads.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -44,18 +45,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto bulk = attempt([&] { return kensa::model::load(text, "fuzz.json"); });
   const auto strict =
       attempt([&] { return kensa::model::testing::load_without_bulk_reader(text, "fuzz.json"); });
-  if (bulk.model.has_value() != strict.model.has_value()) __builtin_trap();
-  if (!bulk.model) {
-    if (bulk.error != strict.error) __builtin_trap();
-    return 0;
-  }
-  const auto& a = *bulk.model;
-  const auto& b = *strict.model;
-  if (kensa::model::to_json(a) != kensa::model::to_json(b)) __builtin_trap();
-  if (!same_positions(a.components, b.components) ||
-      !same_positions(a.connections, b.connections) ||
-      !same_positions(a.responsibilities, b.responsibilities)) {
-    __builtin_trap();
+  // Sections read on two threads (from a few MB; here whatever the size).
+  const auto split =
+      attempt([&] { return kensa::model::testing::load_splitting_sections(text, "fuzz.json"); });
+  for (const Outcome* o : {&bulk, &split}) {
+    if (o->model.has_value() != strict.model.has_value()) __builtin_trap();
+    if (!o->model) {
+      if (o->error != strict.error) __builtin_trap();
+      continue;
+    }
+    const auto& a = *o->model;
+    const auto& b = *strict.model;
+    if (kensa::model::to_json(a) != kensa::model::to_json(b)) __builtin_trap();
+    if (!same_positions(a.components, b.components) ||
+        !same_positions(a.connections, b.connections) ||
+        !same_positions(a.responsibilities, b.responsibilities)) {
+      __builtin_trap();
+    }
   }
   return 0;
 }
