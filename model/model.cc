@@ -21,6 +21,7 @@
 #include "base/embedded.h"
 #include "base/error.h"
 #include "base/files.h"
+#include "base/huge_pages.h"
 
 namespace kensa {
 extern const EmbeddedFile kModelSchema[];
@@ -60,19 +61,6 @@ constexpr std::string_view kConnectionKeys[] = {
     "id", "from", "to", "protocol", "port", "encrypted", "authenticated", "bidirectional", "data"};
 constexpr std::string_view kFirmwareKeys[] = {"version", "image", "sha256"};  // a component's
 constexpr std::string_view kResponsibilityKeys[] = {"stakeholder", "components", "duties", "phase"};
-
-// Transparent huge pages over a large vector's reserved capacity (the kernel's THP mode is often
-// "madvise"): the million elements of a generated model are then faulted in 2 MiB pieces instead
-// of 4 KiB ones, each of which costs microseconds on a virtual machine. Advice only: ignored
-// where unsupported.
-template <typename T>
-void advise_huge_pages(const std::vector<T>& v) {
-  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
-  const auto begin = reinterpret_cast<std::uintptr_t>(v.data());
-  const auto end = begin + v.capacity() * sizeof(T);
-  const auto first = (begin + kHuge - 1) & ~(kHuge - 1), last = end & ~(kHuge - 1);
-  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
-}
 
 // Line and column of byte offsets in a text, for offsets that mostly grow (a streamed document is
 // read front to back): each lookup scans forward from the previous one, so positioning every

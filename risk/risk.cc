@@ -1,7 +1,6 @@
 #include "risk/risk.h"
 
 #include <fmt/format.h>
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <array>
@@ -21,6 +20,7 @@
 #include <unordered_set>
 
 #include "base/error.h"
+#include "base/huge_pages.h"
 
 namespace kensa::risk {
 
@@ -42,19 +42,6 @@ void add_unique(std::vector<std::string>& v, std::string s) {
 }
 void add_unique(std::vector<std::string_view>& v, std::string_view s) {
   if (!contains(v, s)) v.push_back(s);
-}
-
-// Transparent huge pages over a large vector's reserved capacity (the kernel's THP mode is often
-// "madvise"): a million components' threats, requirement lists and graph arrays are then faulted in
-// 2 MiB pieces instead of 4 KiB ones, each of which costs microseconds on a virtual machine. Advice
-// only: ignored where unsupported.
-template <typename T>
-void advise_huge_pages(const std::vector<T>& v) {
-  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
-  const auto begin = reinterpret_cast<std::uintptr_t>(v.data());
-  const auto end = begin + v.capacity() * sizeof(T);
-  const auto first = (begin + kHuge - 1) & ~(kHuge - 1), last = end & ~(kHuge - 1);
-  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
 }
 
 // Models from this many components on use a second thread where the work splits cleanly (the
